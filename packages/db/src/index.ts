@@ -1,0 +1,3 @@
+// Public entry of @ioasid-lab/db.
+export * from './database.ts';
+export * as schema from './schema.ts';

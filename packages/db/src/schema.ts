@@ -1,0 +1,42 @@
+// The event store's tables: labs, their append-only event logs, and periodic snapshots of core state.
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const labs = sqliteTable('labs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  policy: text('policy').notNull(),
+  template: text('template').notNull().default('empty'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const events = sqliteTable(
+  'events',
+  {
+    labId: integer('lab_id')
+      .notNull()
+      .references(() => labs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    at: integer('at').notNull(),
+    /** The op as given (JSON of an Op), the input of any replay. */
+    op: text('op').notNull(),
+    /** 0 when applied, else the errno the core refused it with. */
+    errno: integer('errno').notNull().default(0),
+    code: text('code'),
+    message: text('message'),
+    /** JSON array of the effects the core reported. */
+    effects: text('effects').notNull().default('[]'),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.seq] })],
+);
+
+export const snapshots = sqliteTable(
+  'snapshots',
+  {
+    labId: integer('lab_id')
+      .notNull()
+      .references(() => labs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    state: blob('state', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.seq] }), index('snapshots_lab').on(t.labId)],
+);
