@@ -2,3 +2,4 @@
 export * from './errors.ts';
 export * from './lab.ts';
 export * from './types.ts';
+export * from './u64.ts';
