@@ -13,7 +13,12 @@ const suites = [];
 
 function run(command, args, options = {}) {
   console.log(`\n$ ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    ...options,
+  });
   process.stdout.write(result.stdout ?? '');
   return result;
 }
@@ -30,12 +35,14 @@ function ensureChromium() {
   const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (existsSync(path)) return true;
   if (process.getuid?.() === 0) {
-    console.log('Chromium is missing: installing Debian\'s chromium with apt-get (running as root).');
+    console.log("Chromium is missing: installing Debian's chromium with apt-get (running as root).");
     run('sh', ['-c', 'apt-get update && apt-get install -y chromium'], { stdio: 'inherit' });
     if (existsSync(path)) return true;
   }
-  console.error(`\nChromium not found at ${path}. Install it with: sudo apt-get install -y chromium\n` +
-    '(or set CHROMIUM_PATH to a Chromium binary). The end-to-end tests need it.');
+  console.error(
+    `\nChromium not found at ${path}. Install it with: sudo apt-get install -y chromium\n` +
+      '(or set CHROMIUM_PATH to a Chromium binary). The end-to-end tests need it.',
+  );
   return false;
 }
 
@@ -54,13 +61,21 @@ function ensureChromium() {
 // 2. Vitest over every TypeScript package (unit, property and server integration tests).
 {
   const report = join(artifacts, 'vitest.json');
-  const result = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
+  const result = run('npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${report}`,
+  ]);
   let passed = 0;
   let failed = 0;
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     passed = json.numPassedTests;
-    failed = json.numFailedTests + (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
+    failed =
+      json.numFailedTests +
+      (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
   }
   record('Vitest', passed, failed, result.status);
 }
