@@ -1,12 +1,6 @@
-// Home: the server's health for now; the lab list comes with the dashboard.
-import { HealthBadge } from './health-badge';
+// `/`: the list of labs, with create, fork, delete and import.
+import { LabsView } from '../components/labs/labs-view';
 
 export default function Home() {
-  return (
-    <main style={{ padding: 24 }}>
-      <h1>ioasid-lab</h1>
-      <p>IOMMU page tables, snoop control and wbinvd, live.</p>
-      <HealthBadge />
-    </main>
-  );
+  return <LabsView />;
 }

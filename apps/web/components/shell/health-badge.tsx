@@ -1,5 +1,5 @@
 'use client';
-// Fetches /api/v1/health from the same origin and shows it.
+// Fetches /api/v1/health from the same origin and shows it: the footer of the labs list.
 import { useEffect, useState } from 'react';
 
 interface Health {

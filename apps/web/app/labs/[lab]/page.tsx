@@ -1,0 +1,12 @@
+// /labs/:lab — the lab's live topology (deep links: ?seq=N, ?sel=kind:id).
+import { Suspense } from 'react';
+import { LabView } from '../../../components/lab/lab-view';
+
+export default async function LabPage({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return (
+    <Suspense>
+      <LabView lab={decodeURIComponent(lab)} />
+    </Suspense>
+  );
+}

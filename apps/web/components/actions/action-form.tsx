@@ -1,0 +1,135 @@
+'use client';
+// One lab action as a form: labelled fields, submit, copy as curl, and the refusal (errno + message) inline.
+import { type FormEvent, useState } from 'react';
+import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
+import { CopyButton } from '../shell/copy-button';
+
+export type Values = Record<string, string | boolean>;
+
+export interface Field {
+  name: string;
+  label: string;
+  kind?: 'text' | 'select' | 'checkbox';
+  options?: string[];
+  /** Options that depend on earlier fields (e.g. the devices of the chosen VM). */
+  optionsFor?: (values: Values) => string[];
+  value: string | boolean;
+  placeholder?: string;
+}
+
+interface Props {
+  title: string;
+  fields: Field[];
+  build: (values: Values) => Request;
+  disabled?: boolean;
+  onDone?: () => void;
+}
+
+function initial(fields: Field[]): Values {
+  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
+}
+
+export function ActionForm({ title, fields, build, disabled, onDone }: Props) {
+  const [values, setValues] = useState<Values>(() => initial(fields));
+  const [failure, setFailure] = useState<ApiFailure | Error | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  // A select whose options changed under it (live update) falls back to its first option.
+  const effective: Values = { ...values };
+  const optionsOf = new Map<string, string[]>();
+  for (const f of fields) {
+    if (f.kind !== 'select') continue;
+    const options = f.optionsFor ? f.optionsFor(effective) : (f.options ?? []);
+    optionsOf.set(f.name, options);
+    if (!options.includes(String(effective[f.name]))) effective[f.name] = options[0] ?? '';
+  }
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    setDone(false);
+    try {
+      await call(build(effective));
+      setDone(true);
+      onDone?.();
+    } catch (error) {
+      setFailure(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="action" aria-label={title} onSubmit={submit}>
+      {fields.map((f) => {
+        const set = (v: string | boolean) => {
+          setValues((prev) => ({ ...prev, [f.name]: v }));
+          setDone(false);
+        };
+        if (f.kind === 'checkbox') {
+          return (
+            <label key={f.name} className="check">
+              {f.label}
+              <input
+                type="checkbox"
+                checked={Boolean(effective[f.name])}
+                onChange={(e) => set(e.target.checked)}
+              />
+            </label>
+          );
+        }
+        if (f.kind === 'select') {
+          return (
+            <label key={f.name}>
+              {f.label}
+              <select value={String(effective[f.name])} onChange={(e) => set(e.target.value)}>
+                {(optionsOf.get(f.name) ?? []).map((o) => (
+                  <option key={o} value={o}>
+                    {o}
+                  </option>
+                ))}
+              </select>
+            </label>
+          );
+        }
+        return (
+          <label key={f.name}>
+            {f.label}
+            <input
+              type="text"
+              value={String(effective[f.name])}
+              placeholder={f.placeholder}
+              onChange={(e) => set(e.target.value)}
+              spellCheck={false}
+            />
+          </label>
+        );
+      })}
+      <div className="buttons">
+        <button type="submit" className="primary" disabled={disabled || busy}>
+          {title}
+        </button>
+        <CopyButton label="Copy as curl" text={() => curlFor(build(effective), location.origin)} />
+      </div>
+      {failure ? (
+        <p role="alert" className="refused">
+          {failure instanceof ApiFailure ? (
+            <>
+              <b>{failure.code}</b>
+              {failure.errno !== undefined ? ` (errno ${failure.errno})` : ''}: {failure.message}
+            </>
+          ) : (
+            failure.message
+          )}
+        </p>
+      ) : null}
+      {done ? (
+        <p role="status" className="ok">
+          {title}: done
+        </p>
+      ) : null}
+    </form>
+  );
+}

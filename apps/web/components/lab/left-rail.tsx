@@ -1,0 +1,89 @@
+'use client';
+// Left rail of a lab: its views and the filters that dim everything outside a VM, a unit, or the hazards.
+import Link from 'next/link';
+import type { RefObject } from 'react';
+import { enc } from '../../lib/api';
+import type { LabState } from '../../lib/types';
+import type { Filters } from './focus';
+
+interface Props {
+  lab: string;
+  state: LabState;
+  filters: Filters;
+  onFilters: (f: Filters) => void;
+  searchRef: RefObject<HTMLInputElement | null>;
+}
+
+export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
+  const base = `/labs/${enc(lab)}`;
+  const hazards = state.vms.filter((v) => v.coherencyHazard).length;
+  return (
+    <aside className="rail" aria-label="Filters and views">
+      <h3>views</h3>
+      <ul>
+        <li>
+          <Link href="/">all labs</Link>
+        </li>
+        <li>
+          <Link href={`${base}/explain`}>explain</Link>
+        </li>
+        <li>
+          <Link href={`${base}/compare`}>compare</Link>
+        </li>
+        <li>
+          <Link href={`${base}/events`}>events</Link>
+        </li>
+      </ul>
+      <h3>filters</h3>
+      <label>
+        Search objects
+        <input
+          ref={searchRef}
+          type="search"
+          value={filters.search}
+          placeholder="name, hwpt 3…"
+          onChange={(e) => onFilters({ ...filters, search: e.target.value })}
+        />
+      </label>
+      <label>
+        VM
+        <select value={filters.vm} onChange={(e) => onFilters({ ...filters, vm: e.target.value })}>
+          <option value="">all</option>
+          {state.vms.map((v) => (
+            <option key={v.name}>{v.name}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        IOMMU
+        <select value={filters.iommu} onChange={(e) => onFilters({ ...filters, iommu: e.target.value })}>
+          <option value="">all</option>
+          {state.iommus.map((u) => (
+            <option key={u.name}>{u.name}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={filters.hazardOnly}
+          onChange={(e) => onFilters({ ...filters, hazardOnly: e.target.checked })}
+        />{' '}
+        hazards only ({hazards})
+      </label>
+      <h3>legend</h3>
+      <p>
+        <span className="badge snp">SNP</span> table sets snoop
+      </p>
+      <p>
+        <span className="badge nosnp">no SNP</span> table cannot
+      </p>
+      <p>
+        <span className="badge amber">wbinvd ON</span> costs speed
+      </p>
+      <p>
+        <span className="badge red">HAZARD</span> costs correctness
+      </p>
+    </aside>
+  );
+}

@@ -1,0 +1,32 @@
+'use client';
+// The lab as it was at a past seq (null = live): fetched from /state?at=, latest request wins.
+import { useEffect, useState } from 'react';
+import { ApiFailure, enc, get } from '../../lib/api';
+import type { LabState } from '../../lib/types';
+
+export function usePastState(
+  lab: string,
+  seq: number | null,
+): { past: LabState | null; error: ApiFailure | null } {
+  const [past, setPast] = useState<LabState | null>(null);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  useEffect(() => {
+    if (seq === null) {
+      setPast(null);
+      return;
+    }
+    let current = true;
+    get<LabState>(`/labs/${enc(lab)}/state?at=${seq}`).then(
+      (s) => {
+        if (!current) return;
+        setPast(s);
+        setError(null);
+      },
+      (e) => current && e instanceof ApiFailure && setError(e),
+    );
+    return () => {
+      current = false;
+    };
+  }, [lab, seq]);
+  return { past, error };
+}

@@ -1,0 +1,74 @@
+'use client';
+// Imports a lab export (JSON file from "Export JSON") as a new lab, optionally under another policy.
+import { useState } from 'react';
+import { ApiFailure, post } from '../../lib/api';
+import { POLICIES } from '../../lib/types';
+
+export function ImportForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [policy, setPolicy] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  return (
+    <form
+      className="action"
+      aria-label="Import lab"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        setDone(false);
+        try {
+          if (!file) throw new Error('choose an export file');
+          const exported = JSON.parse(await file.text()) as unknown;
+          await post('/labs/import', { name: name.trim(), ...(policy ? { policy } : {}), export: exported });
+          setDone(true);
+          onDone();
+        } catch (failure) {
+          setError(
+            failure instanceof ApiFailure
+              ? `${failure.code}: ${failure.message}`
+              : String((failure as Error).message),
+          );
+        }
+      }}
+    >
+      <label>
+        export file
+        <input
+          type="file"
+          accept="application/json,.json"
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        />
+      </label>
+      <label>
+        name
+        <input type="text" value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        policy
+        <select value={policy} onChange={(e) => setPolicy(e.target.value)}>
+          <option value="">as exported</option>
+          {POLICIES.map((p) => (
+            <option key={p}>{p}</option>
+          ))}
+        </select>
+      </label>
+      <div className="buttons">
+        <button type="submit" className="primary">
+          Import lab
+        </button>
+      </div>
+      {error ? (
+        <p role="alert" className="refused">
+          {error}
+        </p>
+      ) : null}
+      {done ? (
+        <p role="status" className="ok">
+          imported
+        </p>
+      ) : null}
+    </form>
+  );
+}

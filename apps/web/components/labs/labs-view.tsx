@@ -1,0 +1,135 @@
+'use client';
+// The labs list at `/`: every lab with policy and event count, create (name, policy, template), fork, delete.
+import Link from 'next/link';
+import { useCallback, useEffect, useState } from 'react';
+import { ApiFailure, enc, get } from '../../lib/api';
+import { type LabSummary, POLICIES } from '../../lib/types';
+import { ActionForm } from '../actions/action-form';
+import { HealthBadge } from '../shell/health-badge';
+import { Shortcuts } from '../shell/shortcuts';
+import { ThemeToggle } from '../shell/theme-toggle';
+import { ImportForm } from './import-form';
+
+export function LabsView() {
+  const [labs, setLabs] = useState<LabSummary[] | null>(null);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const load = useCallback(() => {
+    get<{ labs: LabSummary[] }>('/labs').then(
+      (r) => {
+        setLabs(r.labs);
+        setError(null);
+      },
+      (e) => e instanceof ApiFailure && setError(e),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  return (
+    <>
+      <header className="topbar">
+        <span className="name">ioasid-lab</span>
+        <span className="muted">IOMMU page tables, snoop control and wbinvd, live</span>
+        <span className="spacer" />
+        <ThemeToggle />
+        <Shortcuts shortcuts={[]} />
+      </header>
+      <main className="page">
+        <h1>Labs</h1>
+        {error ? (
+          <p role="alert" className="refused">
+            {error.code}: {error.message}
+          </p>
+        ) : null}
+        {labs === null ? <p className="muted">Loading labs…</p> : null}
+        {labs && labs.length === 0 ? <p className="muted">No labs yet: create one below.</p> : null}
+        {labs && labs.length > 0 ? (
+          <table aria-label="Labs">
+            <thead>
+              <tr>
+                <th>lab</th>
+                <th>policy</th>
+                <th>events</th>
+                <th>created</th>
+                <th>fork</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {labs.map((l) => (
+                <tr key={l.name}>
+                  <td>
+                    <Link href={`/labs/${enc(l.name)}`}>{l.name}</Link>
+                  </td>
+                  <td>{l.policy}</td>
+                  <td className="mono">{l.events}</td>
+                  <td className="mono">{l.createdAt?.replace('T', ' ').slice(0, 19)}</td>
+                  <td>
+                    <ActionForm
+                      title={`Fork ${l.name}`}
+                      fields={[
+                        { name: 'name', label: 'new name', value: `${l.name}-fork` },
+                        {
+                          name: 'policy',
+                          label: 'policy',
+                          kind: 'select',
+                          options: [...POLICIES],
+                          value: l.policy,
+                        },
+                      ]}
+                      build={(v) => ({
+                        method: 'POST',
+                        path: `/labs/${enc(l.name)}/fork`,
+                        body: { name: String(v.name).trim(), policy: v.policy },
+                      })}
+                      onDone={load}
+                    />
+                  </td>
+                  <td>
+                    <ActionForm
+                      title={`Delete ${l.name}`}
+                      fields={[]}
+                      build={() => ({ method: 'DELETE', path: `/labs/${enc(l.name)}` })}
+                      onDone={load}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        <div className="cards" style={{ marginTop: 16 }}>
+          <div className="card">
+            <h2>New lab</h2>
+            <ActionForm
+              title="Create lab"
+              fields={[
+                { name: 'name', label: 'name', value: '', placeholder: 'my-lab' },
+                { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: 'shared' },
+                {
+                  name: 'template',
+                  label: 'template',
+                  kind: 'select',
+                  options: ['empty', 'seed', 'seed-story'],
+                  value: 'seed',
+                },
+              ]}
+              build={(v) => ({
+                method: 'POST',
+                path: '/labs',
+                body: { name: String(v.name).trim(), policy: v.policy, template: v.template },
+              })}
+              onDone={load}
+            />
+          </div>
+          <div className="card">
+            <h2>Import</h2>
+            <ImportForm onDone={load} />
+          </div>
+        </div>
+        <footer className="muted" style={{ marginTop: 24 }}>
+          <HealthBadge />
+        </footer>
+      </main>
+    </>
+  );
+}

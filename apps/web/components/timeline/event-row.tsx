@@ -1,0 +1,49 @@
+// One event of the history in a table row: seq, op and input, result (errno for refusals), effects.
+import { effectText, inputText } from '../../lib/format';
+import type { LabEvent } from '../../lib/types';
+
+export function ResultCell({ event }: { event: LabEvent }) {
+  if (event.result.ok) return <span className="ok">ok</span>;
+  return (
+    <span className="refused" title={event.result.message}>
+      {event.result.code}
+      {event.result.message ? `: ${event.result.message}` : ''}
+    </span>
+  );
+}
+
+export function EventRow({
+  event,
+  current,
+  marked,
+  onPick,
+}: {
+  event: LabEvent;
+  current: boolean;
+  marked: boolean;
+  onPick?: (seq: number) => void;
+}) {
+  return (
+    <tr
+      className={`${current ? 'current' : ''}${marked ? ' mark' : ''}`}
+      aria-current={current ? 'step' : undefined}
+    >
+      <td className="mono">
+        {onPick ? (
+          <button type="button" aria-label={`Show seq ${event.seq}`} onClick={() => onPick(event.seq)}>
+            {event.seq}
+          </button>
+        ) : (
+          event.seq
+        )}
+      </td>
+      <td className="mono">
+        <b>{event.op}</b> {inputText(event.input)}
+      </td>
+      <td className="mono">
+        <ResultCell event={event} />
+      </td>
+      <td className="mono">{event.effects.map(effectText).join(' · ')}</td>
+    </tr>
+  );
+}

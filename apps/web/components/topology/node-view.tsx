@@ -1,0 +1,176 @@
+// One topology node drawn in SVG: its box, title, facts and badges, focusable and named for screen readers.
+// Memoised on a content signature so a live update re-renders only what changed.
+import { memo } from 'react';
+import { bytes, pageSize } from '../../lib/format';
+import type { LaidNode } from '../../lib/layout';
+import { Tag } from './tag';
+
+interface Props {
+  node: LaidNode;
+  selected: boolean;
+  flashing: boolean;
+  dimmed: boolean;
+  onSelect: (key: string) => void;
+  onOpen: (key: string) => void;
+}
+
+export function nodeLabel(node: LaidNode): string {
+  switch (node.kind) {
+    case 'iommu':
+      return `IOMMU ${node.data.name} ${node.data.vendor} ${node.data.enforceCacheCoherency ? 'SC' : 'no SC'}`;
+    case 'dev':
+      return `device ${node.data.name} on ${node.data.iommu}${node.data.vm ? ` in ${node.data.vm}` : ''}${node.data.hwpt !== null ? ` HWPT ${node.data.hwpt}` : ''}`;
+    case 'hwpt':
+      return `HWPT ${node.data.id} ${node.data.enforceCacheCoherency ? 'SNP' : 'no SNP'}, ${node.data.devices.length} devices`;
+    case 'ioas':
+      return `IOAS ${node.data.id}, ${node.data.areas.length} areas`;
+    case 'vm':
+      return `VM ${node.data.name} wbinvd ${node.data.wbinvd ? 'ON' : 'off'}${node.data.coherencyHazard ? ' HAZARD' : ''}`;
+  }
+}
+
+function Body({ node }: { node: LaidNode }) {
+  const r = node.w - 6;
+  switch (node.kind) {
+    case 'iommu': {
+      const u = node.data;
+      return (
+        <>
+          <text className="title" x={6} y={16}>
+            {u.name}
+          </text>
+          <text className="muted" x={6} y={34}>
+            {u.vendor} · {u.iovaBits}b
+          </text>
+          <Tag
+            x={r}
+            y={4}
+            text={u.enforceCacheCoherency ? 'SC' : 'no SC'}
+            tone={u.enforceCacheCoherency ? 'snp' : 'nosnp'}
+          />
+        </>
+      );
+    }
+    case 'dev': {
+      const d = node.data;
+      return (
+        <>
+          <text className="title" x={6} y={16}>
+            {d.name}
+          </text>
+          <text className="muted" x={6} y={34}>
+            {d.vm ?? 'free'}
+            {d.requiresKvm !== 'none' ? ` · ${d.requiresKvm}` : ''}
+          </text>
+          {d.noSnoop ? <Tag x={r} y={4} text="NS" tone="off" /> : null}
+        </>
+      );
+    }
+    case 'hwpt': {
+      const h = node.data;
+      const sizes = Object.entries(h.stats.leavesBySize ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${pageSize(s)}×${n}`)
+        .join(' ');
+      return (
+        <>
+          <text className="title" x={6} y={16}>
+            HWPT {h.id}
+          </text>
+          <Tag
+            x={r}
+            y={4}
+            text={h.enforceCacheCoherency ? 'SNP' : 'no SNP'}
+            tone={h.enforceCacheCoherency ? 'snp' : 'nosnp'}
+          />
+          <text className="muted" x={6} y={33}>
+            {h.iommu} · {h.devices.length} dev{h.auto === false ? ' · user' : ''}
+          </text>
+          <text x={6} y={49}>
+            {sizes || `${h.stats.leaves} leaves`}
+          </text>
+          <text className="muted" x={6} y={65}>
+            {bytes(h.stats.bytes)} · {h.stats.tablePages} pg
+          </text>
+        </>
+      );
+    }
+    case 'ioas': {
+      const a = node.data;
+      return (
+        <>
+          <text className="title" x={6} y={16}>
+            IOAS {a.id}
+          </text>
+          <text className="muted" x={6} y={32}>
+            {a.areas.length} area{a.areas.length === 1 ? '' : 's'}
+          </text>
+        </>
+      );
+    }
+    case 'vm': {
+      const v = node.data;
+      return (
+        <>
+          <text className="title" x={6} y={16}>
+            {v.name}
+          </text>
+          <Tag x={r} y={4} text={v.wbinvd ? 'wbinvd ON' : 'wbinvd off'} tone={v.wbinvd ? 'amber' : 'off'} />
+          <text className="muted" x={6} y={36}>
+            {v.devices.length} dev · nc {v.noncoherentDma}
+          </text>
+          {v.coherencyHazard ? <Tag x={r} y={42} text="HAZARD" tone="red" /> : null}
+        </>
+      );
+    }
+  }
+}
+
+function NodeViewInner({ node, selected, flashing, dimmed, onSelect, onOpen }: Props) {
+  const tone =
+    node.kind === 'hwpt' || node.kind === 'iommu'
+      ? node.data.enforceCacheCoherency
+        ? ' snp'
+        : ' nosnp'
+      : '';
+  const cls = `tn ${node.kind}${tone}${selected ? ' sel' : ''}${flashing ? ' flash' : ''}${dimmed ? ' dim' : ''}`;
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; role and keys make it one.
+    <g
+      className={cls}
+      transform={`translate(${node.x},${node.y})`}
+      role="button"
+      tabIndex={0}
+      aria-label={nodeLabel(node)}
+      aria-pressed={selected}
+      data-key={node.key}
+      onClick={(e) => {
+        e.stopPropagation();
+        onSelect(node.key);
+      }}
+      onDoubleClick={() => onOpen(node.key)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onSelect(node.key);
+        }
+      }}
+    >
+      <rect className="box" width={node.w} height={node.h} rx={4} />
+      <Body node={node} />
+    </g>
+  );
+}
+
+export const NodeView = memo(
+  NodeViewInner,
+  (a, b) =>
+    a.selected === b.selected &&
+    a.flashing === b.flashing &&
+    a.dimmed === b.dimmed &&
+    a.node.x === b.node.x &&
+    a.node.y === b.node.y &&
+    a.onSelect === b.onSelect &&
+    a.onOpen === b.onOpen &&
+    (a.node.data === b.node.data || JSON.stringify(a.node.data) === JSON.stringify(b.node.data)),
+);

@@ -1,0 +1,153 @@
+'use client';
+// The lab's topology as one SVG: rows of nodes, edges per kind, pan (drag) and zoom (wheel, buttons, fit).
+// The SVG element is exposed through svgRef so exports serialise exactly what is on screen.
+import { type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
+import { edgePaths } from './edges';
+import { NodeView } from './node-view';
+import { TOPOLOGY_CSS } from './topology-css';
+
+interface Props {
+  layout: Layout;
+  selected: string | null;
+  flash: ReadonlySet<string>;
+  focus: ReadonlySet<string> | null;
+  onSelect: (key: string | null) => void;
+  onOpen: (key: string) => void;
+  svgRef: RefObject<SVGSVGElement | null>;
+}
+
+interface View {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function TopologyCanvas({ layout, selected, flash, focus, onSelect, onOpen, svgRef }: Props) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState<View | null>(null);
+  const touched = useRef(false);
+  const drag = useRef<{ px: number; py: number; view: View } | null>(null);
+
+  const fit = useCallback(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const aspect = box.clientWidth / Math.max(1, box.clientHeight);
+    const w = Math.max(layout.width, 600);
+    const h = Math.max(layout.height, w / aspect);
+    setView({ x: 0, y: 0, w: Math.max(w, h * aspect), h });
+  }, [layout.width, layout.height]);
+
+  // Fit once, and keep fitting while the user has not panned or zoomed (so growth stays visible).
+  useEffect(() => {
+    if (!touched.current) fit();
+  }, [fit]);
+
+  const zoom = useCallback((factor: number, cx?: number, cy?: number) => {
+    touched.current = true;
+    setView((v) => {
+      if (!v) return v;
+      const px = cx ?? v.x + v.w / 2;
+      const py = cy ?? v.y + v.h / 2;
+      const w = Math.min(Math.max(v.w * factor, 200), 400_000);
+      const h = (v.h * w) / v.w;
+      return { x: px - ((px - v.x) * w) / v.w, y: py - ((py - v.y) * h) / v.h, w, h };
+    });
+  }, []);
+
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = svg.getBoundingClientRect();
+      const v = svg.viewBox.baseVal;
+      const cx = v.x + ((e.clientX - rect.left) / rect.width) * v.width;
+      const cy = v.y + ((e.clientY - rect.top) / rect.height) * v.height;
+      zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, cx, cy);
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, [svgRef, zoom]);
+
+  const hot = selected;
+  const paths = useMemo(() => edgePaths(layout, hot), [layout, hot]);
+  const select = useCallback((key: string) => onSelect(key), [onSelect]);
+  const v = view ?? { x: 0, y: 0, w: layout.width, h: layout.height };
+
+  return (
+    <div className="canvas" ref={boxRef}>
+      <div className="canvas-tools">
+        <button type="button" onClick={() => zoom(1 / 1.3)} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={() => zoom(1.3)} aria-label="Zoom out">
+          −
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            touched.current = false;
+            fit();
+          }}
+          aria-label="Fit topology"
+        >
+          fit
+        </button>
+      </div>
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: background click clears the selection; Escape and nodes' own keys cover keyboards. */}
+      <svg
+        ref={svgRef}
+        xmlns="http://www.w3.org/2000/svg"
+        role="img"
+        aria-label="Lab topology"
+        viewBox={`${v.x} ${v.y} ${v.w} ${v.h}`}
+        width="100%"
+        height="100%"
+        onClick={() => onSelect(null)}
+        onPointerDown={(e) => {
+          if ((e.target as Element).closest('.tn')) return;
+          drag.current = { px: e.clientX, py: e.clientY, view: v };
+          (e.currentTarget as Element).setPointerCapture(e.pointerId);
+        }}
+        onPointerMove={(e) => {
+          const d = drag.current;
+          const svg = svgRef.current;
+          if (!d || !svg) return;
+          const scale = d.view.w / svg.clientWidth;
+          touched.current = true;
+          setView({
+            ...d.view,
+            x: d.view.x - (e.clientX - d.px) * scale,
+            y: d.view.y - (e.clientY - d.py) * scale,
+          });
+        }}
+        onPointerUp={() => {
+          drag.current = null;
+        }}
+      >
+        <style>{TOPOLOGY_CSS}</style>
+        {(Object.keys(ROW_Y) as (keyof typeof ROW_Y)[]).map((k) => (
+          <text key={k} className="rowlabel" x={LEFT - 100} y={ROW_Y[k] + SIZE[k].h / 2 + 4}>
+            {ROW_LABEL[k]}
+          </text>
+        ))}
+        {paths.map((p) => (
+          <path key={p.kind} className={`edge ${p.kind}`} d={p.d} />
+        ))}
+        {layout.nodes.map((node) => (
+          <NodeView
+            key={node.key}
+            node={node}
+            selected={node.key === selected}
+            flashing={flash.has(node.key)}
+            dimmed={focus !== null && !focus.has(node.key)}
+            onSelect={select}
+            onOpen={onOpen}
+          />
+        ))}
+      </svg>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+// Styles of the topology SVG, kept as a string so the exported SVG carries exactly what the page shows.
+// Colours come from CSS variables; export resolves them into the file.
+
+export const COLOUR_VARS = [
+  '--fg',
+  '--bg',
+  '--muted',
+  '--panel',
+  '--line',
+  '--snp',
+  '--nosnp',
+  '--amber',
+  '--red',
+  '--flash',
+  '--accent',
+];
+
+export const TOPOLOGY_CSS = `
+.tn rect.box { fill: var(--panel); stroke: var(--line); stroke-width: 1; }
+.tn text { fill: var(--fg); font: 11px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.tn text.title { font-weight: 600; font-size: 12px; }
+.tn text.muted { fill: var(--muted); }
+.tn.snp rect.box { stroke: var(--snp); stroke-width: 2; }
+.tn.nosnp rect.box { stroke: var(--nosnp); stroke-width: 2; stroke-dasharray: 4 2; }
+.tn.sel rect.box { stroke: var(--accent); stroke-width: 3; }
+.tn.dim { opacity: 0.25; }
+.tn.flash rect.box { animation: tnflash 1s ease-out; }
+@keyframes tnflash { from { fill: var(--flash); } to { fill: var(--panel); } }
+.tag rect { stroke-width: 1; }
+.tag text { font-size: 10px; font-weight: 600; }
+.tag.snp rect { fill: none; stroke: var(--snp); } .tag.snp text { fill: var(--snp); }
+.tag.nosnp rect { fill: none; stroke: var(--nosnp); } .tag.nosnp text { fill: var(--nosnp); }
+.tag.amber rect { fill: var(--amber); stroke: var(--amber); } .tag.amber text { fill: #1b1300; }
+.tag.red rect { fill: var(--red); stroke: var(--red); } .tag.red text { fill: #ffffff; }
+.tag.off rect { fill: none; stroke: var(--line); } .tag.off text { fill: var(--muted); }
+.edge { fill: none; stroke-width: 1.2; }
+.edge.iommu { stroke: var(--line); }
+.edge.snp { stroke: var(--snp); stroke-width: 1.6; }
+.edge.nosnp { stroke: var(--nosnp); stroke-width: 1.6; stroke-dasharray: 5 3; }
+.edge.mirror, .edge.owner { stroke: var(--muted); }
+.edge.hot { stroke: var(--accent); stroke-width: 2.4; }
+.rowlabel { fill: var(--muted); font: 11px ui-sans-serif, system-ui, sans-serif; text-transform: uppercase; letter-spacing: .06em; }
+`;

@@ -1,0 +1,147 @@
+// Row layout of a lab's topology: IOMMU units, devices, page tables, IOAS, VMs top to bottom.
+// Deterministic and incremental-friendly: devices keep their IOMMU block, the rows below follow their parents.
+import { nodeKey } from './touched';
+import type { DeviceState, HwptState, IoasState, IommuState, LabState, VmState } from './types';
+
+export type NodeKind = 'iommu' | 'dev' | 'hwpt' | 'ioas' | 'vm';
+
+export type LaidNode =
+  | { kind: 'iommu'; key: string; x: number; y: number; w: number; h: number; data: IommuState }
+  | { kind: 'dev'; key: string; x: number; y: number; w: number; h: number; data: DeviceState }
+  | { kind: 'hwpt'; key: string; x: number; y: number; w: number; h: number; data: HwptState }
+  | { kind: 'ioas'; key: string; x: number; y: number; w: number; h: number; data: IoasState }
+  | { kind: 'vm'; key: string; x: number; y: number; w: number; h: number; data: VmState };
+
+export interface LaidEdge {
+  from: string;
+  to: string;
+  /** iommu: device → unit; snp / nosnp: device → page table; mirror: table → IOAS; owner: IOAS → VM. */
+  kind: 'iommu' | 'snp' | 'nosnp' | 'mirror' | 'owner';
+}
+
+export interface Layout {
+  nodes: LaidNode[];
+  byKey: Map<string, LaidNode>;
+  edges: LaidEdge[];
+  width: number;
+  height: number;
+}
+
+export const SIZE: Record<NodeKind, { w: number; h: number }> = {
+  iommu: { w: 150, h: 44 },
+  dev: { w: 104, h: 44 },
+  hwpt: { w: 168, h: 74 },
+  ioas: { w: 120, h: 40 },
+  vm: { w: 168, h: 62 },
+};
+export const ROW_Y: Record<NodeKind, number> = { iommu: 40, dev: 160, hwpt: 290, ioas: 440, vm: 560 };
+export const ROW_LABEL: Record<NodeKind, string> = {
+  iommu: 'IOMMU units',
+  dev: 'devices',
+  hwpt: 'page tables',
+  ioas: 'IOAS',
+  vm: 'VMs',
+};
+const GAP = 16;
+export const LEFT = 110;
+
+/** Places items at their wished centre x, in that order, pushing right to avoid overlap. */
+function sweep<T>(items: { item: T; want: number }[], width: number): Map<T, number> {
+  const sorted = [...items].sort((a, b) => a.want - b.want);
+  const out = new Map<T, number>();
+  let next = LEFT;
+  for (const { item, want } of sorted) {
+    const left = Math.max(want - width / 2, next);
+    out.set(item, left);
+    next = left + width + GAP;
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function layoutLab(state: LabState): Layout {
+  const nodes: LaidNode[] = [];
+  const edges: LaidEdge[] = [];
+  const centre = new Map<string, number>();
+
+  // Devices in blocks per IOMMU unit, in state order; the unit sits over its block.
+  let cursor = LEFT;
+  const devicesByIommu = new Map<string, DeviceState[]>();
+  for (const d of state.devices) {
+    const list = devicesByIommu.get(d.iommu) ?? [];
+    list.push(d);
+    devicesByIommu.set(d.iommu, list);
+  }
+  for (const unit of state.iommus) {
+    const devices = devicesByIommu.get(unit.name) ?? [];
+    const start = cursor;
+    for (const d of devices) {
+      const key = nodeKey('dev', d.name);
+      nodes.push({ kind: 'dev', key, x: cursor, y: ROW_Y.dev, ...SIZE.dev, data: d });
+      centre.set(key, cursor + SIZE.dev.w / 2);
+      edges.push({ from: key, to: nodeKey('iommu', unit.name), kind: 'iommu' });
+      cursor += SIZE.dev.w + GAP;
+    }
+    const blockWidth = Math.max(cursor - start - GAP, SIZE.iommu.w);
+    const x = start + blockWidth / 2 - SIZE.iommu.w / 2;
+    const key = nodeKey('iommu', unit.name);
+    nodes.push({ kind: 'iommu', key, x, y: ROW_Y.iommu, ...SIZE.iommu, data: unit });
+    centre.set(key, x + SIZE.iommu.w / 2);
+    cursor = Math.max(cursor, start + blockWidth + GAP) + GAP;
+  }
+
+  // Page tables under the devices attached to them (or their unit when empty).
+  const hwptWish = state.hwpts.map((h) => {
+    const xs = h.devices
+      .map((d) => centre.get(nodeKey('dev', d)))
+      .filter((x): x is number => x !== undefined);
+    return { item: h, want: xs.length ? mean(xs) : (centre.get(nodeKey('iommu', h.iommu)) ?? cursor) };
+  });
+  for (const [h, x] of sweep(hwptWish, SIZE.hwpt.w)) {
+    const key = nodeKey('hwpt', h.id);
+    nodes.push({ kind: 'hwpt', key, x, y: ROW_Y.hwpt, ...SIZE.hwpt, data: h });
+    centre.set(key, x + SIZE.hwpt.w / 2);
+    for (const d of h.devices) {
+      edges.push({ from: nodeKey('dev', d), to: key, kind: h.enforceCacheCoherency ? 'snp' : 'nosnp' });
+    }
+    edges.push({ from: key, to: nodeKey('ioas', h.ioas), kind: 'mirror' });
+  }
+
+  // IOAS under their tables, else under their VM's devices; VMs under their IOAS.
+  const vmByName = new Map(state.vms.map((v) => [v.name, v]));
+  const ioasWish = state.ioas.map((a) => {
+    const xs = state.hwpts
+      .filter((h) => h.ioas === a.id)
+      .map((h) => centre.get(nodeKey('hwpt', h.id)))
+      .filter((x): x is number => x !== undefined);
+    if (!xs.length && a.vm) {
+      for (const d of vmByName.get(a.vm)?.devices ?? []) {
+        const x = centre.get(nodeKey('dev', d));
+        if (x !== undefined) xs.push(x);
+      }
+    }
+    return { item: a, want: xs.length ? mean(xs) : cursor };
+  });
+  for (const [a, x] of sweep(ioasWish, SIZE.ioas.w)) {
+    const key = nodeKey('ioas', a.id);
+    nodes.push({ kind: 'ioas', key, x, y: ROW_Y.ioas, ...SIZE.ioas, data: a });
+    centre.set(key, x + SIZE.ioas.w / 2);
+    if (a.vm) edges.push({ from: key, to: nodeKey('vm', a.vm), kind: 'owner' });
+  }
+  const vmWish = state.vms.map((v) => ({ item: v, want: centre.get(nodeKey('ioas', v.ioas)) ?? cursor }));
+  for (const [v, x] of sweep(vmWish, SIZE.vm.w)) {
+    const key = nodeKey('vm', v.name);
+    nodes.push({ kind: 'vm', key, x, y: ROW_Y.vm, ...SIZE.vm, data: v });
+  }
+
+  const byKey = new Map(nodes.map((n) => [n.key, n]));
+  const width = Math.max(LEFT + 200, ...nodes.map((n) => n.x + n.w)) + 40;
+  return {
+    nodes,
+    byKey,
+    edges: edges.filter((e) => byKey.has(e.from) && byKey.has(e.to)),
+    width,
+    height: 660,
+  };
+}

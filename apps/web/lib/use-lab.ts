@@ -1,0 +1,157 @@
+// One lab, live: the WebSocket stream (hello/events/resync) keeps the state and the event log current,
+// marks touched nodes for a brief flash, and reconnects with `since` after a drop.
+'use client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiFailure, enc, get } from './api';
+import { touchedKeys } from './touched';
+import type { LabEvent, LabState, StreamMessage } from './types';
+
+const FLASH_MS = 1100;
+const KEEP_EVENTS = 5000;
+
+export interface LiveLab {
+  state: LabState | null;
+  events: LabEvent[];
+  seq: number;
+  connected: boolean;
+  error: ApiFailure | null;
+  flash: ReadonlySet<string>;
+  refresh: () => void;
+}
+
+export function useLab(lab: string): LiveLab {
+  const [state, setState] = useState<LabState | null>(null);
+  const [events, setEvents] = useState<LabEvent[]>([]);
+  const [seq, setSeq] = useState(0);
+  const [connected, setConnected] = useState(false);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [flash, setFlash] = useState<ReadonlySet<string>>(new Set());
+  const seqRef = useRef(0);
+  const fetching = useRef(false);
+  const dirty = useRef(false);
+  const alive = useRef(true);
+
+  // Single-flight state refresh: at most one request in flight, one more queued however many batches arrive.
+  const refresh = useCallback(() => {
+    dirty.current = true;
+    if (fetching.current) return;
+    fetching.current = true;
+    void (async () => {
+      while (dirty.current && alive.current) {
+        dirty.current = false;
+        try {
+          const next = await get<LabState>(`/labs/${enc(lab)}/state`);
+          if (!alive.current) break;
+          setState((prev) => (prev && prev.seq > next.seq ? prev : next));
+          if (next.seq > seqRef.current) {
+            seqRef.current = next.seq;
+            setSeq(next.seq);
+          }
+          setError(null);
+        } catch (failure) {
+          if (failure instanceof ApiFailure) setError(failure);
+        }
+      }
+      fetching.current = false;
+    })();
+  }, [lab]);
+
+  const loadEvents = useCallback(async () => {
+    const all: LabEvent[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await get<{ events: LabEvent[] }>(`/labs/${enc(lab)}/events?after=${after}&limit=1000`);
+      all.push(...page.events);
+      const last = page.events.at(-1);
+      if (!last || page.events.length < 1000) break;
+      after = last.seq;
+    }
+    return all;
+  }, [lab]);
+
+  useEffect(() => {
+    alive.current = true;
+    let socket: WebSocket | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let flashTimer: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
+    let pendingFlash = new Set<string>();
+
+    const mergeEvents = (incoming: LabEvent[]) =>
+      setEvents((prev) => {
+        if (incoming.length === 0) return prev;
+        const lastSeq = prev.at(-1)?.seq ?? 0;
+        const first = incoming[0]?.seq ?? 0;
+        let merged: LabEvent[];
+        if (first > lastSeq) merged = prev.concat(incoming);
+        else {
+          const bySeq = new Map(prev.map((e) => [e.seq, e]));
+          for (const e of incoming) bySeq.set(e.seq, e);
+          merged = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+        }
+        return merged.length > KEEP_EVENTS ? merged.slice(-KEEP_EVENTS) : merged;
+      });
+
+    const takeState = (next: LabState) => {
+      setState(next);
+      seqRef.current = Math.max(seqRef.current, next.seq);
+      setSeq(seqRef.current);
+    };
+
+    const onMessage = (message: StreamMessage) => {
+      if (message.type === 'hello' || message.type === 'resync') {
+        takeState(message.state);
+        if (message.type === 'resync') void loadEvents().then((all) => alive.current && setEvents(all));
+        return;
+      }
+      if (message.type === 'events' && message.events.length > 0) {
+        mergeEvents(message.events);
+        const last = message.events.at(-1)?.seq ?? 0;
+        if (last > seqRef.current) {
+          seqRef.current = last;
+          setSeq(last);
+        }
+        for (const key of touchedKeys(message.events)) pendingFlash.add(key);
+        setFlash(new Set(pendingFlash));
+        clearTimeout(flashTimer);
+        flashTimer = setTimeout(() => {
+          pendingFlash = new Set();
+          setFlash(pendingFlash);
+        }, FLASH_MS);
+        refresh();
+      }
+    };
+
+    const connect = () => {
+      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/labs/${enc(lab)}/stream`);
+      socket.onopen = () => {
+        attempts = 0;
+        setConnected(true);
+        if (seqRef.current > 0) socket?.send(JSON.stringify({ type: 'since', seq: seqRef.current }));
+      };
+      socket.onmessage = (message) => onMessage(JSON.parse(String(message.data)) as StreamMessage);
+      socket.onclose = () => {
+        setConnected(false);
+        if (!alive.current) return;
+        attempts += 1;
+        retry = setTimeout(connect, Math.min(5000, 250 * 2 ** attempts));
+      };
+    };
+
+    refresh();
+    loadEvents().then(
+      (all) => alive.current && mergeEvents(all),
+      (failure) => failure instanceof ApiFailure && setError(failure),
+    );
+    connect();
+    return () => {
+      alive.current = false;
+      clearTimeout(retry);
+      clearTimeout(flashTimer);
+      socket?.close();
+    };
+  }, [lab, refresh, loadEvents]);
+
+  return { state, events, seq, connected, error, flash, refresh };
+}
