@@ -1,4 +1,6 @@
-// Public entry of @ioasid-lab/db.
+// Public entry of @ioasid-lab/db: the event store, its contract, and the database it lives in.
 export * from './database.ts';
 export * as schema from './schema.ts';
+export { openLabStore, SNAPSHOT_EVERY } from './store.ts';
 export * from './store-types.ts';
+export { SEED_HARDWARE, SEED_STORY, templateOps } from './templates.ts';

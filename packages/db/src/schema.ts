@@ -25,6 +25,11 @@ export const events = sqliteTable(
     message: text('message'),
     /** JSON array of the effects the core reported. */
     effects: text('effects').notNull().default('[]'),
+    /**
+     * 1 for the refused op of an atomic batch that was rolled back: recorded so the timeline shows the
+     * attempt, but skipped by export, fork and counterfactual replays (its context never existed).
+     */
+    aborted: integer('aborted').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.labId, t.seq] })],
 );
@@ -40,3 +45,9 @@ export const snapshots = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.labId, t.seq] }), index('snapshots_lab').on(t.labId)],
 );
+
+/** Store-wide facts, e.g. whether the seed lab was ever created (a fresh install gets it once). */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,15 +1,6 @@
 // The event store's public contract: what the server (and tests) call on a LabStore and a StoredLab.
 // Shapes mirror ../../../../shared/API.md; changes here are additive only.
-import type {
-  CoreState,
-  Effect,
-  ErrnoCode,
-  LeafPage,
-  Op,
-  OpName,
-  Policy,
-  U64Input,
-} from '@ioasid-lab/core';
+import type { CoreState, Effect, ErrnoCode, LeafPage, Op, OpName, Policy, U64Input } from '@ioasid-lab/core';
 
 export type Template = 'empty' | 'seed' | 'seed-story';
 export const TEMPLATES: readonly Template[] = ['empty', 'seed', 'seed-story'];

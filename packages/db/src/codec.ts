@@ -1,0 +1,59 @@
+// Converts between ops/results as the core speaks them and event rows as the log stores them.
+// The op column holds the whole op as JSON (bigints as 0x-hex strings) so any replay can re-apply it.
+import type { Effect, ErrnoCode, Op, OpName, OpResult } from '@ioasid-lab/core';
+import type { EventResult, OpInput, StoredEvent } from './store-types.ts';
+
+/** One events row as the log reads and writes it (lab id aside). */
+export interface EventRow {
+  seq: number;
+  at: number;
+  op: string;
+  errno: number;
+  code: string | null;
+  message: string | null;
+  effects: string;
+  aborted: number;
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  // JSON has no bigint; the core accepts 0x-hex strings for every 64-bit field.
+  return typeof value === 'bigint' ? `0x${value.toString(16)}` : value;
+}
+
+export function encodeOp(op: Op): string {
+  return JSON.stringify(op, jsonSafe);
+}
+
+export function toRow(seq: number, at: number, op: Op, result: OpResult, aborted = false): EventRow {
+  return {
+    seq,
+    at,
+    op: encodeOp(op),
+    errno: result.ok ? 0 : result.errno,
+    code: result.ok ? null : result.code,
+    message: result.ok ? null : result.message,
+    effects: result.ok ? JSON.stringify(result.effects, jsonSafe) : '[]',
+    aborted: aborted ? 1 : 0,
+  };
+}
+
+export function splitOp(op: Op): { op: OpName; input: OpInput } {
+  const { op: name, ...input } = op;
+  return { op: name, input: input as OpInput };
+}
+
+export function toEvent(row: EventRow): StoredEvent {
+  const { op, input } = splitOp(JSON.parse(row.op) as Op);
+  const result: EventResult =
+    row.errno === 0
+      ? { ok: true }
+      : { ok: false, errno: row.errno, code: row.code as ErrnoCode, message: row.message ?? '' };
+  return {
+    seq: row.seq,
+    at: new Date(row.at).toISOString(),
+    op,
+    input,
+    result,
+    effects: JSON.parse(row.effects) as Effect[],
+  };
+}

@@ -1,0 +1,168 @@
+// Prepared SQL over the labs, events, snapshots and meta tables: the only code that talks to SQLite
+// for the store. Statements are prepared once per database; every write path is one transaction.
+import type Database from 'better-sqlite3';
+import type { EventRow } from './codec.ts';
+
+const COLUMNS = 'seq, at, op, errno, code, message, effects, aborted';
+
+export interface LabRow {
+  id: number;
+  name: string;
+  policy: string;
+  template: string;
+  createdAt: number;
+}
+
+export class EventLog {
+  readonly sqlite: Database.Database;
+  #insertEvent: Database.Statement;
+  #appendRows: (labId: number, rows: EventRow[]) => void;
+  #eventsAfter: Database.Statement;
+  #eventsBetween: Database.Statement;
+  #okOpsBetween: Database.Statement;
+  #inputsUpTo: Database.Statement;
+  #lastSeq: Database.Statement;
+  #snapshotAtOrBefore: Database.Statement;
+  #insertSnapshot: Database.Statement;
+  #labs: Database.Statement;
+  #labByName: Database.Statement;
+  #insertLab: Database.Statement;
+  #deleteLab: Database.Statement;
+  #getMeta: Database.Statement;
+  #setMeta: Database.Statement;
+  #refusedCount: Database.Statement;
+  #matchingByCount = new Map<number, Database.Statement>();
+
+  constructor(sqlite: Database.Database) {
+    this.sqlite = sqlite;
+    this.#insertEvent = sqlite.prepare(
+      'insert into events (lab_id, seq, at, op, errno, code, message, effects, aborted) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insert = this.#insertEvent;
+    this.#appendRows = sqlite.transaction((labId: number, rows: EventRow[]) => {
+      for (const r of rows)
+        insert.run(labId, r.seq, r.at, r.op, r.errno, r.code, r.message, r.effects, r.aborted);
+    });
+    const columns = COLUMNS;
+    this.#eventsAfter = sqlite.prepare(
+      `select ${columns} from events where lab_id = ? and seq > ? order by seq limit ?`,
+    );
+    this.#eventsBetween = sqlite.prepare(
+      `select ${columns} from events where lab_id = ? and seq > ? and seq <= ? order by seq`,
+    );
+    this.#okOpsBetween = sqlite
+      .prepare('select op from events where lab_id = ? and seq > ? and seq <= ? and errno = 0 order by seq')
+      .pluck();
+    this.#inputsUpTo = sqlite
+      .prepare('select op from events where lab_id = ? and seq > ? and seq <= ? and aborted = 0 order by seq')
+      .pluck();
+    this.#lastSeq = sqlite.prepare('select coalesce(max(seq), 0) from events where lab_id = ?').pluck();
+    this.#snapshotAtOrBefore = sqlite.prepare(
+      'select seq, state from snapshots where lab_id = ? and seq <= ? order by seq desc limit 1',
+    );
+    this.#insertSnapshot = sqlite.prepare(
+      'insert or replace into snapshots (lab_id, seq, state) values (?, ?, ?)',
+    );
+    this.#labs = sqlite.prepare(
+      'select id, name, policy, template, created_at as createdAt from labs order by id',
+    );
+    this.#labByName = sqlite.prepare(
+      'select id, name, policy, template, created_at as createdAt from labs where name = ?',
+    );
+    this.#insertLab = sqlite.prepare(
+      'insert into labs (name, policy, template, created_at) values (?, ?, ?, ?) returning id',
+    );
+    this.#deleteLab = sqlite.prepare('delete from labs where id = ?');
+    this.#getMeta = sqlite.prepare('select value from meta where key = ?').pluck();
+    this.#setMeta = sqlite.prepare('insert or replace into meta (key, value) values (?, ?)');
+    this.#refusedCount = sqlite
+      .prepare('select count(*) from events where lab_id = ? and errno <> 0 and aborted = 0')
+      .pluck();
+  }
+
+  /** Appends rows in one transaction: all of them are durable when this returns, or none. */
+  append(labId: number, rows: EventRow[]): void {
+    this.#appendRows(labId, rows);
+  }
+
+  events(labId: number, after: number, limit: number): EventRow[] {
+    return this.#eventsAfter.all(labId, after, limit) as EventRow[];
+  }
+
+  eventsBetween(labId: number, after: number, upTo: number): EventRow[] {
+    return this.#eventsBetween.all(labId, after, upTo) as EventRow[];
+  }
+
+  /**
+   * Applied events up to `upTo` whose effects JSON contains any of `fragments`. A cheap text pre-filter
+   * (LIKE ignores ASCII case), so it returns a superset: callers re-check the parsed effects exactly.
+   */
+  eventsWithAnyEffectText(labId: number, upTo: number, fragments: readonly string[]): EventRow[] {
+    if (fragments.length === 0) return [];
+    let statement = this.#matchingByCount.get(fragments.length);
+    if (!statement) {
+      const likes = fragments.map(() => "effects like ? escape '\\'").join(' or ');
+      statement = this.sqlite.prepare(
+        `select ${COLUMNS} from events where lab_id = ? and errno = 0 and seq <= ? and (${likes}) order by seq`,
+      );
+      this.#matchingByCount.set(fragments.length, statement);
+    }
+    const patterns = fragments.map((f) => `%${f.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    return statement.all(labId, upTo, ...patterns) as EventRow[];
+  }
+
+  /** Refused inputs (rolled-back atomic attempts excluded). */
+  refusedCount(labId: number): number {
+    return this.#refusedCount.get(labId) as number;
+  }
+
+  /** JSON of the ops that the core applied in (after, upTo]: replaying them rebuilds the state. */
+  okOpsBetween(labId: number, after: number, upTo: number): string[] {
+    return this.#okOpsBetween.all(labId, after, upTo) as string[];
+  }
+
+  /** JSON of the lab's inputs in (after, upTo], refused ones included, rolled-back atomic attempts excluded. */
+  inputsBetween(labId: number, after: number, upTo: number): string[] {
+    return this.#inputsUpTo.all(labId, after, upTo) as string[];
+  }
+
+  lastSeq(labId: number): number {
+    return this.#lastSeq.get(labId) as number;
+  }
+
+  snapshotAtOrBefore(labId: number, seq: number): { seq: number; state: Buffer } | undefined {
+    return this.#snapshotAtOrBefore.get(labId, seq) as { seq: number; state: Buffer } | undefined;
+  }
+
+  saveSnapshot(labId: number, seq: number, state: Buffer): void {
+    this.#insertSnapshot.run(labId, seq, state);
+  }
+
+  labs(): LabRow[] {
+    return this.#labs.all() as LabRow[];
+  }
+
+  labByName(name: string): LabRow | undefined {
+    return this.#labByName.get(name) as LabRow | undefined;
+  }
+
+  insertLab(name: string, policy: string, template: string, createdAt: number): number {
+    return (this.#insertLab.get(name, policy, template, createdAt) as { id: number }).id;
+  }
+
+  deleteLab(labId: number): void {
+    this.#deleteLab.run(labId);
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#getMeta.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#setMeta.run(key, value);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)();
+  }
+}

@@ -1,0 +1,308 @@
+// A live lab: one core instance kept in step with its durable event log, plus the read-side replays
+// (past states, counterfactual shadows) that explain, compare and fork are built on.
+import {
+  type CoreState,
+  Lab,
+  LabError,
+  type LeafPage,
+  type Op,
+  type OpResult,
+  POLICIES,
+  type Policy,
+  type U64Input,
+} from '@ioasid-lab/core';
+import { type EventRow, toEvent, toRow } from './codec.ts';
+import { compareReplays } from './compare.ts';
+import type { EventLog, LabRow } from './event-log.ts';
+import { explainVms } from './explain.ts';
+import { parseOps, replayApplied, replayInto, startFrom, withCore } from './replay.ts';
+import type {
+  BatchOptions,
+  Comparison,
+  EventListener,
+  Explanation,
+  LabExport,
+  LabState,
+  LabSummary,
+  StoredEvent,
+  StoredLab,
+  Template,
+} from './store-types.ts';
+
+export interface LiveLabContext {
+  log: EventLog;
+  snapshotEvery: number;
+  /** Creates a new lab in the store from ops (fork, import). */
+  createFromOps(name: string, policy: Policy, template: Template, ops: Op[]): StoredLab;
+}
+
+/** A replay of this lab's inputs under another policy, advanced lazily as the lab grows. */
+interface Shadow {
+  core: Lab;
+  seq: number;
+  refused: number;
+}
+
+const MAX_EVENTS_PAGE = 10_000;
+
+function refusal(error: unknown): OpResult {
+  // Ops the core rejects before applying (malformed input) are refusals like any other: recorded, no change.
+  if (error instanceof LabError) {
+    return { ok: false, errno: error.errno, code: error.code, message: error.message, effects: [] };
+  }
+  throw error;
+}
+
+export class LiveLab implements StoredLab {
+  readonly name: string;
+  readonly policy: Policy;
+  readonly template: Template;
+  readonly createdAt: string;
+  readonly id: number;
+  #ctx: LiveLabContext;
+  #core: Lab;
+  #seq: number;
+  #listeners = new Set<EventListener>();
+  #shadows = new Map<Policy, Shadow>();
+  #closed = false;
+
+  private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
+    this.#ctx = ctx;
+    this.id = row.id;
+    this.name = row.name;
+    this.policy = row.policy as Policy;
+    this.template = row.template as Template;
+    this.createdAt = new Date(row.createdAt).toISOString();
+    this.#core = core;
+    this.#seq = seq;
+  }
+
+  /** Rebuilds the live core from the latest snapshot plus the applied events after it. */
+  static load(ctx: LiveLabContext, row: LabRow): LiveLab {
+    const seq = ctx.log.lastSeq(row.id);
+    return new LiveLab(ctx, row, LiveLab.#rebuild(ctx.log, row.id, row.policy as Policy, seq), seq);
+  }
+
+  static #rebuild(log: EventLog, labId: number, policy: Policy, at: number): Lab {
+    const snapshot = log.snapshotAtOrBefore(labId, at);
+    const core = startFrom(policy, snapshot?.state);
+    const from = snapshot?.seq ?? 0;
+    try {
+      replayApplied(core, parseOps(log.okOpsBetween(labId, from, at)), from);
+    } catch (error) {
+      core.destroy();
+      throw error;
+    }
+    return core;
+  }
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  summary(): LabSummary {
+    return {
+      name: this.name,
+      policy: this.policy,
+      template: this.template,
+      events: this.#seq,
+      createdAt: this.createdAt,
+    };
+  }
+
+  apply(op: Op): StoredEvent {
+    this.#assertOpen();
+    let result: OpResult;
+    try {
+      result = this.#core.apply(op);
+    } catch (error) {
+      result = refusal(error);
+    }
+    const [event] = this.#commit([op], [result], false);
+    return event as StoredEvent;
+  }
+
+  applyBatch(ops: Op[], options: BatchOptions = {}): StoredEvent[] {
+    this.#assertOpen();
+    if (ops.length === 0) return [];
+    let results: OpResult[];
+    try {
+      results = this.#core.applyBatch(ops, { atomic: options.atomic ?? false });
+    } catch (error) {
+      // The core validates a whole batch before it applies any of it, so a thrown batch changed nothing:
+      // apply op by op to record each one's fate (atomic: only the first refusal, as below).
+      if (!(error instanceof LabError)) throw error;
+      if (options.atomic) return this.#commitAtomicRefusal(ops, 0, refusal(error));
+      return this.#commit(
+        ops,
+        ops.map((op) => this.#applyOne(op)),
+        false,
+      );
+    }
+    const last = results[results.length - 1];
+    if (options.atomic && last && !last.ok) return this.#commitAtomicRefusal(ops, results.length - 1, last);
+    return this.#commit(ops.slice(0, results.length), results, false);
+  }
+
+  #applyOne(op: Op): OpResult {
+    try {
+      return this.#core.apply(op);
+    } catch (error) {
+      return refusal(error);
+    }
+  }
+
+  /** An atomic batch was rolled back: the log keeps only the refused attempt, flagged aborted. */
+  #commitAtomicRefusal(ops: Op[], index: number, result: OpResult): StoredEvent[] {
+    return this.#commit([ops[index] as Op], [result], true);
+  }
+
+  #commit(ops: Op[], results: OpResult[], aborted: boolean): StoredEvent[] {
+    const at = Date.now();
+    const first = this.#seq + 1;
+    const rows: EventRow[] = ops.map((op, i) => toRow(first + i, at, op, results[i] as OpResult, aborted));
+    try {
+      this.#ctx.log.append(this.id, rows);
+    } catch (error) {
+      // The core already moved; the log did not. Put the core back where the log is, then report.
+      this.#core.destroy();
+      this.#core = LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, this.#seq);
+      throw error;
+    }
+    const previous = this.#seq;
+    this.#seq = first + rows.length - 1;
+    this.#maybeSnapshot(previous);
+    const events = rows.map(toEvent);
+    for (const listener of this.#listeners) {
+      try {
+        listener(events);
+      } catch {
+        // A broken subscriber must not fail an op that is already durable.
+      }
+    }
+    return events;
+  }
+
+  #maybeSnapshot(previous: number): void {
+    const every = this.#ctx.snapshotEvery;
+    if (Math.floor(previous / every) !== Math.floor(this.#seq / every)) {
+      this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
+    }
+  }
+
+  state(at?: number): LabState {
+    this.#assertOpen();
+    const seq = this.#checkAt(at);
+    if (seq === this.#seq) return { seq, ...this.#core.state() };
+    return withCore(this.#coreAt(seq), (core) => ({ seq, ...core.state() }));
+  }
+
+  /** A scratch core at `seq` (caller destroys it). */
+  #coreAt(seq: number): Lab {
+    if (seq === this.#seq) return Lab.restore(this.#core.serialize());
+    return LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, seq);
+  }
+
+  #checkAt(at: number | undefined): number {
+    if (at === undefined) return this.#seq;
+    if (!Number.isInteger(at) || at < 0 || at > this.#seq) {
+      throw new LabError('ERANGE', `seq ${at} is outside this lab's history 0..${this.#seq}`);
+    }
+    return at;
+  }
+
+  events(after = 0, limit = 100): StoredEvent[] {
+    const bounded = Math.max(0, Math.min(Math.trunc(limit), MAX_EVENTS_PAGE));
+    return this.#ctx.log.events(this.id, Math.max(0, Math.trunc(after)), bounded).map(toEvent);
+  }
+
+  /** The lab's inputs up to `at`: refused ones included, rolled-back atomic attempts not. */
+  inputs(at: number = this.#seq): Op[] {
+    return parseOps(this.#ctx.log.inputsBetween(this.id, 0, at));
+  }
+
+  /** The final state of this lab's inputs replayed under `policy`, and how many that policy refused. */
+  replayUnder(policy: Policy): { state: CoreState; refused: number } {
+    this.#assertOpen();
+    if (policy === this.policy) {
+      return { state: this.#core.state(), refused: this.#ctx.log.refusedCount(this.id) };
+    }
+    let shadow = this.#shadows.get(policy);
+    if (!shadow) {
+      shadow = { core: Lab.create(policy), seq: 0, refused: 0 };
+      this.#shadows.set(policy, shadow);
+    }
+    if (shadow.seq < this.#seq) {
+      const ops = parseOps(this.#ctx.log.inputsBetween(this.id, shadow.seq, this.#seq));
+      shadow.refused += replayInto(shadow.core, ops);
+      shadow.seq = this.#seq;
+    }
+    return { state: shadow.core.state(), refused: shadow.refused };
+  }
+
+  explain(a: string, b: string): Explanation {
+    this.#assertOpen();
+    return explainVms({
+      policy: this.policy,
+      seq: this.#seq,
+      state: this.#core.state(),
+      a,
+      b,
+      eventsMentioning: (fragments) =>
+        this.#ctx.log.eventsWithAnyEffectText(this.id, this.#seq, fragments).map(toEvent),
+      scratch: () => Lab.restore(this.#core.serialize()),
+      replayUnder: (policy) => this.replayUnder(policy),
+    });
+  }
+
+  compare(policies: Policy[] = [...POLICIES]): Comparison {
+    this.#assertOpen();
+    return compareReplays(
+      this.#seq,
+      policies.map((policy) => ({ policy, ...this.replayUnder(policy) })),
+    );
+  }
+
+  fork(name: string, policy: Policy = this.policy, at?: number): StoredLab {
+    this.#assertOpen();
+    const seq = this.#checkAt(at);
+    return this.#ctx.createFromOps(name, policy, 'empty', this.inputs(seq));
+  }
+
+  export(): LabExport {
+    this.#assertOpen();
+    return { format: 'ioasid-lab/v1', name: this.name, policy: this.policy, ops: this.inputs() };
+  }
+
+  pagetable(
+    hwpt: number,
+    range?: { iova?: U64Input; length?: U64Input; limit?: number },
+    at?: number,
+  ): LeafPage {
+    this.#assertOpen();
+    const seq = this.#checkAt(at);
+    if (seq === this.#seq) return this.#core.pagetable(hwpt, range);
+    return withCore(this.#coreAt(seq), (core) => core.pagetable(hwpt, range));
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Frees the native cores; the lab object must not be used afterwards. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#core.destroy();
+    for (const shadow of this.#shadows.values()) shadow.core.destroy();
+    this.#shadows.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LabError('ENOENT', `lab ${this.name} was deleted or its store closed`);
+  }
+}

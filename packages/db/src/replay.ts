@@ -1,0 +1,51 @@
+// Replay: rebuilding a core instance from a snapshot and logged ops, and reading VM outcomes from state.
+// Every past state, fork, counterfactual and remedy in the store is one of these replays.
+import { type CoreState, Lab, type Op, type OpResult, type Policy } from '@ioasid-lab/core';
+import type { VmOutcome } from './store-types.ts';
+
+/** Ops per FFI call when replaying: large enough to amortise the call, small enough to bound buffers. */
+const REPLAY_CHUNK = 2048;
+
+export function parseOps(json: readonly string[]): Op[] {
+  return json.map((text) => JSON.parse(text) as Op);
+}
+
+/** Applies ops in order (refusals included, they change nothing) and returns how many were refused. */
+export function replayInto(core: Lab, ops: readonly Op[]): number {
+  let refused = 0;
+  for (let start = 0; start < ops.length; start += REPLAY_CHUNK) {
+    const results: OpResult[] = core.applyBatch(ops.slice(start, start + REPLAY_CHUNK));
+    for (const result of results) if (!result.ok) refused++;
+  }
+  return refused;
+}
+
+/**
+ * Re-applies ops the log says were applied. A refusal here means the core is not deterministic (or the
+ * log is corrupt): say so loudly rather than return a state that never existed.
+ */
+export function replayApplied(core: Lab, ops: readonly Op[], fromSeq: number): void {
+  const refused = replayInto(core, ops);
+  if (refused > 0) {
+    throw new Error(`replay after seq ${fromSeq} refused ${refused} op(s) the log records as applied`);
+  }
+}
+
+/** A core at some seq: a restored snapshot if there is one, else a fresh lab of `policy`. */
+export function startFrom(policy: Policy, snapshot: Buffer | undefined): Lab {
+  return snapshot ? Lab.restore(snapshot) : Lab.create(policy);
+}
+
+export function vmOutcome(state: CoreState, vm: string): VmOutcome | null {
+  const found = state.vms.find((v) => v.name === vm);
+  return found ? { wbinvd: found.wbinvd, coherencyHazard: found.coherencyHazard } : null;
+}
+
+/** Runs `fn` with a core and always frees it, so scratch replays never leak native memory. */
+export function withCore<T>(core: Lab, fn: (core: Lab) => T): T {
+  try {
+    return fn(core);
+  } finally {
+    core.destroy();
+  }
+}

@@ -1,0 +1,82 @@
+// The bug-report paragraph of an explanation, written only from facts the replay produced.
+import type { CoreState, Effect, Policy } from '@ioasid-lab/core';
+import type { Explanation, VmOutcome } from './store-types.ts';
+
+function describeOutcome(vm: string, o: VmOutcome, noncoherent?: number): string {
+  const wb = o.wbinvd
+    ? `emulates wbinvd${noncoherent !== undefined ? ` (KVM non-coherent DMA count ${noncoherent})` : ''}`
+    : 'does not emulate wbinvd';
+  const hazard = o.coherencyHazard
+    ? ', in a coherency hazard (KVM treats it as coherent while a device can do no-snoop DMA through a table without SNP)'
+    : '';
+  return `${vm} ${wb}${hazard}`;
+}
+
+export function describeEffect(e: Effect): string {
+  const parts: string[] = [e.type];
+  if (e.device !== undefined) parts.push(`device ${e.device}`);
+  if (e.hwpt !== undefined) parts.push(`HWPT ${e.hwpt}`);
+  if (e.fromHwpt !== undefined) parts.push(`from HWPT ${e.fromHwpt}`);
+  if (e.iommu !== undefined) parts.push(`on ${e.iommu}`);
+  if (e.vm !== undefined) parts.push(`VM ${e.vm}`);
+  if (e.enforceCacheCoherency !== undefined) parts.push(e.enforceCacheCoherency ? 'SNP on' : 'SNP off');
+  return parts.join(' ');
+}
+
+function devicesOf(state: CoreState, vm: string): string {
+  const found = state.vms.find((v) => v.name === vm);
+  if (!found || found.devices.length === 0) return `${vm} has no devices`;
+  const items = found.devices.map((name) => {
+    const device = state.devices.find((d) => d.name === name);
+    const hwpt = state.hwpts.find((h) => h.id === device?.hwpt);
+    const iommu = state.iommus.find((i) => i.name === device?.iommu);
+    const snoopCtl = iommu?.enforceCacheCoherency ? 'snoop control' : 'no snoop control';
+    const table = hwpt ? `HWPT ${hwpt.id} (SNP ${hwpt.enforceCacheCoherency ? 'on' : 'off'})` : 'no HWPT';
+    return `${name} (${device?.iommu ?? '?'}, ${snoopCtl}${device?.noSnoop ? ', can issue no-snoop DMA' : ''}) on ${table}`;
+  });
+  return `${vm} has ${items.join(' and ')}`;
+}
+
+export function writeSummary(e: Omit<Explanation, 'summary'>, state: CoreState): string {
+  const nc = (vm: string) => state.vms.find((v) => v.name === vm)?.noncoherentDma;
+  const sentences: string[] = [];
+  sentences.push(
+    `Under the ${e.policy} policy at event #${e.seq}, ${describeOutcome(e.a.vm, e.a, nc(e.a.vm))} and ${describeOutcome(e.b.vm, e.b, nc(e.b.vm))}.`,
+  );
+  sentences.push(`${devicesOf(state, e.a.vm)}; ${devicesOf(state, e.b.vm)}.`);
+  if (e.diverges && e.firstDivergence) {
+    const d = e.firstDivergence;
+    sentences.push(
+      `Their histories part at event #${d.seq} (${d.op}): ${describeEffect(d.effect)}, which has no counterpart in the other VM's history.`,
+    );
+    const steps = e.chain
+      .map((link) => `#${link.seq} ${link.op}: ${link.effects.map((x) => x.type).join(', ')}`)
+      .join('; ');
+    if (steps) sentences.push(`Chain of effects: ${steps}.`);
+  } else if (e.diverges) {
+    sentences.push(
+      "They differ, yet every event in the differing VM's causal chain has a counterpart in the other's.",
+    );
+  } else {
+    sentences.push(
+      `They do not diverge: ${e.a.vm}'s state rests on events ${e.a.why.map((s) => `#${s}`).join(', ') || '(none)'}, ${e.b.vm}'s on ${e.b.why.map((s) => `#${s}`).join(', ') || '(none)'}.`,
+    );
+  }
+  const cf = Object.entries(e.counterfactual)
+    .map(([policy, r]) => {
+      const part = (vm: string, o: VmOutcome | null) =>
+        o ? `${vm} wbinvd ${o.wbinvd ? 'on' : 'off'}${o.coherencyHazard ? ' (hazard)' : ''}` : `${vm} absent`;
+      return `${policy as Policy}: ${part(e.a.vm, r?.a ?? null)}, ${part(e.b.vm, r?.b ?? null)}`;
+    })
+    .join('; ');
+  if (cf) sentences.push(`The same inputs replayed under other policies: ${cf}.`);
+  const first = e.remedies[0];
+  if (first) {
+    sentences.push(
+      `Replay found ${e.remedies.length} remed${e.remedies.length === 1 ? 'y' : 'ies'}; the shortest: ${first.description} (${first.ops.map((o) => o.op).join(', ')}), after which ${e.a.vm} wbinvd ${first.result.a.wbinvd ? 'on' : 'off'} and ${e.b.vm} wbinvd ${first.result.b.wbinvd ? 'on' : 'off'}.`,
+    );
+  } else if (e.diverges) {
+    sentences.push('No candidate op sequence made the two VMs converge on replay.');
+  }
+  return sentences.join(' ');
+}
