@@ -1,39 +1,112 @@
 // buildApp: the whole server (API, stream, UI) as a Fastify instance, for main.ts and for tests.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ApiError } from './errors.ts';
+import {
+  assertSafeBinding,
+  BODY_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitSettings,
+  rateLimitFromEnv,
+} from './config.ts';
+import { ApiError, toApiError } from './errors.ts';
+import authPlugin from './plugins/auth.ts';
+import openapiPlugin from './plugins/openapi.ts';
+import securityPlugin from './plugins/security.ts';
+import storePlugin from './plugins/store.ts';
+import streamPlugin from './plugins/stream.ts';
 import { prepareWeb } from './plugins/web.ts';
+import analysisRoutes from './routes/analysis.ts';
+import batchRoutes from './routes/batch.ts';
+import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
+import hwptRoutes from './routes/hwpts.ts';
+import ioasRoutes from './routes/ioas.ts';
+import iommuRoutes from './routes/iommus.ts';
+import labRoutes from './routes/labs.ts';
+import stateRoutes from './routes/state.ts';
+import streamRoutes from './routes/stream.ts';
+import vmRoutes from './routes/vms.ts';
+import type { HubOptions } from './stream/hub.ts';
+import { validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
   /** SQLite file; defaults to LAB_DB or data/ioasid-lab.db. */
   dbPath?: string;
   /** Serve the Next.js UI too (needs `npm run build` first). */
   web?: boolean;
+  /** Fastify's logger: true for JSON logs with request ids. */
   logger?: boolean;
+  /** Bearer token required on every request; defaults to LAB_TOKEN. Pass undefined explicitly for none. */
+  token?: string;
+  /** The address main.ts will listen on; a non-loopback one without a token is refused here. */
+  host?: string;
+  /** Per-client limit; defaults to LAB_RATE_LIMIT or DEFAULT_RATE_LIMIT; false turns it off. */
+  rateLimit?: RateLimitSettings | false;
+  /** Stream tuning (coalescing window, slow-consumer thresholds); tests shrink them. */
+  stream?: Partial<HubOptions>;
 }
 
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+  const token = 'token' in options ? options.token : process.env.LAB_TOKEN || undefined;
+  if (options.host !== undefined) assertSafeBinding(options.host, token);
+  const dbPath = options.dbPath ?? process.env.LAB_DB ?? 'data/ioasid-lab.db';
+  const rateLimit =
+    options.rateLimit ??
+    (process.env.LAB_RATE_LIMIT ? rateLimitFromEnv(process.env.LAB_RATE_LIMIT) : DEFAULT_RATE_LIMIT);
+
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: 1024 * 1024,
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    bodyLimit: BODY_LIMIT,
     genReqId: () => crypto.randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; replies are serialised as they are, so no field the core adds
+  // is silently dropped by a stricter serialiser.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ApiError) return reply.status(error.status).send(error.body());
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) request.log.error(error);
-    const code = status === 413 ? 'E2BIG' : status === 429 ? 'EBUSY' : status >= 500 ? 'EIO' : 'EINVAL';
-    return reply.status(status).send({ error: { code, message: error.message } });
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(apiError.status).send(apiError.body());
   });
 
-  await app.register(healthRoutes, { prefix: '/api/v1' });
+  await app.register(securityPlugin, { rateLimit });
+  await app.register(authPlugin, { token });
+  await app.register(storePlugin, { dbPath });
+  await app.register(streamPlugin, { hub: options.stream });
+  await app.register(openapiPlugin);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(labRoutes);
+      await api.register(iommuRoutes);
+      await api.register(deviceRoutes);
+      await api.register(vmRoutes);
+      await api.register(ioasRoutes);
+      await api.register(hwptRoutes);
+      await api.register(stateRoutes);
+      await api.register(analysisRoutes);
+      await api.register(batchRoutes);
+      await api.register(streamRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
 
   const web = options.web ? await prepareWeb() : null;
   if (web) app.addHook('onClose', web.close);
 
   app.setNotFoundHandler(async (request, reply) => {
-    if (web && request.method === 'GET' && !request.url.startsWith('/api/')) {
+    if (web && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+      // Headers set by hooks (helmet, request id) live on the Fastify reply; Next writes to the raw one.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) reply.raw.setHeader(name, value);
+      }
       reply.hijack();
       await web.handle(request.raw, reply.raw);
       return;

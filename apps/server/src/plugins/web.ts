@@ -1,7 +1,8 @@
 // Serves the Next.js UI from this same process and port: requests the API does not own go to Next.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import next from 'next';
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

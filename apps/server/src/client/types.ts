@@ -1,0 +1,76 @@
+// The client's request and response types, derived from the server's schemas and the store's contract,
+// so a field renamed there fails to compile here. Type-only imports: nothing of the server is bundled.
+import type { Static } from '@fastify/type-provider-typebox';
+import type {
+  DeviceState,
+  HwptState,
+  IoasState,
+  IommuState,
+  LeafPage,
+  Op,
+  Policy,
+  VmState,
+} from '@ioasid-lab/core';
+import type { Comparison, Explanation, LabExport, LabState, LabSummary, StoredEvent } from '@ioasid-lab/db';
+import type { CreateLabBody, ForkBody, ImportBody } from '../schemas/labs.ts';
+import type {
+  AttachBody,
+  DeviceBody,
+  HwptAllocBody,
+  IommuBody,
+  MapBody,
+  ReplaceBody,
+  UnmapBody,
+  VmBody,
+} from '../schemas/ops.ts';
+
+export type {
+  Comparison,
+  DeviceState,
+  Explanation,
+  HwptState,
+  IoasState,
+  IommuState,
+  LabExport,
+  LabState,
+  LabSummary,
+  LeafPage,
+  Op,
+  Policy,
+  StoredEvent,
+  VmState,
+};
+
+export type CreateLabRequest = Static<typeof CreateLabBody>;
+export type ForkRequest = Static<typeof ForkBody>;
+export type ImportRequest = Static<typeof ImportBody>;
+export type IommuRequest = Static<typeof IommuBody>;
+export type DeviceRequest = Static<typeof DeviceBody>;
+export type VmRequest = Static<typeof VmBody>;
+export type AttachRequest = Static<typeof AttachBody>;
+export type ReplaceRequest = Static<typeof ReplaceBody>;
+export type MapRequest = Static<typeof MapBody>;
+export type UnmapRequest = Static<typeof UnmapBody>;
+export type HwptAllocRequest = Static<typeof HwptAllocBody>;
+
+/** What an op endpoint answers: the object it created or changed, with its event's seq and effects. */
+export type WithEvent<T> = T & Pick<StoredEvent, 'seq' | 'effects'>;
+
+export interface BatchResult {
+  atomic: boolean;
+  applied: number;
+  refused: number;
+  events: StoredEvent[];
+}
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  core: { abi: number };
+}
+
+export type StreamMessage =
+  | { type: 'hello'; seq: number; state: LabState }
+  | { type: 'events'; events: StoredEvent[] }
+  | { type: 'resync'; seq: number; state: LabState }
+  | { type: 'error'; error: { code: string; errno?: number; message: string } };

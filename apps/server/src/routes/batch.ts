@@ -1,0 +1,40 @@
+// POST /labs/:lab/batch: many ops in one request and one transaction, in order; `atomic` = all or none.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
+import { errorResponses, LabParams } from '../schemas/common.ts';
+import { BatchBody } from '../schemas/ops.ts';
+import { BatchResult } from '../schemas/results.ts';
+
+export default async function batchRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/labs/:lab/batch',
+    {
+      schema: {
+        tags: ['ioas'],
+        summary: 'Apply many ops in order; with `atomic: true` a refusal applies none of them',
+        description:
+          'Without `atomic`, refused ops are recorded as refused events and the rest still apply. ' +
+          'With `atomic`, the first refusal is answered as an error carrying the seq of its event, ' +
+          'and no op of the batch changes the lab.',
+        params: LabParams,
+        body: BatchBody,
+        response: { 200: BatchResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const atomic = request.body.atomic === true;
+      const events = app.labs.getLab(request.params.lab).applyBatch(request.body.ops, { atomic });
+      const refused = events.filter((event) => !event.result.ok).length;
+      const failure = events.find((event) => !event.result.ok);
+      if (atomic && failure && !failure.result.ok) {
+        throw new ApiError(failure.result.code, `atomic batch not applied: ${failure.result.message}`, {
+          seq: failure.seq,
+        });
+      }
+      return { atomic, applied: events.length - refused, refused, events };
+    },
+  );
+}

@@ -1,0 +1,61 @@
+// /labs/:lab/devices: add a device behind an IOMMU unit, list devices, remove an unattached one.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { applyOrThrow, withEvent } from '../ops.ts';
+import { errorResponses, LabParams, Name } from '../schemas/common.ts';
+import { DeviceBody } from '../schemas/ops.ts';
+import { CreatedBy } from '../schemas/results.ts';
+import { DeviceState, StoredEvent } from '../schemas/state.ts';
+
+const tags = ['hardware'];
+const DeviceParams = Type.Object({ lab: Name, dev: Name }, { additionalProperties: false });
+
+export default async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/labs/:lab/devices',
+    {
+      schema: {
+        tags,
+        summary: 'Add a device (PCI function or mdev) behind an IOMMU unit',
+        params: LabParams,
+        body: DeviceBody,
+        response: { 201: CreatedBy(DeviceState), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const lab = app.labs.getLab(request.params.lab);
+      const event = applyOrThrow(lab, { op: 'device.add', ...request.body });
+      const device = lab.state().devices.find((candidate) => candidate.name === request.body.name);
+      return reply.status(201).send(withEvent(device ?? { name: request.body.name }, event));
+    },
+  );
+
+  app.get(
+    '/labs/:lab/devices',
+    {
+      schema: {
+        tags,
+        summary: "The lab's devices",
+        params: LabParams,
+        response: { 200: Type.Object({ devices: Type.Array(DeviceState) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ devices: app.labs.getLab(request.params.lab).state().devices }),
+  );
+
+  app.delete(
+    '/labs/:lab/devices/:dev',
+    {
+      schema: {
+        tags,
+        summary: 'Remove an unattached device (EBUSY if attached)',
+        params: DeviceParams,
+        response: { 200: StoredEvent, ...errorResponses },
+      },
+    },
+    async (request) =>
+      applyOrThrow(app.labs.getLab(request.params.lab), { op: 'device.remove', name: request.params.dev }),
+  );
+}

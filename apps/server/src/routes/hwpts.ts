@@ -1,0 +1,125 @@
+// /labs/:lab/hwpts: allocate and destroy hardware page tables, list them, read one's leaves.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
+import { applyOrThrow, withEvent } from '../ops.ts';
+import { errorResponses, Hex, Id, LabParams, Name, Seq, U64Text } from '../schemas/common.ts';
+import { HwptAllocBody } from '../schemas/ops.ts';
+import { CreatedBy } from '../schemas/results.ts';
+import { HwptState, StoredEvent } from '../schemas/state.ts';
+
+const tags = ['hwpts'];
+const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });
+export const MAX_LEAVES_PER_PAGE = 4096;
+
+const PagetableQuery = Type.Object(
+  {
+    iova: Type.Optional(U64Text),
+    length: Type.Optional(U64Text),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LEAVES_PER_PAGE, default: 1024 })),
+    at: Type.Optional(Seq),
+  },
+  { additionalProperties: false },
+);
+const LeafPage = Type.Object({
+  leaves: Type.Array(
+    Type.Object({
+      iova: Hex,
+      size: Type.Integer(),
+      level: Type.Integer(),
+      read: Type.Boolean(),
+      write: Type.Boolean(),
+      snoop: Type.Boolean(),
+    }),
+  ),
+  next: Type.Union([Hex, Type.Null()], { description: 'Pass as `iova` to continue; null when done' }),
+});
+
+export default async function hwptRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/labs/:lab/hwpts',
+    {
+      schema: {
+        tags,
+        summary: 'Allocate a HWPT for an IOAS on an IOMMU unit (the only way under `explicit`)',
+        params: LabParams,
+        body: HwptAllocBody,
+        response: { 201: CreatedBy(HwptState), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const lab = app.labs.getLab(request.params.lab);
+      const event = applyOrThrow(lab, { op: 'hwpt.alloc', ...request.body });
+      const id = event.effects.find((effect) => effect.type === 'hwpt.created')?.hwpt;
+      const hwpt = lab.state().hwpts.find((candidate) => candidate.id === id);
+      return reply.status(201).send(withEvent(hwpt ?? { id }, event));
+    },
+  );
+
+  app.get(
+    '/labs/:lab/hwpts',
+    {
+      schema: {
+        tags,
+        summary: "The lab's HWPTs with their page-table statistics",
+        params: LabParams,
+        response: { 200: Type.Object({ hwpts: Type.Array(HwptState) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ hwpts: app.labs.getLab(request.params.lab).state().hwpts }),
+  );
+
+  app.get(
+    '/labs/:lab/hwpts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One HWPT',
+        params: HwptParams,
+        response: { 200: HwptState, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { lab, id } = request.params;
+      const hwpt = app.labs
+        .getLab(lab)
+        .state()
+        .hwpts.find((candidate) => candidate.id === id);
+      if (!hwpt) throw new ApiError('ENOENT', `no hwpt ${id} in lab ${lab}`);
+      return hwpt;
+    },
+  );
+
+  app.delete(
+    '/labs/:lab/hwpts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Destroy a HWPT (EBUSY while devices use it)',
+        params: HwptParams,
+        response: { 200: StoredEvent, ...errorResponses },
+      },
+    },
+    async (request) =>
+      applyOrThrow(app.labs.getLab(request.params.lab), { op: 'hwpt.destroy', hwpt: request.params.id }),
+  );
+
+  app.get(
+    '/labs/:lab/hwpts/:id/pagetable',
+    {
+      schema: {
+        tags,
+        summary: 'Leaves of the page table in [iova, iova+length), at most `limit`, paged by `next`',
+        params: HwptParams,
+        querystring: PagetableQuery,
+        response: { 200: LeafPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { iova, length, limit, at } = request.query;
+      return app.labs.getLab(request.params.lab).pagetable(request.params.id, { iova, length, limit }, at);
+    },
+  );
+}

@@ -1,0 +1,65 @@
+// /labs/:lab/ioas: list address spaces; map and unmap IOVA ranges (the hot path of the API).
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { applyOrThrow } from '../ops.ts';
+import { errorResponses, Id, LabParams, Name } from '../schemas/common.ts';
+import { MapBody, UnmapBody } from '../schemas/ops.ts';
+import { IoasState, StoredEvent } from '../schemas/state.ts';
+
+const tags = ['ioas'];
+const IoasParams = Type.Object({ lab: Name, ioas: Id }, { additionalProperties: false });
+
+export default async function ioasRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/labs/:lab/ioas',
+    {
+      schema: {
+        tags,
+        summary: "The lab's I/O address spaces and their areas",
+        params: LabParams,
+        response: { 200: Type.Object({ ioas: Type.Array(IoasState) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ ioas: app.labs.getLab(request.params.lab).state().ioas }),
+  );
+
+  app.post(
+    '/labs/:lab/ioas/:ioas/map',
+    {
+      schema: {
+        tags,
+        summary: 'Map [iova, iova+length) (read/write default true)',
+        params: IoasParams,
+        body: MapBody,
+        response: { 200: StoredEvent, ...errorResponses },
+      },
+    },
+    async (request) =>
+      applyOrThrow(app.labs.getLab(request.params.lab), {
+        op: 'ioas.map',
+        ioas: request.params.ioas,
+        ...request.body,
+      }),
+  );
+
+  app.post(
+    '/labs/:lab/ioas/:ioas/unmap',
+    {
+      schema: {
+        tags,
+        summary: 'Unmap whole areas in the range (iova 0, length 0xffffffffffffffff unmaps all)',
+        params: IoasParams,
+        body: UnmapBody,
+        response: { 200: StoredEvent, ...errorResponses },
+      },
+    },
+    async (request) =>
+      applyOrThrow(app.labs.getLab(request.params.lab), {
+        op: 'ioas.unmap',
+        ioas: request.params.ioas,
+        ...request.body,
+      }),
+  );
+}

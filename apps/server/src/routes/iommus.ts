@@ -1,0 +1,46 @@
+// /labs/:lab/iommus: add an IOMMU unit (op iommu.add) and list the lab's units.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { applyOrThrow, withEvent } from '../ops.ts';
+import { errorResponses, LabParams } from '../schemas/common.ts';
+import { IommuBody } from '../schemas/ops.ts';
+import { CreatedBy } from '../schemas/results.ts';
+import { IommuState } from '../schemas/state.ts';
+
+const tags = ['hardware'];
+
+export default async function iommuRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/labs/:lab/iommus',
+    {
+      schema: {
+        tags,
+        summary: 'Add an IOMMU unit (defaults per vendor)',
+        params: LabParams,
+        body: IommuBody,
+        response: { 201: CreatedBy(IommuState), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const lab = app.labs.getLab(request.params.lab);
+      const event = applyOrThrow(lab, { op: 'iommu.add', ...request.body });
+      const iommu = lab.state().iommus.find((unit) => unit.name === request.body.name);
+      return reply.status(201).send(withEvent(iommu ?? { name: request.body.name }, event));
+    },
+  );
+
+  app.get(
+    '/labs/:lab/iommus',
+    {
+      schema: {
+        tags,
+        summary: "The lab's IOMMU units",
+        params: LabParams,
+        response: { 200: Type.Object({ iommus: Type.Array(IommuState) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ iommus: app.labs.getLab(request.params.lab).state().iommus }),
+  );
+}

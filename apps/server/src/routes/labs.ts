@@ -1,0 +1,111 @@
+// /labs: list, create (from a template), read, delete, fork, export and import whole labs.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { errorResponses, LabParams } from '../schemas/common.ts';
+import { CreateLabBody, ForkBody, ImportBody, LabExport, LabList, LabSummary } from '../schemas/labs.ts';
+
+const tags = ['labs'];
+
+export default async function labRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/labs',
+    { schema: { tags, summary: 'List labs', response: { 200: LabList, ...errorResponses } } },
+    async () => ({ labs: app.labs.listLabs() }),
+  );
+
+  app.post(
+    '/labs',
+    {
+      schema: {
+        tags,
+        summary: 'Create a lab, empty or from a template',
+        body: CreateLabBody,
+        response: { 201: LabSummary, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const lab = app.labs.createLab(request.body);
+      return reply.status(201).send(lab.summary());
+    },
+  );
+
+  app.post(
+    '/labs/import',
+    {
+      schema: {
+        tags,
+        summary: "Replay another lab's export into a new lab",
+        body: ImportBody,
+        response: { 201: LabSummary, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { name, policy, export: exported } = request.body;
+      const lab = app.labs.importLab(name, policy, exported);
+      return reply.status(201).send(lab.summary());
+    },
+  );
+
+  app.get(
+    '/labs/:lab',
+    {
+      schema: {
+        tags,
+        summary: 'One lab',
+        params: LabParams,
+        response: { 200: LabSummary, ...errorResponses },
+      },
+    },
+    async (request) => app.labs.getLab(request.params.lab).summary(),
+  );
+
+  app.delete(
+    '/labs/:lab',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a lab and its history',
+        params: LabParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      app.labs.deleteLab(request.params.lab);
+      app.streams.closeLab(request.params.lab);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/labs/:lab/fork',
+    {
+      schema: {
+        tags,
+        summary: "A new lab from this lab's inputs up to `at`, replayed under `policy`",
+        params: LabParams,
+        body: ForkBody,
+        response: { 201: LabSummary, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { name, policy, at } = request.body;
+      const fork = app.labs.getLab(request.params.lab).fork(name, policy, at);
+      return reply.status(201).send(fork.summary());
+    },
+  );
+
+  app.get(
+    '/labs/:lab/export',
+    {
+      schema: {
+        tags,
+        summary: "The lab's inputs, refused ones included",
+        params: LabParams,
+        response: { 200: LabExport, ...errorResponses },
+      },
+    },
+    async (request) => app.labs.getLab(request.params.lab).export(),
+  );
+}

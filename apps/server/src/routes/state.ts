@@ -1,0 +1,52 @@
+// /labs/:lab/state and /labs/:lab/events: the lab at any seq, and its history page by page.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { errorResponses, LabParams, Seq } from '../schemas/common.ts';
+import { EventList, LabState } from '../schemas/state.ts';
+
+const tags = ['history'];
+export const MAX_EVENTS_PER_PAGE = 10_000;
+
+const StateQuery = Type.Object({ at: Type.Optional(Seq) }, { additionalProperties: false });
+const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(Seq),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS_PER_PAGE, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export default async function stateRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/labs/:lab/state',
+    {
+      schema: {
+        tags,
+        summary: 'The whole lab at event `at` (default: now)',
+        params: LabParams,
+        querystring: StateQuery,
+        response: { 200: LabState, ...errorResponses },
+      },
+    },
+    async (request) => app.labs.getLab(request.params.lab).state(request.query.at),
+  );
+
+  app.get(
+    '/labs/:lab/events',
+    {
+      schema: {
+        tags,
+        summary: 'Events with seq > `after`, at most `limit`, in seq order',
+        params: LabParams,
+        querystring: EventsQuery,
+        response: { 200: EventList, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query;
+      return { events: app.labs.getLab(request.params.lab).events(after ?? 0, limit) };
+    },
+  );
+}

@@ -1,0 +1,73 @@
+// Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
+// TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
+import { type Static, Type } from '@fastify/type-provider-typebox';
+
+/** API.md's name rule; it also rules out path tricks ("..", "/") and "__proto__" (leading "_"). */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export const Name = Type.String({
+  pattern: NAME_PATTERN,
+  description: 'A name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}',
+});
+
+/** A 64-bit quantity in: a JSON number or a decimal / 0x-hex string. The core checks the range. */
+export const U64 = Type.Union(
+  [
+    Type.Integer({ minimum: 0 }),
+    Type.String({
+      pattern: '^(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$',
+      examples: ['0xfee00000', '4294967296'],
+    }),
+  ],
+  { description: 'Number, decimal string or 0x-hex string (up to 2^64-1)' },
+);
+/** A 64-bit quantity in a query string: kept as text so large decimals are not rounded by coercion. */
+export const U64Text = Type.String({
+  pattern: '^(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$',
+  examples: ['0x200000'],
+});
+/** A 64-bit quantity out: always lowercase 0x-hex. */
+export const Hex = Type.String({ pattern: '^0x[0-9a-f]+$', examples: ['0x1000'] });
+
+export const Policy = Type.Union([
+  Type.Literal('type1'),
+  Type.Literal('iommufd'),
+  Type.Literal('shared'),
+  Type.Literal('explicit'),
+]);
+export const Vendor = Type.Union([
+  Type.Literal('intel-vtd'),
+  Type.Literal('amd-vi'),
+  Type.Literal('arm-smmuv3'),
+]);
+
+/** A non-negative id (HWPT, IOAS) as it appears in paths and bodies. */
+export const Id = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ examples: ['EEXIST'] }),
+      errno: Type.Optional(Type.Integer()),
+      message: Type.String(),
+      seq: Type.Optional(Type.Integer({ description: 'The event that recorded the refused op' })),
+    }),
+  },
+  { description: 'The one error shape of the API' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** The error responses every route documents; each route adds its own success shape. */
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+};
+
+export const LabParams = Type.Object({ lab: Name }, { additionalProperties: false });
+export type LabParams = Static<typeof LabParams>;

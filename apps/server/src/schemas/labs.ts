@@ -1,0 +1,34 @@
+// Request and response shapes of the lab resources: create, fork, export and import (API.md "Labs").
+import { Type } from '@fastify/type-provider-typebox';
+import { Name, Policy, Seq } from './common.ts';
+import { AnyOp } from './ops.ts';
+import { LabSummary } from './state.ts';
+
+const closed = { additionalProperties: false } as const;
+
+export const Template = Type.Union([Type.Literal('empty'), Type.Literal('seed'), Type.Literal('seed-story')]);
+
+export const CreateLabBody = Type.Object(
+  { name: Name, policy: Policy, template: Type.Optional(Template) },
+  closed,
+);
+
+export const ForkBody = Type.Object(
+  { name: Name, policy: Type.Optional(Policy), at: Type.Optional(Seq) },
+  closed,
+);
+
+export const LabExport = Type.Object({
+  format: Type.Literal('ioasid-lab/v1'),
+  name: Type.String({ maxLength: 256 }),
+  policy: Policy,
+  ops: Type.Array(AnyOp, { maxItems: 100_000 }),
+});
+
+export const ImportBody = Type.Object(
+  { name: Name, policy: Type.Optional(Policy), export: LabExport },
+  closed,
+);
+
+export const LabList = Type.Object({ labs: Type.Array(LabSummary) });
+export { LabSummary };

@@ -1,0 +1,102 @@
+// Response shapes of a lab's state, events and stored-lab summaries (API.md "State, history").
+// Objects stay open (extra fields allowed) so the core can add facts without breaking v1 clients.
+import { type Static, Type } from '@fastify/type-provider-typebox';
+import { Hex, Name, Policy, Seq, Vendor } from './common.ts';
+
+const ReservedOut = Type.Object({
+  start: Hex,
+  length: Hex,
+  kind: Type.Union([Type.Literal('msi'), Type.Literal('reserved'), Type.Literal('direct')]),
+});
+
+export const IommuState = Type.Object({
+  name: Name,
+  vendor: Vendor,
+  enforceCacheCoherency: Type.Boolean(),
+  pageSizes: Type.Array(Type.Integer()),
+  iovaBits: Type.Integer(),
+  reserved: Type.Array(ReservedOut),
+});
+
+export const DeviceState = Type.Object({
+  name: Name,
+  iommu: Name,
+  group: Type.Integer(),
+  kind: Type.String(),
+  noSnoop: Type.Boolean(),
+  requiresKvm: Type.String(),
+  vm: Type.Union([Name, Type.Null()]),
+  hwpt: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const VmState = Type.Object({
+  name: Name,
+  ioas: Type.Integer(),
+  devices: Type.Array(Name),
+  noncoherentDma: Type.Integer(),
+  wbinvd: Type.Boolean(),
+  coherencyHazard: Type.Boolean(),
+});
+
+export const AreaState = Type.Object({ iova: Hex, length: Hex, read: Type.Boolean(), write: Type.Boolean() });
+export const IoasState = Type.Object({
+  id: Type.Integer(),
+  vm: Type.Union([Name, Type.Null()]),
+  areas: Type.Array(AreaState),
+});
+
+export const HwptState = Type.Object({
+  id: Type.Integer(),
+  ioas: Type.Integer(),
+  iommu: Name,
+  enforceCacheCoherency: Type.Boolean(),
+  devices: Type.Array(Name),
+  stats: Type.Object({
+    tablePages: Type.Integer(),
+    bytes: Type.Integer(),
+    leaves: Type.Integer(),
+    snoopLeaves: Type.Integer(),
+  }),
+});
+
+export const LabState = Type.Object({
+  seq: Seq,
+  policy: Policy,
+  iommus: Type.Array(IommuState),
+  devices: Type.Array(DeviceState),
+  vms: Type.Array(VmState),
+  ioas: Type.Array(IoasState),
+  hwpts: Type.Array(HwptState),
+});
+export type LabStateBody = Static<typeof LabState>;
+
+export const Effect = Type.Object({ type: Type.String({ examples: ['hwpt.created'] }) });
+
+export const EventResult = Type.Union([
+  Type.Object({ ok: Type.Literal(true) }),
+  Type.Object({
+    ok: Type.Literal(false),
+    errno: Type.Integer(),
+    code: Type.String(),
+    message: Type.String(),
+  }),
+]);
+
+export const StoredEvent = Type.Object({
+  seq: Type.Integer({ minimum: 1 }),
+  at: Type.String({ description: 'ISO 8601' }),
+  op: Type.String({ examples: ['ioas.map'] }),
+  input: Type.Object({}, { description: "The op's fields as given" }),
+  result: EventResult,
+  effects: Type.Array(Effect),
+});
+
+export const EventList = Type.Object({ events: Type.Array(StoredEvent) });
+
+export const LabSummary = Type.Object({
+  name: Name,
+  policy: Policy,
+  template: Type.Optional(Type.String()),
+  events: Type.Integer(),
+  createdAt: Type.String(),
+});
