@@ -136,6 +136,8 @@ export interface Remedy {
   description?: string;
 }
 export interface Explanation {
+  seq?: number;
+  policy?: Policy;
   a: VmVerdict;
   b: VmVerdict;
   diverges: boolean;
@@ -148,10 +150,29 @@ export interface Explanation {
   chain: { seq: number; op: string; effects: Effect[]; input?: Record<string, unknown> }[];
   summary: string;
   remedies: Remedy[];
-  counterfactual: Record<string, { a: Outcome; b: Outcome }>;
+  counterfactual: Record<string, { a: Outcome | null; b: Outcome | null; refused?: number }>;
 }
 
 export type StreamMessage =
   | { type: 'hello'; seq: number; state: LabState }
   | { type: 'events'; events: LabEvent[] }
   | { type: 'resync'; seq: number; state: LabState };
+
+export interface VmComparison {
+  vm: string;
+  wbinvd: boolean;
+  coherencyHazard: boolean;
+  hwpts: number;
+  tableBytes: number;
+}
+export interface PolicyComparison {
+  policy: Policy;
+  refused: number;
+  vms: VmComparison[];
+  hwpts: number;
+  tableBytes: number;
+}
+export interface Comparison {
+  seq: number;
+  policies: PolicyComparison[];
+}

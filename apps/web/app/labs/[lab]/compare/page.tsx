@@ -1,0 +1,12 @@
+// /labs/:lab/compare — the lab under each policy side by side.
+import { Suspense } from 'react';
+import { CompareView } from '../../../../components/compare/compare-view';
+
+export default async function ComparePage({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return (
+    <Suspense>
+      <CompareView lab={decodeURIComponent(lab)} />
+    </Suspense>
+  );
+}

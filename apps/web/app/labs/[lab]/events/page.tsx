@@ -1,0 +1,12 @@
+// /labs/:lab/events — the lab's whole history.
+import { Suspense } from 'react';
+import { EventsView } from '../../../../components/events/events-view';
+
+export default async function EventsPage({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return (
+    <Suspense>
+      <EventsView lab={decodeURIComponent(lab)} />
+    </Suspense>
+  );
+}

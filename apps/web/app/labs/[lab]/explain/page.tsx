@@ -1,0 +1,12 @@
+// /labs/:lab/explain?a=VM1&b=VM2 — why two VMs differ, and what would fix it.
+import { Suspense } from 'react';
+import { ExplainView } from '../../../../components/explain/explain-view';
+
+export default async function ExplainPage({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return (
+    <Suspense>
+      <ExplainView lab={decodeURIComponent(lab)} />
+    </Suspense>
+  );
+}

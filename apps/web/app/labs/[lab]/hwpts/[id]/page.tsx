@@ -1,0 +1,12 @@
+// /labs/:lab/hwpts/:id — the page-table inspector of one HWPT.
+import { Suspense } from 'react';
+import { InspectorView } from '../../../../../components/inspector/inspector-view';
+
+export default async function InspectorPage({ params }: { params: Promise<{ lab: string; id: string }> }) {
+  const { lab, id } = await params;
+  return (
+    <Suspense>
+      <InspectorView lab={decodeURIComponent(lab)} id={Number(id)} />
+    </Suspense>
+  );
+}

@@ -1,0 +1,61 @@
+// Counterfactual table: the same inputs under every policy, per VM wbinvd and hazard, plus tables and bytes.
+import { bytes } from '../../lib/format';
+import type { Comparison, Explanation, Outcome } from '../../lib/types';
+
+function Cell({ o }: { o: Outcome | null | undefined }) {
+  if (!o) return <td className="muted">—</td>;
+  return (
+    <td>
+      <span className={`badge ${o.wbinvd ? 'amber' : 'off'}`}>{o.wbinvd ? 'wbinvd ON' : 'off'}</span>{' '}
+      {o.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
+    </td>
+  );
+}
+
+export function Counterfactuals({ x, compare }: { x: Explanation; compare: Comparison | null }) {
+  const rows = Object.entries(x.counterfactual);
+  if (x.policy && !x.counterfactual[x.policy]) rows.unshift([x.policy, { a: x.a, b: x.b, refused: 0 }]);
+  const stats = (policy: string, vm: string) =>
+    compare?.policies.find((p) => p.policy === policy)?.vms.find((v) => v.vm === vm);
+  return (
+    <table aria-label="Counterfactuals">
+      <thead>
+        <tr>
+          <th>policy</th>
+          <th>{x.a.vm}</th>
+          <th>{x.b.vm}</th>
+          <th>
+            tables {x.a.vm} / {x.b.vm}
+          </th>
+          <th>
+            bytes {x.a.vm} / {x.b.vm}
+          </th>
+          <th>refused ops</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([policy, r]) => {
+          const sa = stats(policy, x.a.vm);
+          const sb = stats(policy, x.b.vm);
+          return (
+            <tr key={policy}>
+              <td>
+                {policy}
+                {policy === x.policy ? ' (this lab)' : ''}
+              </td>
+              <Cell o={r.a} />
+              <Cell o={r.b} />
+              <td className="mono">
+                {sa?.hwpts ?? '—'} / {sb?.hwpts ?? '—'}
+              </td>
+              <td className="mono">
+                {sa ? bytes(sa.tableBytes) : '—'} / {sb ? bytes(sb.tableBytes) : '—'}
+              </td>
+              <td className="mono">{r.refused ?? 0}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
