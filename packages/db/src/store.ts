@@ -112,7 +112,7 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
       lab.close();
     },
     importLab(name: string, policy: Policy | undefined, exported: LabExport): StoredLab {
-      if (!exported || exported.format !== 'ioasid-lab/v1' || !Array.isArray(exported.ops)) {
+      if (exported?.format !== 'ioasid-lab/v1' || !Array.isArray(exported.ops)) {
         throw new LabError('EINVAL', 'export must be { format: "ioasid-lab/v1", policy, ops: [...] }');
       }
       const chosen = checkPolicy(policy ?? exported.policy);

@@ -1,0 +1,149 @@
+// explain() on the seed story and its variants under each policy, checked against DOMAIN.md's table:
+// divergence, the event that starts it, the chain, remedies that work when applied, counterfactuals.
+import type { Op, Policy } from '@ioasid-lab/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LabStore, StoredLab } from './store-types.ts';
+import { SEED_HARDWARE } from './templates.ts';
+import { openTempStore } from './testing.ts';
+
+const stores: LabStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+function lab(policy: Policy, template: 'seed' | 'seed-story', ops: Op[] = []): StoredLab {
+  const { store } = openTempStore();
+  stores.push(store);
+  const created = store.createLab({ name: 'l', policy, template });
+  if (ops.length > 0) created.applyBatch(ops);
+  return created;
+}
+
+const VM1_FIRST = SEED_HARDWARE.length + 1;
+
+describe('explain on the seed story', () => {
+  it("shared: VM1 keeps wbinvd on, diverging at B's attach inside vm.create VM1", () => {
+    const l = lab('shared', 'seed-story');
+    const e = l.explain('VM1', 'VM2');
+    expect(e.a).toMatchObject({ vm: 'VM1', wbinvd: true, coherencyHazard: false });
+    expect(e.b).toMatchObject({ vm: 'VM2', wbinvd: false, coherencyHazard: false });
+    expect(e.diverges).toBe(true);
+    expect(e.firstDivergence).toMatchObject({ seq: VM1_FIRST, op: 'vm.create' });
+    expect(e.firstDivergence?.effect.device).toBe('B');
+    expect(e.firstDivergence?.effect.type).toBe('device.attached');
+    expect(e.chain[0]?.seq).toBe(VM1_FIRST);
+    expect(e.chain.flatMap((c) => c.effects.map((x) => x.type))).toContain('vm.wbinvd_on');
+    expect(e.chain.map((c) => c.seq)).toContain(VM1_FIRST + 2);
+    expect(e.a.why).toContain(VM1_FIRST);
+    expect(e.b.why).toContain(VM1_FIRST + 1);
+    expect(e.summary).toContain('VM1 emulates wbinvd');
+    expect(e.summary).toContain(`#${VM1_FIRST}`);
+    expect(e.counterfactual.type1).toMatchObject({ a: { wbinvd: false }, b: { wbinvd: false } });
+    expect(e.counterfactual.iommufd).toMatchObject({
+      a: { wbinvd: false, coherencyHazard: false },
+      b: { wbinvd: false },
+    });
+    expect(e.counterfactual.shared).toBeUndefined();
+    expect(e.remedies.length).toBeGreaterThan(0);
+    const first = e.remedies[0];
+    expect(first?.result).toEqual({
+      a: { wbinvd: false, coherencyHazard: false },
+      b: { wbinvd: false, coherencyHazard: false },
+    });
+    // The remedy works for real, not only in the scratch replay.
+    const applied = l.applyBatch(first?.ops ?? [], { atomic: true });
+    expect(applied.every((ev) => ev.result.ok)).toBe(true);
+    expect(l.state().vms.find((v) => v.name === 'VM1')?.wbinvd).toBe(false);
+    expect(l.explain('VM1', 'VM2').diverges).toBe(false);
+  });
+
+  it.each(['type1', 'iommufd'] as const)('%s: VM1 and VM2 converge and explain says why', (policy) => {
+    const e = lab(policy, 'seed-story').explain('VM1', 'VM2');
+    expect(e.diverges).toBe(false);
+    expect(e.firstDivergence).toBeNull();
+    expect(e.chain).toEqual([]);
+    expect(e.a).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(e.b).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(e.a.why).toContain(VM1_FIRST);
+    expect(e.remedies).toEqual([]);
+    expect(e.summary).toContain('do not diverge');
+    expect(e.counterfactual.shared).toMatchObject({ a: { wbinvd: true }, b: { wbinvd: false } });
+  });
+
+  it("iommufd with VM1 booted [B, A]: wbinvd off but a coherency hazard, started by B's attach", () => {
+    const l = lab('iommufd', 'seed', [
+      { op: 'vm.create', name: 'VM1', devices: ['B', 'A'] },
+      { op: 'vm.create', name: 'VM2', devices: ['A2'] },
+      { op: 'vm.detach', vm: 'VM1', device: 'B' },
+    ]);
+    const e = l.explain('VM1', 'VM2');
+    expect(e.a).toMatchObject({ wbinvd: false, coherencyHazard: true });
+    expect(e.b).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(e.diverges).toBe(true);
+    expect(e.firstDivergence).toMatchObject({ seq: VM1_FIRST, op: 'vm.create' });
+    expect(e.firstDivergence?.effect.device).toBe('B');
+    expect(e.chain.flatMap((c) => c.effects.map((x) => x.type))).toContain('vm.hazard_on');
+    expect(e.summary).toContain('coherency hazard');
+    const first = e.remedies[0];
+    expect(first?.result.a.coherencyHazard).toBe(false);
+    l.applyBatch(first?.ops ?? [], { atomic: true });
+    expect(l.state().vms.find((v) => v.name === 'VM1')).toMatchObject({
+      wbinvd: false,
+      coherencyHazard: false,
+    });
+    expect(e.counterfactual.type1).toMatchObject({ a: { wbinvd: false, coherencyHazard: false } });
+  });
+
+  it('shared, story told with separate attach events: the divergence is the vm.attach of B', () => {
+    const l = lab('shared', 'seed', [
+      { op: 'vm.create', name: 'VM1' },
+      { op: 'vm.create', name: 'VM2' },
+      { op: 'vm.attach', vm: 'VM1', device: 'A' },
+      { op: 'vm.attach', vm: 'VM2', device: 'A2' },
+      { op: 'vm.attach', vm: 'VM1', device: 'B' },
+      { op: 'vm.detach', vm: 'VM1', device: 'B' },
+    ]);
+    const e = l.explain('VM2', 'VM1');
+    expect(e.diverges).toBe(true);
+    expect(e.b.wbinvd).toBe(true);
+    expect(e.firstDivergence).toMatchObject({ seq: VM1_FIRST + 4, op: 'vm.attach' });
+    expect(e.firstDivergence?.effect).toMatchObject({ device: 'B' });
+    expect(e.remedies.length).toBeGreaterThan(0);
+  });
+
+  it('shared + replace A onto a fresh enforcing HWPT: VM1 turns wbinvd off, no divergence', () => {
+    const l = lab('shared', 'seed-story', [
+      { op: 'device.replace', vm: 'VM1', device: 'A', hwpt: 'new', enforceCacheCoherency: true },
+    ]);
+    const e = l.explain('VM1', 'VM2');
+    expect(e.a).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(e.diverges).toBe(false);
+    expect(e.a.why).toContain(l.seq);
+  });
+
+  it('refuses unknown VMs and a VM compared with itself', () => {
+    const l = lab('shared', 'seed-story');
+    expect(() => l.explain('VM1', 'VM9')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => l.explain('VM1', 'VM1')).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+});
+
+describe('compare', () => {
+  it('replays the inputs under each policy: wbinvd, HWPTs and table bytes per VM', () => {
+    const l = lab('shared', 'seed-story');
+    const booted = lab('shared', 'seed', [{ op: 'vm.create', name: 'VM1', devices: ['A', 'B'] }]);
+    const now = l.compare(['type1', 'iommufd', 'shared']);
+    const vm1 = (c: typeof now, p: Policy) =>
+      c.policies.find((x) => x.policy === p)?.vms.find((v) => v.vm === 'VM1');
+    expect(now.policies.map((p) => p.policy)).toEqual(['type1', 'iommufd', 'shared']);
+    expect(vm1(now, 'type1')?.wbinvd).toBe(false);
+    expect(vm1(now, 'iommufd')?.wbinvd).toBe(false);
+    expect(vm1(now, 'shared')?.wbinvd).toBe(true);
+    const whileBoth = booted.compare(['type1', 'iommufd', 'shared']);
+    expect(vm1(whileBoth, 'type1')?.hwpts).toBe(2);
+    expect(vm1(whileBoth, 'iommufd')?.hwpts).toBe(2);
+    expect(vm1(whileBoth, 'shared')?.hwpts).toBe(1);
+    expect(vm1(whileBoth, 'shared')?.tableBytes).toBeGreaterThan(0);
+    expect(vm1(whileBoth, 'type1')?.tableBytes).toBeGreaterThan(vm1(whileBoth, 'shared')?.tableBytes ?? 0);
+  });
+});
