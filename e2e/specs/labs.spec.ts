@@ -1,0 +1,58 @@
+// The labs list: create, fork under another policy, delete; keyboard help and the theme toggle.
+import { expect, test } from '@playwright/test';
+import { BASE, labName, vmNode } from './helpers';
+
+test('labs can be created, forked under another policy and deleted', async ({ page }) => {
+  const lab = labName('list');
+  await page.goto(`${BASE()}/`);
+  await expect(page.getByText(/server ok · version \S+ · core ABI \d+/)).toBeVisible();
+  // A fresh install starts with the seed lab.
+  await expect(page.getByRole('link', { name: 'seed', exact: true })).toBeVisible();
+
+  const create = page.getByRole('form', { name: 'Create lab' });
+  await create.getByLabel('name', { exact: true }).fill(lab);
+  await create.getByLabel('policy').selectOption('shared');
+  await create.getByLabel('template').selectOption('seed-story');
+  await create.getByRole('button', { name: 'Create lab' }).click();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: lab, exact: true }) });
+  await expect(row).toContainText('shared');
+
+  const fork = row.getByRole('form', { name: `Fork ${lab}` });
+  await fork.getByLabel('new name').fill(`${lab}-t1`);
+  await fork.getByLabel('policy').selectOption('type1');
+  await fork.getByRole('button', { name: `Fork ${lab}` }).click();
+  const forkRow = page
+    .getByRole('row')
+    .filter({ has: page.getByRole('link', { name: `${lab}-t1`, exact: true }) });
+  await expect(forkRow).toContainText('type1');
+
+  // Under type1 VM1 converges with VM2 once B is gone.
+  await forkRow.getByRole('link', { name: `${lab}-t1` }).click();
+  await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd off/);
+  await page.getByRole('link', { name: 'All labs' }).click();
+
+  await page
+    .getByRole('row')
+    .filter({ has: page.getByRole('link', { name: `${lab}-t1`, exact: true }) })
+    .getByRole('button', { name: `Delete ${lab}-t1` })
+    .click();
+  await expect(page.getByRole('link', { name: `${lab}-t1`, exact: true })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: lab, exact: true })).toBeVisible();
+});
+
+test('? opens the keyboard help and the theme toggle switches to dark', async ({ page }) => {
+  await page.goto(`${BASE()}/labs/seed`);
+  await expect(vmNode(page, 'VM1')).toBeVisible();
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toContainText('go live');
+  await page.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
+
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('button', { name: 'Switch to light theme' })).toBeVisible();
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});

@@ -1,0 +1,34 @@
+// Real time: two browser contexts on one lab; what one does, the other sees within a second, no reload.
+import { expect, test } from '@playwright/test';
+import { actionForm, BASE, createLab, labName, vmNode } from './helpers';
+
+test('an action in one browser appears in another within a second', async ({ browser, request }) => {
+  const lab = labName('rt');
+  await createLab(request, lab, 'shared', 'seed');
+  const alice = await browser.newContext();
+  const bob = await browser.newContext();
+  try {
+    const a = await alice.newPage();
+    const b = await bob.newPage();
+    await a.goto(`${BASE()}/labs/${lab}`);
+    await b.goto(`${BASE()}/labs/${lab}`);
+    await expect(a.getByRole('status', { name: 'Lab sequence' })).toContainText('live');
+    await expect(b.getByRole('status', { name: 'Lab sequence' })).toContainText('live');
+    await expect(vmNode(b, 'VM9')).toHaveCount(0);
+
+    const form = await actionForm(a, 'Create VM');
+    await form.getByLabel('name', { exact: true }).fill('VM9');
+    await form.getByLabel('boot devices').fill('A2');
+    await form.getByRole('button', { name: 'Create VM' }).click();
+
+    await expect(vmNode(b, 'VM9')).toBeVisible({ timeout: 1000 });
+    await expect(b.getByRole('button', { name: /^device A2 on iommu0 in VM9/ })).toBeVisible({
+      timeout: 1000,
+    });
+    // The page was not reloaded: the other context still has the same document.
+    expect(await b.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+  } finally {
+    await alice.close();
+    await bob.close();
+  }
+});
