@@ -3,6 +3,7 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, enc, get } from './api';
+import { markData } from './perf';
 import { touchedKeys } from './touched';
 import type { LabEvent, LabState, StreamMessage } from './types';
 
@@ -42,6 +43,7 @@ export function useLab(lab: string): LiveLab {
         try {
           const next = await get<LabState>(`/labs/${enc(lab)}/state`);
           if (!alive.current) break;
+          markData(next.seq);
           setState((prev) => (prev && prev.seq > next.seq ? prev : next));
           if (next.seq > seqRef.current) {
             seqRef.current = next.seq;
@@ -93,6 +95,7 @@ export function useLab(lab: string): LiveLab {
       });
 
     const takeState = (next: LabState) => {
+      markData(next.seq);
       setState(next);
       seqRef.current = Math.max(seqRef.current, next.seq);
       setSeq(seqRef.current);

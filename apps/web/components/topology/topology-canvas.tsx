@@ -3,6 +3,7 @@
 // The SVG element is exposed through svgRef so exports serialise exactly what is on screen.
 import { type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
+import { markPainted } from '../../lib/perf';
 import { edgePaths } from './edges';
 import { NodeView } from './node-view';
 import { TOPOLOGY_CSS } from './topology-css';
@@ -70,6 +71,8 @@ export function TopologyCanvas({ layout, selected, flash, focus, onSelect, onOpe
     svg.addEventListener('wheel', onWheel, { passive: false });
     return () => svg.removeEventListener('wheel', onWheel);
   }, [svgRef, zoom]);
+
+  useEffect(() => markPainted(layout.nodes.length), [layout]);
 
   const hot = selected;
   const paths = useMemo(() => edgePaths(layout, hot), [layout, hot]);
