@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { errorResponses, LabParams } from '../schemas/common.ts';
-import { BatchBody } from '../schemas/ops.ts';
+import { BatchBody, MAX_BATCH_OPS } from '../schemas/ops.ts';
 import { BatchResult } from '../schemas/results.ts';
 
 export default async function batchRoutes(fastify: FastifyInstance): Promise<void> {
@@ -25,6 +25,12 @@ export default async function batchRoutes(fastify: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
+      if (request.body.ops.length > MAX_BATCH_OPS) {
+        throw new ApiError(
+          'E2BIG',
+          `batch of ${request.body.ops.length} ops exceeds the limit of ${MAX_BATCH_OPS}`,
+        );
+      }
       const atomic = request.body.atomic === true;
       const events = app.labs.getLab(request.params.lab).applyBatch(request.body.ops, { atomic });
       const refused = events.filter((event) => !event.result.ok).length;

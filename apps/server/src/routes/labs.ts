@@ -1,10 +1,12 @@
 // /labs: list, create (from a template), read, delete, fork, export and import whole labs.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
 import { errorResponses, LabParams } from '../schemas/common.ts';
 import { CreateLabBody, ForkBody, ImportBody, LabExport, LabList, LabSummary } from '../schemas/labs.ts';
 
 const tags = ['labs'];
+const EXPORT_FORMAT = 'ioasid-lab/v1';
 
 export default async function labRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -43,7 +45,13 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
     },
     async (request, reply) => {
       const { name, policy, export: exported } = request.body;
-      const lab = app.labs.importLab(name, policy, exported);
+      if (exported.format !== EXPORT_FORMAT) {
+        throw new ApiError(
+          'EOPNOTSUPP',
+          `export format ${exported.format} is not supported (${EXPORT_FORMAT} is)`,
+        );
+      }
+      const lab = app.labs.importLab(name, policy, { ...exported, format: EXPORT_FORMAT });
       return reply.status(201).send(lab.summary());
     },
   );

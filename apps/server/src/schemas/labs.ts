@@ -19,7 +19,8 @@ export const ForkBody = Type.Object(
 );
 
 export const LabExport = Type.Object({
-  format: Type.Literal('ioasid-lab/v1'),
+  // Any version parses; versions this server cannot replay are refused with EOPNOTSUPP, not EINVAL.
+  format: Type.String({ pattern: '^ioasid-lab/v[0-9]+$', examples: ['ioasid-lab/v1'] }),
   name: Type.String({ maxLength: 256 }),
   policy: Policy,
   ops: Type.Array(AnyOp, { maxItems: 100_000 }),

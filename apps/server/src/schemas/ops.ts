@@ -105,9 +105,13 @@ export const AnyOp = Type.Unsafe<Op>({
   oneOf: batchOps,
 });
 
+/** Longer batches are refused with E2BIG by the route (an argument list too long, as the kernel says). */
 export const MAX_BATCH_OPS = 10_000;
 export const BatchBody = Type.Object(
-  { ops: Type.Array(AnyOp, { minItems: 1, maxItems: MAX_BATCH_OPS }), atomic: Type.Optional(Type.Boolean()) },
+  {
+    ops: Type.Array(AnyOp, { minItems: 1, description: `At most ${MAX_BATCH_OPS} ops (E2BIG beyond)` }),
+    atomic: Type.Optional(Type.Boolean()),
+  },
   closed,
 );
 export type BatchBody = Static<typeof BatchBody>;

@@ -1,0 +1,130 @@
+// Security defaults through the API: bearer token (REST and WebSocket), rate limit, safe binding.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertSafeBinding, isLoopbackHost, UnsafeBindError } from './config.ts';
+import { call, startServer, type TestServer, tempDir } from './test/harness.ts';
+import { StreamReader, streamUrl } from './test/stream-reader.ts';
+
+const TOKEN = 'test-token-0123456789abcdef';
+
+describe('bearer token', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ token: TOKEN });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers 401 without a token and 403 with a wrong one, in the error shape', async () => {
+    const missing = await call(server.base, 'GET', '/labs');
+    expect(missing.status).toBe(401);
+    expect(missing.body.error).toMatchObject({ code: 'EPERM', errno: 1 });
+    expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+    const wrong = await call(server.base, 'GET', '/labs', undefined, { authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('EPERM');
+    const health = await call(server.base, 'GET', '/health');
+    expect(health.status).toBe(401);
+  });
+
+  it('accepts the right token on REST, through the client too', async () => {
+    const ok = await call(server.base, 'GET', '/labs', undefined, { authorization: `Bearer ${TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect((await server.client.listLabs()).map((lab) => lab.name)).toContain('seed');
+  });
+
+  it('guards the WebSocket the same way (header or subprotocol)', async () => {
+    const refused = new StreamReader(streamUrl(server.base, 'seed'));
+    const error = await new Promise<Error>((resolve) => refused.socket.once('error', resolve));
+    expect(error.message).toContain('401');
+
+    const wrong = new StreamReader(streamUrl(server.base, 'seed'), {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect((await new Promise<Error>((resolve) => wrong.socket.once('error', resolve))).message).toContain(
+      '403',
+    );
+
+    const byHeader = new StreamReader(streamUrl(server.base, 'seed'), {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    await byHeader.until(() => byHeader.messages.length > 0);
+    expect(byHeader.messages[0]?.type).toBe('hello');
+    await byHeader.close();
+
+    const byProtocol = new StreamReader(streamUrl(server.base, 'seed'), {
+      protocols: ['ioasid-lab.v1', `bearer.${TOKEN}`],
+    });
+    await byProtocol.until(() => byProtocol.messages.length > 0);
+    expect(byProtocol.messages[0]?.type).toBe('hello');
+    // The token is never echoed back as the chosen subprotocol.
+    expect(byProtocol.socket.protocol).toBe('ioasid-lab.v1');
+    await byProtocol.close();
+  });
+});
+
+describe('rate limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ rateLimit: { max: 5, windowMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers 429 in the error shape once a client exceeds its budget', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof call>> | null = null;
+    for (let i = 0; i < 7; i += 1) {
+      last = await call(server.base, 'GET', '/labs');
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    expect(last?.body.error.code).toBe('EBUSY');
+    expect(last?.headers.get('retry-after')).not.toBeNull();
+  });
+});
+
+describe('binding', () => {
+  it('tells loopback from network addresses', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'])
+      expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com'])
+      expect(isLoopbackHost(host)).toBe(false);
+    expect(() => assertSafeBinding('0.0.0.0', undefined)).toThrow(UnsafeBindError);
+    expect(() => assertSafeBinding('0.0.0.0', 'secret')).not.toThrow();
+  });
+
+  it('refuses to start on a non-loopback HOST without LAB_TOKEN', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+      env: {
+        ...process.env,
+        HOST: '0.0.0.0',
+        PORT: '0',
+        LAB_TOKEN: '',
+        LAB_DB: join(dir, 'lab.db'),
+        LAB_NO_WEB: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain('refusing to listen on non-loopback HOST 0.0.0.0 without LAB_TOKEN');
+    expect(output).not.toContain('LISTENING');
+  });
+
+  it('buildApp refuses the same when told its host', async () => {
+    await expect(startServer({ host: '0.0.0.0', token: undefined })).rejects.toThrow(UnsafeBindError);
+  });
+});
