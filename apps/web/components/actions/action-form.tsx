@@ -23,13 +23,15 @@ interface Props {
   build: (values: Values) => Request;
   disabled?: boolean;
   onDone?: () => void;
+  /** Destructive actions look it, and never look like the main action. */
+  danger?: boolean;
 }
 
 function initial(fields: Field[]): Values {
   return Object.fromEntries(fields.map((f) => [f.name, f.value]));
 }
 
-export function ActionForm({ title, fields, build, disabled, onDone }: Props) {
+export function ActionForm({ title, fields, build, disabled, onDone, danger }: Props) {
   const [values, setValues] = useState<Values>(() => initial(fields));
   const [failure, setFailure] = useState<ApiFailure | Error | null>(null);
   const [done, setDone] = useState(false);
@@ -108,7 +110,7 @@ export function ActionForm({ title, fields, build, disabled, onDone }: Props) {
         );
       })}
       <div className="buttons">
-        <button type="submit" className="primary" disabled={disabled || busy}>
+        <button type="submit" className={danger ? 'danger' : 'primary'} disabled={disabled || busy}>
           {title}
         </button>
         <CopyButton label="Copy as curl" text={() => curlFor(build(effective), location.origin)} />

@@ -91,6 +91,7 @@ export function DetailsPanel({ lab, state, selection, readOnly, onDone }: Props)
         <ActionForm
           key={`destroy-${id}`}
           title="Destroy VM"
+          danger
           fields={[]}
           disabled={readOnly}
           onDone={onDone}
@@ -119,6 +120,7 @@ export function DetailsPanel({ lab, state, selection, readOnly, onDone }: Props)
         <ActionForm
           key={`remove-${id}`}
           title="Remove device"
+          danger
           fields={[]}
           disabled={readOnly}
           onDone={onDone}
@@ -160,6 +162,7 @@ export function DetailsPanel({ lab, state, selection, readOnly, onDone }: Props)
         <ActionForm
           key={`destroy-${id}`}
           title="Destroy HWPT"
+          danger
           fields={[]}
           disabled={readOnly}
           onDone={onDone}

@@ -26,6 +26,15 @@ export function IovaStrip({ bits, areas, reserved, leaves, onPick }: Props) {
     return { x, w: Math.max(1.5, pos(start + length) - x) };
   };
   const ticks = [12, 21, 30, 32, 39, 48, 57].filter((b) => b <= bits);
+  const tickLabel: Record<number, string> = {
+    12: '4K',
+    21: '2M',
+    30: '1G',
+    32: '4G',
+    39: '512G',
+    48: '256T',
+    57: '128P',
+  };
   return (
     <svg viewBox={`0 0 ${W} 64`} width="100%" height={72} role="img" aria-label="IOVA space (log scale)">
       <defs>
@@ -75,7 +84,7 @@ export function IovaStrip({ bits, areas, reserved, leaves, onPick }: Props) {
         <g key={b}>
           <line x1={pos(1n << BigInt(b))} x2={pos(1n << BigInt(b))} y1={38} y2={44} stroke="var(--muted)" />
           <text x={pos(1n << BigInt(b))} y={56} fontSize={10} textAnchor="middle" fill="var(--muted)">
-            2^{b}
+            {tickLabel[b]}
           </text>
         </g>
       ))}

@@ -87,6 +87,7 @@ export function LabsView() {
                   <td>
                     <ActionForm
                       title={`Delete ${l.name}`}
+                      danger
                       fields={[]}
                       build={() => ({ method: 'DELETE', path: `/labs/${enc(l.name)}` })}
                       onDone={load}
