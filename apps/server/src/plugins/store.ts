@@ -3,10 +3,13 @@
 import { type LabStore, openLabStore } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { OpQueue } from '../op-queue.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     labs: LabStore;
+    /** Every op of every route goes through here: per-lab order plus group commit. */
+    ops: OpQueue;
   }
 }
 
@@ -25,6 +28,7 @@ async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise
     throw error;
   }
   app.decorate('labs', store);
+  app.decorate('ops', new OpQueue());
   app.addHook('onClose', async () => {
     store.close();
   });

@@ -32,7 +32,7 @@ export default async function batchRoutes(fastify: FastifyInstance): Promise<voi
         );
       }
       const atomic = request.body.atomic === true;
-      const events = app.labs.getLab(request.params.lab).applyBatch(request.body.ops, { atomic });
+      const events = await app.ops.applyBatch(app.labs.getLab(request.params.lab), request.body.ops, atomic);
       const refused = events.filter((event) => !event.result.ok).length;
       const failure = events.find((event) => !event.result.ok);
       if (atomic && failure && !failure.result.ok) {

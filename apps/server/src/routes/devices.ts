@@ -26,7 +26,7 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = applyOrThrow(lab, { op: 'device.add', ...request.body });
+      const event = await applyOrThrow(app.ops, lab, { op: 'device.add', ...request.body });
       const device = lab.state().devices.find((candidate) => candidate.name === request.body.name);
       return reply.status(201).send(withEvent(device ?? { name: request.body.name }, event));
     },
@@ -56,6 +56,9 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
       },
     },
     async (request) =>
-      applyOrThrow(app.labs.getLab(request.params.lab), { op: 'device.remove', name: request.params.dev }),
+      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
+        op: 'device.remove',
+        name: request.params.dev,
+      }),
   );
 }

@@ -51,7 +51,7 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = applyOrThrow(lab, { op: 'hwpt.alloc', ...request.body });
+      const event = await applyOrThrow(app.ops, lab, { op: 'hwpt.alloc', ...request.body });
       const id = event.effects.find((effect) => effect.type === 'hwpt.created')?.hwpt;
       const hwpt = lab.state().hwpts.find((candidate) => candidate.id === id);
       return reply.status(201).send(withEvent(hwpt ?? { id }, event));
@@ -103,7 +103,10 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request) =>
-      applyOrThrow(app.labs.getLab(request.params.lab), { op: 'hwpt.destroy', hwpt: request.params.id }),
+      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
+        op: 'hwpt.destroy',
+        hwpt: request.params.id,
+      }),
   );
 
   app.get(

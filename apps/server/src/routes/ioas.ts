@@ -37,7 +37,7 @@ export default async function ioasRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request) =>
-      applyOrThrow(app.labs.getLab(request.params.lab), {
+      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
         op: 'ioas.map',
         ioas: request.params.ioas,
         ...request.body,
@@ -56,7 +56,7 @@ export default async function ioasRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request) =>
-      applyOrThrow(app.labs.getLab(request.params.lab), {
+      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
         op: 'ioas.unmap',
         ioas: request.params.ioas,
         ...request.body,

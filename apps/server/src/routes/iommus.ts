@@ -25,7 +25,7 @@ export default async function iommuRoutes(fastify: FastifyInstance): Promise<voi
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = applyOrThrow(lab, { op: 'iommu.add', ...request.body });
+      const event = await applyOrThrow(app.ops, lab, { op: 'iommu.add', ...request.body });
       const iommu = lab.state().iommus.find((unit) => unit.name === request.body.name);
       return reply.status(201).send(withEvent(iommu ?? { name: request.body.name }, event));
     },

@@ -35,7 +35,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = applyOrThrow(lab, { op: 'vm.create', ...request.body });
+      const event = await applyOrThrow(app.ops, lab, { op: 'vm.create', ...request.body });
       const vm = lab.state().vms.find((candidate) => candidate.name === request.body.name);
       return reply.status(201).send(withEvent(vm ?? { name: request.body.name }, event));
     },
@@ -65,7 +65,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
       },
     },
     async (request) =>
-      applyOrThrow(app.labs.getLab(request.params.lab), { op: 'vm.destroy', vm: request.params.vm }),
+      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), { op: 'vm.destroy', vm: request.params.vm }),
   );
 
   app.post(
@@ -81,7 +81,11 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = applyOrThrow(lab, { op: 'vm.attach', vm: request.params.vm, ...request.body });
+      const event = await applyOrThrow(app.ops, lab, {
+        op: 'vm.attach',
+        vm: request.params.vm,
+        ...request.body,
+      });
       return deviceAfter(lab, request.body.device, event);
     },
   );
@@ -99,7 +103,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
       const lab = app.labs.getLab(labName);
-      const event = applyOrThrow(lab, { op: 'vm.detach', vm, device: dev });
+      const event = await applyOrThrow(app.ops, lab, { op: 'vm.detach', vm, device: dev });
       return deviceAfter(lab, dev, event);
     },
   );
@@ -118,7 +122,12 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
       const lab = app.labs.getLab(labName);
-      const event = applyOrThrow(lab, { op: 'device.replace', vm, device: dev, ...request.body });
+      const event = await applyOrThrow(app.ops, lab, {
+        op: 'device.replace',
+        vm,
+        device: dev,
+        ...request.body,
+      });
       return deviceAfter(lab, dev, event);
     },
   );

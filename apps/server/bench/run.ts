@@ -1,0 +1,288 @@
+// Benchmarks of the API on loopback, bounded in time and count: durable single-op requests against a
+// trivial route of the same server in the same run, and WebSocket fan-out of one lab to 50 clients.
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const FANOUT_CLIENTS = 50;
+const FANOUT_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 40_000);
+const FANOUT_BATCH = 250;
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(join(import.meta.dirname, 'server.ts'), {
+    env: { ...process.env, LAB_DB: dbPath },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /LISTENING (\S+)/.exec(buffered);
+      if (match?.[1]) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+}
+
+function send(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${url}/api/v1${path}`,
+      {
+        method,
+        agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function must(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const { status, text } = await send(url, method, path, body);
+  if (status >= 300) throw new Error(`${method} ${path}: ${status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs `worker` on CONCURRENCY connections for PHASE_MS; each call is one request. */
+async function load(
+  name: string,
+  worker: (id: number, iteration: number) => Promise<void>,
+): Promise<{ name: string; rps: number; p50: number; p99: number; count: number }> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + PHASE_MS;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, id) => {
+      for (let i = 0; performance.now() < deadline; i += 1) {
+        const t0 = performance.now();
+        await worker(id, i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = PHASE_MS / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    count: latencies.length,
+  };
+}
+
+async function singleOps(url: string): Promise<void> {
+  await must(url, 'POST', '/labs', { name: 'bench', policy: 'iommufd' });
+  await must(url, 'POST', '/labs/bench/iommus', {
+    name: 'u0',
+    vendor: 'intel-vtd',
+    enforceCacheCoherency: true,
+  });
+  await must(url, 'POST', '/labs/bench/devices', { name: 'd0', iommu: 'u0', noSnoop: true });
+  const vm = (await must(url, 'POST', '/labs/bench/vms', {
+    name: 'vm',
+    memory: '0x100000',
+    devices: ['d0'],
+  })) as {
+    ioas: number;
+  };
+  const base = 0x100000000;
+  const warm = async (id: number, i: number) => {
+    const iova = `0x${(base + (id * 1_000_000 + i) * 0x1000).toString(16)}`;
+    await must(url, 'POST', `/labs/bench/ioas/${vm.ioas}/map`, { iova, length: '0x1000' });
+    await must(url, 'POST', `/labs/bench/ioas/${vm.ioas}/unmap`, { iova, length: '0x1000' });
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, id) => warm(id, 0)));
+
+  const trivial = await load('GET /health (trivial)', async () => {
+    const { status } = await send(url, 'GET', '/health');
+    if (status !== 200) throw new Error(`health ${status}`);
+  });
+  // Each iteration is one request: even iterations map a 4 KiB page, odd ones unmap it again.
+  const durable = await load('POST map|unmap 4 KiB (durable)', async (id, i) => {
+    const page = Math.floor(i / 2);
+    const iova = `0x${(base + (id * 1_000_000 + page) * 0x1000).toString(16)}`;
+    const path = `/labs/bench/ioas/${vm.ioas}/${i % 2 === 0 ? 'map' : 'unmap'}`;
+    const { status, text } = await send(url, 'POST', path, { iova, length: '0x1000' });
+    if (status !== 200) throw new Error(`${path} ${status} ${text}`);
+  });
+  for (const phase of [trivial, durable]) {
+    console.log(
+      `${phase.name.padEnd(34)} ${phase.rps.toFixed(0).padStart(7)} req/s  p50 ${phase.p50.toFixed(2)} ms  p99 ${phase.p99.toFixed(2)} ms  (${phase.count} requests, ${CONCURRENCY} connections)`,
+    );
+  }
+  const ratio = durable.rps / trivial.rps;
+  console.log(
+    `durable / trivial ratio: ${ratio.toFixed(2)} (target >= 0.40) ${ratio >= 0.4 ? 'PASS' : 'FAIL'}`,
+  );
+}
+
+/** Reads the first and last event seq of an `events` message without parsing the whole message. */
+function seqRange(text: string): [number, number] | null {
+  if (!text.startsWith('{"type":"events"')) return null;
+  const first = /"seq":(\d+)/.exec(text.slice(0, 200));
+  const lastAt = text.lastIndexOf('{"seq":');
+  const last = /^\{"seq":(\d+)/.exec(text.slice(lastAt, lastAt + 40));
+  if (!first?.[1] || !last?.[1]) return null;
+  return [Number(first[1]), Number(last[1])];
+}
+
+async function fanout(url: string): Promise<void> {
+  await must(url, 'POST', '/labs', { name: 'fan', policy: 'iommufd' });
+  await must(url, 'POST', '/labs/fan/iommus', {
+    name: 'u0',
+    vendor: 'intel-vtd',
+    enforceCacheCoherency: true,
+  });
+  await must(url, 'POST', '/labs/fan/devices', { name: 'd0', iommu: 'u0' });
+  const vm = (await must(url, 'POST', '/labs/fan/vms', {
+    name: 'vm',
+    memory: '0x100000',
+    devices: ['d0'],
+  })) as {
+    ioas: number;
+  };
+  const startSeq = ((await must(url, 'GET', '/labs/fan')) as { events: number }).events;
+  const target = startSeq + FANOUT_EVENTS;
+
+  const sentAt = new Map<number, number>();
+  const arrivals: { seq: number; at: number }[][] = [];
+  let gaps = 0;
+  let resyncs = 0;
+  const clients = await Promise.all(
+    Array.from({ length: FANOUT_CLIENTS }, (_, index) => {
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/labs/fan/stream`);
+      const mine: { seq: number; at: number }[] = [];
+      arrivals[index] = mine;
+      let last = startSeq;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      socket.on('message', (data: Buffer) => {
+        const at = performance.now();
+        const text = data.toString();
+        if (text.startsWith('{"type":"resync"')) {
+          resyncs += 1;
+          last = JSON.parse(text).seq;
+          return;
+        }
+        const range = seqRange(text);
+        if (!range) return;
+        if (range[0] !== last + 1) gaps += 1;
+        last = range[1];
+        mine.push({ seq: range[1], at });
+        if (last >= target) done();
+      });
+      return new Promise<{ socket: WebSocket; finished: Promise<void> }>((resolve) =>
+        socket.once('message', () => resolve({ socket, finished })),
+      );
+    }),
+  );
+
+  const began = performance.now();
+  let next = 0x100000000;
+  let inFlight: Promise<unknown>[] = [];
+  for (let made = 0; made < FANOUT_EVENTS; made += FANOUT_BATCH) {
+    const ops = Array.from({ length: FANOUT_BATCH }, () => {
+      next += 0x1000;
+      return { op: 'ioas.map', ioas: vm.ioas, iova: `0x${next.toString(16)}`, length: '0x1000' };
+    });
+    const t0 = performance.now();
+    const pending = must(url, 'POST', '/labs/fan/batch', { ops }).then((result) => {
+      for (const event of (result as { events: { seq: number }[] }).events) sentAt.set(event.seq, t0);
+    });
+    inFlight.push(pending);
+    // Two batches in flight keep the lab busy without queueing unboundedly in the generator.
+    if (inFlight.length >= 2) {
+      await inFlight.shift();
+    }
+  }
+  await Promise.all(inFlight);
+  inFlight = [];
+  await Promise.race([
+    Promise.all(clients.map((client) => client.finished)),
+    new Promise((resolve) => setTimeout(resolve, 30_000)),
+  ]);
+  const elapsed = (performance.now() - began) / 1000;
+  for (const client of clients) client.socket.close();
+
+  const latencies: number[] = [];
+  let delivered = 0;
+  for (const mine of arrivals) {
+    let previous = startSeq;
+    for (const { seq, at } of mine) {
+      // Every event of a message arrived at `at`; its latency is measured from its batch's request.
+      for (let s = previous + 1; s <= seq; s += 1) {
+        const t0 = sentAt.get(s);
+        if (t0 !== undefined) latencies.push(at - t0);
+        delivered += 1;
+      }
+      previous = seq;
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const perSecond = delivered / elapsed;
+  const sourceRate = FANOUT_EVENTS / elapsed;
+  const p99 = percentile(latencies, 99);
+  console.log(
+    `fan-out to ${FANOUT_CLIENTS} clients: ${FANOUT_EVENTS} events in ${elapsed.toFixed(2)} s = ${sourceRate.toFixed(0)} events/s per client, ${perSecond.toFixed(0)} events/s delivered in total`,
+  );
+  console.log(
+    `  latency from request to client: p50 ${percentile(latencies, 50).toFixed(1)} ms  p99 ${p99.toFixed(1)} ms  max ${(latencies.at(-1) ?? Number.NaN).toFixed(1)} ms; gaps ${gaps}, resyncs ${resyncs}`,
+  );
+  console.log(
+    `  target >= 20000 events/s per client and p99 < 100 ms: ${sourceRate >= 20_000 && p99 < 100 && gaps === 0 ? 'PASS' : 'FAIL'}`,
+  );
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ioasid-bench-'));
+const { child, url } = await startServer(join(dir, 'bench.db'));
+try {
+  console.log(
+    `server ${url}, SQLite ${join(dir, 'bench.db')} (WAL, synchronous=FULL), ${PHASE_MS} ms per phase`,
+  );
+  await singleOps(url);
+  const stats = await new Promise<{ commits: number; ops: number }>((resolve) => {
+    child.once('message', (message) =>
+      resolve((message as { stats: { commits: number; ops: number } }).stats),
+    );
+    child.send('stats');
+  });
+  console.log(
+    `group commit: ${stats.ops} single ops in ${stats.commits} commits (${(stats.ops / stats.commits).toFixed(1)} per commit)`,
+  );
+  await fanout(url);
+} finally {
+  agent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  rmSync(dir, { recursive: true, force: true });
+}
