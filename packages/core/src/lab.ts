@@ -1,27 +1,208 @@
-// Lab: the typed TypeScript face of one native lab context.
+// Lab: the typed TypeScript face of one native lab context. Ops are encoded into ioctl-shaped structs in
+// reused Buffers; the core answers with JSON in another reused Buffer, so one op is one FFI call.
+import {
+  CMD,
+  encodeOp,
+  encodeRefusal,
+  LIMITS_SIZE,
+  MAX_STRUCT_SIZE,
+  PAGETABLE_QUERY_SIZE,
+  STRUCT_SIZE,
+  structSize,
+} from './abi.ts';
 import * as native from './binding.ts';
-import { LabError } from './errors.ts';
-import { POLICIES, type Policy } from './types.ts';
+import { ERRNO, errnoCode, LabError } from './errors.ts';
+import {
+  type CoreState,
+  type ErrnoCode,
+  type LabLimits,
+  type LeafPage,
+  type Op,
+  type OpResult,
+  POLICIES,
+  type Policy,
+  type U64Input,
+} from './types.ts';
+import { parseU64 } from './u64.ts';
 
 export function abiVersion(): number {
   return native.ioasid_abi_version();
 }
 
+const OUT_INITIAL = 64 * 1024;
+const BATCH_RECORD_MAX = 8 + MAX_STRUCT_SIZE;
+
+interface RawRefusal {
+  ok: false;
+  errno: number;
+  code: ErrnoCode;
+  message: string;
+  effects: [];
+}
+
+function refusal(error: LabError): OpResult {
+  return { ok: false, errno: error.errno, code: error.code, message: error.message, effects: [] };
+}
+
+function checkLimits(limits: LabLimits | undefined): Buffer | null {
+  if (!limits) return null;
+  const buf = Buffer.alloc(LIMITS_SIZE);
+  buf.writeUInt32LE(LIMITS_SIZE, 0);
+  if (limits.maxObjects !== undefined) {
+    if (!Number.isInteger(limits.maxObjects) || limits.maxObjects < 1 || limits.maxObjects > 0xffffffff) {
+      throw new LabError('EINVAL', `maxObjects ${limits.maxObjects} is not an integer 1..2^32-1`);
+    }
+    buf.writeUInt32LE(limits.maxObjects, 8);
+  }
+  if (limits.maxTableBytes !== undefined) {
+    const bytes = parseU64(limits.maxTableBytes, 'maxTableBytes');
+    if (bytes < 4096n)
+      throw new LabError('EINVAL', `maxTableBytes ${limits.maxTableBytes} is below one table page`);
+    buf.writeBigUInt64LE(bytes, 16);
+  }
+  return buf;
+}
+
 export class Lab {
   readonly policy: Policy;
-  #handle: unknown;
+  #handle: native.LabPointer;
+  #arg = Buffer.alloc(MAX_STRUCT_SIZE);
+  #out = Buffer.alloc(OUT_INITIAL);
 
-  private constructor(policy: Policy, handle: unknown) {
+  private constructor(policy: Policy, handle: native.LabPointer) {
     this.policy = policy;
     this.#handle = handle;
   }
 
-  static create(policy: Policy): Lab {
+  static create(policy: Policy, limits?: LabLimits): Lab {
     const index = POLICIES.indexOf(policy);
     if (index < 0) throw new LabError('EINVAL', `unknown policy ${String(policy)}`);
-    const handle = native.ioasid_lab_create(index);
-    if (!handle) throw new LabError('ENOMEM', 'cannot allocate a lab');
+    const err = Buffer.alloc(4);
+    const handle = native.ioasid_lab_create_limits(index, checkLimits(limits), err);
+    if (!handle) {
+      const errno = -err.readInt32LE(0) || ERRNO.ENOMEM;
+      throw new LabError(errnoCode(errno), 'cannot create a lab');
+    }
     return new Lab(policy, handle);
+  }
+
+  static restore(snapshot: Buffer): Lab {
+    const err = Buffer.alloc(4);
+    const handle = native.ioasid_lab_restore(snapshot, snapshot.length, err);
+    if (!handle) {
+      const errno = -err.readInt32LE(0) || ERRNO.EINVAL;
+      throw new LabError(errnoCode(errno), 'not a lab snapshot');
+    }
+    const policy = POLICIES[native.ioasid_lab_policy(handle)];
+    if (!policy) throw new LabError('EINVAL', 'snapshot has an unknown policy');
+    return new Lab(policy, handle);
+  }
+
+  get #live(): native.LabPointer {
+    if (!this.#handle) throw new LabError('EINVAL', 'the lab was destroyed');
+    return this.#handle;
+  }
+
+  /** The text the last call left in the core's output, fetched again when it did not fit. */
+  #text(): string {
+    const length = this.#out.readUInt32LE(0);
+    if (length + 4 > this.#out.length) {
+      this.#out = Buffer.alloc(Math.max(length + 4, this.#out.length * 2));
+      const rc = native.ioasid_lab_fetch(this.#live, this.#out, this.#out.length);
+      if (rc < 0) throw new LabError(errnoCode(-rc), 'cannot fetch the core output');
+    }
+    return this.#out.toString('latin1', 4, 4 + length);
+  }
+
+  #bytes(): Buffer {
+    const length = this.#out.readUInt32LE(0);
+    if (length + 4 > this.#out.length) {
+      this.#out = Buffer.alloc(Math.max(length + 4, this.#out.length * 2));
+      native.ioasid_lab_fetch(this.#live, this.#out, this.#out.length);
+    }
+    return Buffer.from(this.#out.subarray(4, 4 + length));
+  }
+
+  apply(op: Op): OpResult {
+    const handle = this.#live;
+    const arg = this.#arg;
+    let cmd: number;
+    try {
+      arg.fill(0, 0, MAX_STRUCT_SIZE);
+      cmd = encodeOp(op, arg);
+    } catch (error) {
+      if (error instanceof LabError) return refusal(error);
+      throw error;
+    }
+    const rc = native.ioasid_lab_ioctl(handle, cmd, arg, structSize(cmd), this.#out, this.#out.length);
+    if (rc === -ERRNO.ENOMEM && this.#out.readUInt32LE(0) === 0)
+      return refusal(new LabError('ENOMEM', 'core out of memory'));
+    return JSON.parse(this.#text()) as OpResult;
+  }
+
+  applyBatch(ops: Op[], options: { atomic?: boolean } = {}): OpResult[] {
+    const handle = this.#live;
+    const records = Buffer.alloc(ops.length * BATCH_RECORD_MAX);
+    let offset = 0;
+    for (const op of ops) {
+      const body = records.subarray(offset + 8, offset + BATCH_RECORD_MAX);
+      let cmd: number;
+      try {
+        cmd = encodeOp(op, body);
+      } catch (error) {
+        if (!(error instanceof LabError)) throw error;
+        body.fill(0);
+        cmd = encodeRefusal(error, body);
+      }
+      const length = 8 + structSize(cmd);
+      records.writeUInt32LE(cmd, offset);
+      records.writeUInt32LE(length, offset + 4);
+      offset += length;
+    }
+    const rc = native.ioasid_lab_batch(
+      handle,
+      records,
+      offset,
+      options.atomic ? 1 : 0,
+      this.#out,
+      this.#out.length,
+    );
+    const parsed = JSON.parse(this.#text()) as OpResult[] | RawRefusal;
+    if (rc < 0) {
+      const error = parsed as RawRefusal;
+      throw new LabError(error.code ?? errnoCode(-rc), error.message ?? 'batch refused');
+    }
+    return parsed as OpResult[];
+  }
+
+  state(): CoreState {
+    const rc = native.ioasid_lab_state(this.#live, this.#out, this.#out.length);
+    if (rc < 0) throw new LabError(errnoCode(-rc), 'cannot read the lab state');
+    return JSON.parse(this.#text()) as CoreState;
+  }
+
+  pagetable(hwpt: number, range: { iova?: U64Input; length?: U64Input; limit?: number } = {}): LeafPage {
+    if (!Number.isInteger(hwpt) || hwpt < 0 || hwpt > 0xffffffff)
+      throw new LabError('EINVAL', `bad hwpt id ${hwpt}`);
+    const limit = range.limit ?? 512;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new LabError('EINVAL', `limit ${limit} is not a positive integer`);
+    const query = Buffer.alloc(PAGETABLE_QUERY_SIZE);
+    query.writeUInt32LE(PAGETABLE_QUERY_SIZE, 0);
+    query.writeUInt32LE(hwpt, 8);
+    query.writeUInt32LE(Math.min(limit, 4096), 12);
+    query.writeBigUInt64LE(parseU64(range.iova ?? 0, 'iova'), 16);
+    query.writeBigUInt64LE(parseU64(range.length ?? 0, 'length'), 24);
+    const rc = native.ioasid_lab_pagetable(this.#live, query, this.#out, this.#out.length);
+    const parsed = JSON.parse(this.#text());
+    if (rc < 0) throw new LabError(parsed.code, parsed.message);
+    return parsed as LeafPage;
+  }
+
+  serialize(): Buffer {
+    const rc = native.ioasid_lab_serialize(this.#live, this.#out, this.#out.length);
+    if (rc < 0) throw new LabError(errnoCode(-rc), 'cannot serialize the lab');
+    return this.#bytes();
   }
 
   /** Frees the native context; the Lab must not be used afterwards. */
@@ -29,4 +210,20 @@ export class Lab {
     if (this.#handle) native.ioasid_lab_destroy(this.#handle);
     this.#handle = null;
   }
+
+  /**
+   * Calls the ioctl entry point with raw struct bytes (for tests of the struct size/flags rules).
+   * Returns the core's return code and its parsed result.
+   */
+  rawIoctl(cmd: number, bytes: Buffer): { rc: number; result: OpResult } {
+    const rc = native.ioasid_lab_ioctl(this.#live, cmd, bytes, bytes.length, this.#out, this.#out.length);
+    return { rc, result: JSON.parse(this.#text()) as OpResult };
+  }
+
+  /** The FFI cost floor: the same call shape as apply() into a C function that does nothing. */
+  nop(): number {
+    return native.ioasid_nop(this.#live, 0, this.#arg, 0, this.#out, this.#out.length);
+  }
 }
+
+export { CMD, STRUCT_SIZE };

@@ -46,7 +46,13 @@ export type Op =
   | { op: 'vm.destroy'; vm: string }
   | { op: 'vm.attach'; vm: string; device: string; hwpt?: number; announceKvm?: AnnounceKvm }
   | { op: 'vm.detach'; vm: string; device: string }
-  | { op: 'device.replace'; vm: string; device: string; hwpt: number | 'new'; enforceCacheCoherency?: boolean }
+  | {
+      op: 'device.replace';
+      vm: string;
+      device: string;
+      hwpt: number | 'new';
+      enforceCacheCoherency?: boolean;
+    }
   | { op: 'ioas.map'; ioas: number; iova: U64Input; length: U64Input; read?: boolean; write?: boolean }
   | { op: 'ioas.unmap'; ioas: number; iova: U64Input; length: U64Input }
   | { op: 'hwpt.alloc'; ioas: number; iommu: string; enforceCacheCoherency?: boolean }

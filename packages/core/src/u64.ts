@@ -10,12 +10,16 @@ export function parseU64(input: U64Input, what = 'value'): bigint {
   let value: bigint;
   if (typeof input === 'bigint') value = input;
   else if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input)) throw new LabError('EINVAL', `${what} ${input} is not an exact integer`);
+    if (!Number.isSafeInteger(input))
+      throw new LabError('EINVAL', `${what} ${input} is not an exact integer`);
     value = BigInt(input);
   } else if (typeof input === 'string' && /^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(input)) {
     value = BigInt(input);
   } else {
-    throw new LabError('EINVAL', `${what} ${JSON.stringify(input)} is not a number, decimal or 0x-hex string`);
+    throw new LabError(
+      'EINVAL',
+      `${what} ${JSON.stringify(input)} is not a number, decimal or 0x-hex string`,
+    );
   }
   if (value < 0n || value > U64_MAX) throw new LabError('EINVAL', `${what} ${input} is outside 0..2^64-1`);
   return value;

@@ -14,12 +14,249 @@
 
 #define IOASID_ABI_VERSION 1
 
+/* Names of IOMMUs, devices and VMs: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, NUL-padded, no NUL needed at 64. */
+#define IOASID_NAME_LEN 64
+#define IOASID_MAX_RESERVED 8
+#define IOASID_MAX_VM_DEVICES 32
+/* Like copy_struct_from_user(): a struct larger than a page is refused with E2BIG. */
+#define IOASID_MAX_STRUCT_SIZE 4096
+
 struct ioasid_lab;
 
+enum ioasid_policy {
+	IOASID_POLICY_TYPE1 = 0,
+	IOASID_POLICY_IOMMUFD = 1,
+	IOASID_POLICY_SHARED = 2,
+	IOASID_POLICY_EXPLICIT = 3,
+};
+
+enum ioasid_vendor { IOASID_VENDOR_VTD = 0, IOASID_VENDOR_AMD = 1, IOASID_VENDOR_SMMUV3 = 2 };
+enum ioasid_resv_kind { IOASID_RESV_MSI = 0, IOASID_RESV_RESERVED = 1, IOASID_RESV_DIRECT = 2 };
+enum ioasid_device_kind { IOASID_DEVICE_PCI = 0, IOASID_DEVICE_MDEV = 1 };
+enum ioasid_requires_kvm { IOASID_KVM_NONE = 0, IOASID_KVM_AP = 1, IOASID_KVM_KVMGT = 2 };
+enum ioasid_announce { IOASID_ANNOUNCE_BEFORE = 0, IOASID_ANNOUNCE_AFTER = 1, IOASID_ANNOUNCE_NEVER = 2 };
+
+#define IOASID_PGSIZE_4K (1u << 0)
+#define IOASID_PGSIZE_2M (1u << 1)
+#define IOASID_PGSIZE_1G (1u << 2)
+
+/* Commands of ioasid_lab_ioctl() and of batch records. */
+enum ioasid_cmd {
+	IOASID_CMD_REFUSE = 0, /* struct ioasid_refuse: an op the caller could not encode */
+	IOASID_CMD_IOMMU_ADD = 1,
+	IOASID_CMD_DEVICE_ADD = 2,
+	IOASID_CMD_DEVICE_REMOVE = 3,
+	IOASID_CMD_VM_CREATE = 4,
+	IOASID_CMD_VM_DESTROY = 5,
+	IOASID_CMD_VM_ATTACH = 6,
+	IOASID_CMD_VM_DETACH = 7,
+	IOASID_CMD_DEVICE_REPLACE = 8,
+	IOASID_CMD_IOAS_MAP = 9,
+	IOASID_CMD_IOAS_UNMAP = 10,
+	IOASID_CMD_HWPT_ALLOC = 11,
+	IOASID_CMD_HWPT_DESTROY = 12,
+	IOASID_CMD_MAX,
+};
+
+struct ioasid_refuse {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t err; /* positive errno */
+	uint32_t __reserved;
+	char message[240];
+};
+
+struct ioasid_reserved_region {
+	uint64_t start;
+	uint64_t length;
+	uint32_t kind; /* enum ioasid_resv_kind */
+	uint32_t __reserved;
+};
+
+#define IOASID_IOMMU_ENFORCE_CC (1u << 0)
+#define IOASID_IOMMU_HAS_PAGE_SIZES (1u << 1)
+#define IOASID_IOMMU_HAS_IOVA_BITS (1u << 2)
+#define IOASID_IOMMU_HAS_RESERVED (1u << 3) /* else the vendor's default regions */
+struct ioasid_iommu_add {
+	uint32_t size;
+	uint32_t flags;
+	char name[IOASID_NAME_LEN];
+	uint32_t vendor;
+	uint32_t page_sizes; /* IOASID_PGSIZE_* */
+	uint32_t iova_bits;  /* 39, 48 or 57 */
+	uint32_t nr_reserved;
+	struct ioasid_reserved_region reserved[IOASID_MAX_RESERVED];
+};
+
+#define IOASID_DEVICE_NO_SNOOP (1u << 0)
+#define IOASID_DEVICE_HAS_GROUP (1u << 1)
+struct ioasid_device_add {
+	uint32_t size;
+	uint32_t flags;
+	char name[IOASID_NAME_LEN];
+	char iommu[IOASID_NAME_LEN];
+	uint32_t group;
+	uint32_t kind;         /* enum ioasid_device_kind */
+	uint32_t requires_kvm; /* enum ioasid_requires_kvm */
+	uint32_t __reserved;
+};
+
+struct ioasid_device_remove {
+	uint32_t size;
+	uint32_t flags;
+	char name[IOASID_NAME_LEN];
+};
+
+#define IOASID_VM_HAS_MEMORY (1u << 0)
+struct ioasid_vm_create {
+	uint32_t size;
+	uint32_t flags;
+	char name[IOASID_NAME_LEN];
+	uint64_t memory;
+	uint32_t nr_devices;
+	uint32_t __reserved;
+	char devices[IOASID_MAX_VM_DEVICES][IOASID_NAME_LEN];
+};
+
+struct ioasid_vm_destroy {
+	uint32_t size;
+	uint32_t flags;
+	char vm[IOASID_NAME_LEN];
+};
+
+#define IOASID_ATTACH_HAS_HWPT (1u << 0)
+struct ioasid_vm_attach {
+	uint32_t size;
+	uint32_t flags;
+	char vm[IOASID_NAME_LEN];
+	char device[IOASID_NAME_LEN];
+	uint32_t hwpt;
+	uint32_t announce; /* enum ioasid_announce */
+};
+
+struct ioasid_vm_detach {
+	uint32_t size;
+	uint32_t flags;
+	char vm[IOASID_NAME_LEN];
+	char device[IOASID_NAME_LEN];
+};
+
+#define IOASID_REPLACE_NEW (1u << 0)        /* allocate a fresh HWPT instead of hwpt */
+#define IOASID_REPLACE_HAS_ENFORCE (1u << 1) /* with NEW: enforce as ENFORCE says, else as the IOMMU can */
+#define IOASID_REPLACE_ENFORCE (1u << 2)
+struct ioasid_device_replace {
+	uint32_t size;
+	uint32_t flags;
+	char vm[IOASID_NAME_LEN];
+	char device[IOASID_NAME_LEN];
+	uint32_t hwpt;
+	uint32_t __reserved;
+};
+
+#define IOASID_MAP_READ (1u << 0)
+#define IOASID_MAP_WRITE (1u << 1)
+struct ioasid_ioas_map {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas;
+	uint32_t __reserved;
+	uint64_t iova;
+	uint64_t length;
+};
+
+/* iova 0 and length UINT64_MAX unmaps everything and succeeds on an empty IOAS. */
+struct ioasid_ioas_unmap {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas;
+	uint32_t __reserved;
+	uint64_t iova;
+	uint64_t length;
+};
+
+#define IOASID_HWPT_HAS_ENFORCE (1u << 0)
+#define IOASID_HWPT_ENFORCE (1u << 1)
+struct ioasid_hwpt_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas;
+	uint32_t __reserved;
+	char iommu[IOASID_NAME_LEN];
+};
+
+struct ioasid_hwpt_destroy {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t hwpt;
+	uint32_t __reserved;
+};
+
+struct ioasid_pagetable_query {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t hwpt;
+	uint32_t limit; /* leaves per page, 1..4096 (0: 512) */
+	uint64_t iova;
+	uint64_t length; /* 0: to the end of the address space */
+};
+
+struct ioasid_lab_limits {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t max_objects;     /* 0: default */
+	uint32_t __reserved;
+	uint64_t max_table_bytes; /* 0: default */
+};
+
+/*
+ * Output convention: entry points that produce text or bytes write them into the lab's own buffer,
+ * then copy them to out as [u32 length][bytes] when 4 + length <= out_cap; otherwise only the
+ * length is written (out_cap >= 4) and ioasid_lab_fetch() copies the bytes into a larger buffer.
+ * Text is UTF-8 JSON. Results: {"ok":true,"effects":[...]} or
+ * {"ok":false,"errno":N,"code":"E...","message":"...","effects":[]}.
+ */
 IOASID_API uint32_t ioasid_abi_version(void);
 
 /* Creates an empty lab under policy (see enum ioasid_policy); NULL on bad policy or no memory. */
 IOASID_API struct ioasid_lab *ioasid_lab_create(uint32_t policy);
+/* As ioasid_lab_create with limits; *err gets 0 or a negative errno. */
+IOASID_API struct ioasid_lab *ioasid_lab_create_limits(uint32_t policy, const struct ioasid_lab_limits *limits,
+						       int32_t *err);
 IOASID_API void ioasid_lab_destroy(struct ioasid_lab *lab);
+
+/* Runs one op; returns 0 or the op's negative errno. The result JSON goes to out. */
+IOASID_API int32_t ioasid_lab_ioctl(struct ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len,
+				    void *out, uint32_t out_cap);
+
+/*
+ * Runs many ops in one call. ops holds records [u32 cmd][u32 record length][struct...], each record
+ * 8-byte aligned in length. Non-atomic: every op runs. IOASID_BATCH_ATOMIC: stops at the first
+ * refusal and rolls the whole batch back. Result: a JSON array of results (up to the refusal when
+ * atomic). Returns the number of results or a negative errno for a malformed batch.
+ */
+#define IOASID_BATCH_ATOMIC (1u << 0)
+IOASID_API int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_len, uint32_t flags,
+				    void *out, uint32_t out_cap);
+
+/* The whole lab as JSON (CoreState of types.ts). */
+IOASID_API int32_t ioasid_lab_state(struct ioasid_lab *lab, void *out, uint32_t out_cap);
+/* Leaves of one HWPT in a range, as {"leaves":[...],"next":"0x..."|null}. */
+IOASID_API int32_t ioasid_lab_pagetable(struct ioasid_lab *lab, const struct ioasid_pagetable_query *query,
+					void *out, uint32_t out_cap);
+/* Copies the last output (all of it) into out; returns its length, or -ENOSPC if out is too small. */
+IOASID_API int32_t ioasid_lab_fetch(struct ioasid_lab *lab, void *out, uint32_t out_cap);
+
+/* A binary snapshot of the lab (objects, areas, counters); page tables are rebuilt on restore. */
+IOASID_API int32_t ioasid_lab_serialize(struct ioasid_lab *lab, void *out, uint32_t out_cap);
+IOASID_API struct ioasid_lab *ioasid_lab_restore(const void *snapshot, uint32_t len, int32_t *err);
+IOASID_API uint32_t ioasid_lab_policy(const struct ioasid_lab *lab);
+
+/* Benchmark helpers: a call that does nothing, and a plain loop writing n 64-bit entries into
+ * memory allocated (and touched once, unless cold) before the clock starts; returns nanoseconds. */
+IOASID_API int32_t ioasid_nop(struct ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len, void *out,
+			      uint32_t out_cap);
+IOASID_API uint64_t ioasid_bench_baseline(uint64_t entries, uint32_t cold);
+/* Monotonic clock in nanoseconds, so benchmarks time C work without FFI noise. */
+IOASID_API uint64_t ioasid_now_ns(void);
 
 #endif

@@ -1,0 +1,253 @@
+/* ioas.c - I/O address spaces: the sorted, non-overlapping areas of io_pagetable.c and the checks of
+ * iopt_check_iova() (alignment, overflow, reserved ranges, overlap), mirrored into every HWPT of the IOAS. */
+#include <stdlib.h>
+#include <string.h>
+#include "lab_internal.h"
+
+struct ioas *ioas_new(struct ioasid_lab *lab, uint32_t id)
+{
+	struct ioas *ioas = calloc(1, sizeof(*ioas));
+
+	if (!ioas)
+		return NULL;
+	ioas->id = id;
+	if (pvec_push(&lab->ioas, ioas)) {
+		free(ioas);
+		return NULL;
+	}
+	return ioas;
+}
+
+void ioas_free(struct ioas *ioas)
+{
+	free(ioas->areas);
+	free(ioas);
+}
+
+/* Index of the first area whose last >= iova. */
+static size_t area_lower_bound(const struct ioas *ioas, uint64_t iova)
+{
+	size_t lo = 0, hi = ioas->nr_areas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ioas->areas[mid].last < iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int ioas_insert_area(struct ioas *ioas, uint64_t iova, uint64_t last, bool read, bool write)
+{
+	size_t at = area_lower_bound(ioas, iova);
+
+	if (ioas->nr_areas == ioas->cap_areas) {
+		size_t cap = ioas->cap_areas ? ioas->cap_areas * 2 : 4;
+		struct area *areas = realloc(ioas->areas, cap * sizeof(*areas));
+
+		if (!areas)
+			return -ENOMEM;
+		ioas->areas = areas;
+		ioas->cap_areas = cap;
+	}
+	memmove(ioas->areas + at + 1, ioas->areas + at, (ioas->nr_areas - at) * sizeof(*ioas->areas));
+	ioas->areas[at] = (struct area){ iova, last, read, write };
+	ioas->nr_areas++;
+	return 0;
+}
+
+static void ioas_remove_areas(struct ioas *ioas, size_t from, size_t to)
+{
+	memmove(ioas->areas + from, ioas->areas + to, (ioas->nr_areas - to) * sizeof(*ioas->areas));
+	ioas->nr_areas -= to - from;
+}
+
+/* iopt->iova_alignment: the smallest page of every domain of the IOAS; byte granular without one. */
+uint64_t ioas_alignment(struct ioasid_lab *lab, struct ioas *ioas)
+{
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		struct hwpt *h = lab->hwpts.v[i];
+
+		if (h->ioas == ioas)
+			return 4096;
+	}
+	return 1;
+}
+
+bool ioas_reserved_hit(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last, uint64_t *rs,
+		       uint64_t *rl, const char **owner)
+{
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		struct hwpt *h = lab->hwpts.v[i];
+		uint64_t top = pt_last_iova(&h->pt);
+
+		if (h->ioas != ioas)
+			continue;
+		/* iopt_table_add_domain() reserves what lies past the domain's aperture. */
+		if (top != UINT64_MAX && last > top) {
+			*rs = top + 1;
+			*rl = UINT64_MAX;
+			*owner = "the aperture of a domain";
+			return true;
+		}
+		/* Each attached device reserves its IOMMU's regions (iopt_table_enforce_dev_resv_regions). */
+		for (size_t j = 0; j < h->devices.n; j++) {
+			struct device *d = h->devices.v[j];
+
+			for (uint32_t k = 0; k < d->iommu->nr_resv; k++) {
+				const struct resv *r = &d->iommu->resv[k];
+
+				if (r->start <= last && start <= r->last) {
+					*rs = r->start;
+					*rl = r->last;
+					*owner = d->name;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+static void unmap_from_hwpts(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t last)
+{
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		struct hwpt *h = lab->hwpts.v[i];
+
+		if (h->ioas == ioas)
+			pt_unmap(&h->pt, iova, last);
+	}
+}
+
+int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t length, bool read, bool write)
+{
+	uint64_t align, last, rs, rl;
+	const char *owner;
+	size_t at;
+	int rc;
+
+	if (iova == UINT64_MAX || length == UINT64_MAX)
+		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx is out of range", ioas->id,
+			       (unsigned long long)iova, (unsigned long long)length);
+	if (!read && !write)
+		return lab_err(lab, EINVAL, "ioas %u: a mapping must be readable or writable", ioas->id);
+	if (!length)
+		return lab_err(lab, EINVAL, "ioas %u: length 0", ioas->id);
+	align = ioas_alignment(lab, ioas);
+	if (iova & (align - 1))
+		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx is not aligned to 0x%llx", ioas->id,
+			       (unsigned long long)iova, (unsigned long long)align);
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx wraps past 2^64", ioas->id,
+			       (unsigned long long)iova, (unsigned long long)length);
+	if (length & (align - 1))
+		return lab_err(lab, EINVAL, "ioas %u: length 0x%llx is not a multiple of 0x%llx", ioas->id,
+			       (unsigned long long)length, (unsigned long long)align);
+	if (ioas_reserved_hit(lab, ioas, iova, last, &rs, &rl, &owner))
+		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx+0x%llx overlaps reserved 0x%llx-0x%llx of %s", ioas->id,
+			       (unsigned long long)iova, (unsigned long long)length, (unsigned long long)rs,
+			       (unsigned long long)rl, owner);
+	at = area_lower_bound(ioas, iova);
+	if (at < ioas->nr_areas && ioas->areas[at].iova <= last) {
+		const struct area *a = &ioas->areas[at];
+
+		return lab_err(lab, EEXIST, "ioas %u: iova 0x%llx+0x%llx overlaps area 0x%llx+0x%llx", ioas->id,
+			       (unsigned long long)iova, (unsigned long long)length, (unsigned long long)a->iova,
+			       (unsigned long long)(a->last - a->iova + 1));
+	}
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		struct hwpt *h = lab->hwpts.v[i];
+
+		if (h->ioas != ioas)
+			continue;
+		rc = pt_map(&h->pt, iova, last, read, write, h->enforce);
+		if (rc) {
+			unmap_from_hwpts(lab, ioas, iova, last);
+			return lab_err(lab, ENOMEM, "ioas %u: iova 0x%llx+0x%llx: page tables would exceed %llu bytes",
+				       ioas->id, (unsigned long long)iova, (unsigned long long)length,
+				       (unsigned long long)lab->pool->max_bytes);
+		}
+	}
+	if (ioas_insert_area(ioas, iova, last, read, write)) {
+		unmap_from_hwpts(lab, ioas, iova, last);
+		return lab_err(lab, ENOMEM, "ioas %u: no memory for an area", ioas->id);
+	}
+	ef_begin(lab, "area.mapped");
+	ef_u32(lab, "ioas", ioas->id);
+	ef_hex(lab, "iova", iova);
+	ef_hex(lab, "length", length);
+	ef_end(lab);
+	return 0;
+}
+
+int op_ioas_map(struct ioasid_lab *lab, const struct ioasid_ioas_map *a)
+{
+	struct ioas *ioas;
+
+	if (a->__reserved)
+		return lab_err(lab, EOPNOTSUPP, "ioas.map: nonzero reserved field");
+	ioas = lab_find_ioas(lab, a->ioas);
+	if (!ioas)
+		return lab_err(lab, ENOENT, "no ioas %u", a->ioas);
+	return ioas_map(lab, ioas, a->iova, a->length, a->flags & IOASID_MAP_READ, a->flags & IOASID_MAP_WRITE);
+}
+
+/* Removes whole areas in [from, to) of the sorted array, from the tables and the IOAS. */
+static void ioas_unmap_areas(struct ioasid_lab *lab, struct ioas *ioas, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		const struct area *a = &ioas->areas[i];
+
+		unmap_from_hwpts(lab, ioas, a->iova, a->last);
+		ef_begin(lab, "area.unmapped");
+		ef_u32(lab, "ioas", ioas->id);
+		ef_hex(lab, "iova", a->iova);
+		ef_hex(lab, "length", a->last - a->iova + 1);
+		ef_end(lab);
+	}
+	ioas_remove_areas(ioas, from, to);
+}
+
+int op_ioas_unmap(struct ioasid_lab *lab, const struct ioasid_ioas_unmap *a)
+{
+	struct ioas *ioas;
+	uint64_t last;
+	size_t from, to;
+
+	if (a->__reserved)
+		return lab_err(lab, EOPNOTSUPP, "ioas.unmap: nonzero reserved field");
+	ioas = lab_find_ioas(lab, a->ioas);
+	if (!ioas)
+		return lab_err(lab, ENOENT, "no ioas %u", a->ioas);
+	if (a->iova == 0 && a->length == UINT64_MAX) {
+		/* iopt_unmap_all(): succeeds on an empty IOAS too. */
+		ioas_unmap_areas(lab, ioas, 0, ioas->nr_areas);
+		return 0;
+	}
+	if (a->iova == UINT64_MAX || a->length == UINT64_MAX)
+		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx is out of range", ioas->id,
+			       (unsigned long long)a->iova, (unsigned long long)a->length);
+	if (!a->length)
+		return lab_err(lab, EINVAL, "ioas %u: length 0", ioas->id);
+	if (__builtin_add_overflow(a->iova, a->length - 1, &last))
+		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx wraps past 2^64", ioas->id,
+			       (unsigned long long)a->iova, (unsigned long long)a->length);
+	from = area_lower_bound(ioas, a->iova);
+	for (to = from; to < ioas->nr_areas && ioas->areas[to].iova <= last; to++) {
+		const struct area *ar = &ioas->areas[to];
+
+		/* A range that cuts an area is refused whole (the kernel may have removed earlier areas). */
+		if (ar->iova < a->iova || ar->last > last)
+			return lab_err(lab, ENOENT, "ioas %u: iova 0x%llx+0x%llx cuts area 0x%llx+0x%llx", ioas->id,
+				       (unsigned long long)a->iova, (unsigned long long)a->length,
+				       (unsigned long long)ar->iova, (unsigned long long)(ar->last - ar->iova + 1));
+	}
+	if (from == to)
+		return lab_err(lab, ENOENT, "ioas %u: nothing mapped in iova 0x%llx+0x%llx", ioas->id,
+			       (unsigned long long)a->iova, (unsigned long long)a->length);
+	ioas_unmap_areas(lab, ioas, from, to);
+	return 0;
+}

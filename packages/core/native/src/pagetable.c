@@ -1,0 +1,395 @@
+/* pagetable.c - radix I/O page tables walked once per range, with stats kept as the walk goes.
+ * Leaves are canonical (largest aligned size the table supports), so the tree is a function of the areas. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "ioasid_lab.h"
+#include "pagetable.h"
+
+#define PT_PAGE 4096u
+#define POOL_FIRST_CHUNK (64u << 10)
+#define POOL_MAX_CHUNK (2u << 20)
+
+struct pt_pool *pt_pool_new(uint64_t max_bytes)
+{
+	struct pt_pool *pool = calloc(1, sizeof(*pool));
+
+	if (pool)
+		pool->max_bytes = max_bytes;
+	return pool;
+}
+
+static size_t chunk_size(size_t index)
+{
+	size_t size = POOL_FIRST_CHUNK;
+
+	while (index-- && size < POOL_MAX_CHUNK)
+		size <<= 1;
+	return size;
+}
+
+void pt_pool_free(struct pt_pool *pool)
+{
+	if (!pool)
+		return;
+	for (size_t i = 0; i < pool->nr_chunks; i++)
+		munmap(pool->chunks[i], chunk_size(i));
+	free(pool->chunks);
+	free(pool);
+}
+
+/* Small labs stay small: chunks grow from 64 KiB to 2 MiB; 2 MiB chunks are aligned for THP. */
+static int pool_grow(struct pt_pool *pool)
+{
+	size_t size = chunk_size(pool->nr_chunks);
+	char *p;
+
+	if (pool->nr_chunks == pool->cap_chunks) {
+		size_t cap = pool->cap_chunks ? pool->cap_chunks * 2 : 8;
+		void **chunks = realloc(pool->chunks, cap * sizeof(*chunks));
+
+		if (!chunks)
+			return -ENOMEM;
+		pool->chunks = chunks;
+		pool->cap_chunks = cap;
+	}
+	if (size == POOL_MAX_CHUNK) {
+		char *raw = mmap(NULL, size * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uintptr_t start;
+
+		if (raw == MAP_FAILED)
+			return -ENOMEM;
+		start = ((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1);
+		if (start > (uintptr_t)raw)
+			munmap(raw, start - (uintptr_t)raw);
+		if ((uintptr_t)raw + size * 2 > start + size)
+			munmap((char *)(start + size), (uintptr_t)raw + size * 2 - (start + size));
+		p = (char *)start;
+#ifdef MADV_HUGEPAGE
+		madvise(p, size, MADV_HUGEPAGE);
+#endif
+	} else {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+	}
+	pool->chunks[pool->nr_chunks++] = p;
+	pool->cursor = p;
+	pool->chunk_end = p + size;
+	return 0;
+}
+
+static uint64_t *pool_alloc(struct pt_pool *pool)
+{
+	void *p;
+
+	if (pool->bytes + PT_PAGE > pool->max_bytes)
+		return NULL;
+	if (pool->free_list) {
+		p = pool->free_list;
+		pool->free_list = *(void **)p;
+		memset(p, 0, PT_PAGE);
+	} else {
+		if (pool->cursor == pool->chunk_end && pool_grow(pool))
+			return NULL;
+		p = pool->cursor; /* fresh mmap memory is already zero */
+		pool->cursor += PT_PAGE;
+	}
+	pool->bytes += PT_PAGE;
+	return p;
+}
+
+static void pool_release(struct pt_pool *pool, void *p)
+{
+	*(void **)p = pool->free_list;
+	pool->free_list = p;
+	pool->bytes -= PT_PAGE;
+}
+
+static inline unsigned level_shift(unsigned level)
+{
+	return 12 + 9 * (level - 1);
+}
+
+static inline bool pte_present(uint64_t e)
+{
+	return (e & (PTE_R | PTE_W)) != 0;
+}
+
+static inline bool pte_leaf(uint64_t e, unsigned level)
+{
+	return level == 1 || (e & PTE_PS);
+}
+
+static inline uint64_t *pte_table(uint64_t e)
+{
+	return (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+}
+
+static uint64_t *table_alloc(struct pagetable *pt, unsigned level)
+{
+	uint64_t *t = pool_alloc(pt->pool);
+
+	if (t) {
+		pt->st.table_pages++;
+		pt->st.pages_by_level[level - 1]++;
+	}
+	return t;
+}
+
+static void table_free(struct pagetable *pt, uint64_t *t, unsigned level)
+{
+	pt->st.table_pages--;
+	pt->st.pages_by_level[level - 1]--;
+	pool_release(pt->pool, t);
+}
+
+static inline void leaf_added(struct pagetable *pt, unsigned level, uint64_t n, bool snoop)
+{
+	pt->st.leaves += n;
+	pt->st.leaves_by_size[level - 1] += n;
+	if (snoop)
+		pt->st.snoop_leaves += n;
+}
+
+static inline void leaf_removed(struct pagetable *pt, unsigned level, uint64_t e)
+{
+	pt->st.leaves--;
+	pt->st.leaves_by_size[level - 1]--;
+	if (e & PTE_SNP)
+		pt->st.snoop_leaves--;
+}
+
+int pt_init(struct pagetable *pt, struct pt_pool *pool, uint32_t levels, uint32_t page_sizes)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->pool = pool;
+	pt->levels = levels;
+	pt->page_sizes = page_sizes;
+	pt->root = table_alloc(pt, levels);
+	return pt->root ? 0 : -ENOMEM;
+}
+
+static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level)
+{
+	if (level == 1) {
+		uint64_t n = 0, snp = 0;
+
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			n += pte_present(table[i]);
+			snp += (table[i] & PTE_SNP) != 0;
+		}
+		pt->st.leaves -= n;
+		pt->st.leaves_by_size[0] -= n;
+		pt->st.snoop_leaves -= snp;
+	} else {
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			uint64_t e = table[i];
+
+			if (!pte_present(e))
+				continue;
+			if (e & PTE_PS)
+				leaf_removed(pt, level, e);
+			else
+				free_subtree(pt, pte_table(e), level - 1);
+		}
+	}
+	table_free(pt, table, level);
+}
+
+void pt_fini(struct pagetable *pt)
+{
+	if (pt->root)
+		free_subtree(pt, pt->root, pt->levels);
+	pt->root = NULL;
+}
+
+uint64_t pt_last_iova(const struct pagetable *pt)
+{
+	return (1ull << level_shift(pt->levels + 1)) - 1;
+}
+
+struct map_args {
+	struct pagetable *pt;
+	uint64_t prot;
+	bool snoop;
+};
+
+static int map_level(const struct map_args *m, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
+{
+	unsigned shift = level_shift(level);
+	uint64_t size = 1ull << shift;
+	bool leaf_ok = (level == 2 && (m->pt->page_sizes & IOASID_PGSIZE_2M)) ||
+		       (level == 3 && (m->pt->page_sizes & IOASID_PGSIZE_1G));
+	uint64_t cur = iova;
+
+	if (level == 1) {
+		/* The hot loop: one store per 4 KiB page. */
+		unsigned i = (iova >> 12) & 511, end = (last >> 12) & 511;
+		uint64_t v = (iova & PTE_ADDR_MASK) | m->prot;
+
+		for (unsigned k = i; k <= end; k++, v += PT_PAGE)
+			table[k] = v;
+		leaf_added(m->pt, 1, end - i + 1, m->snoop);
+		return 0;
+	}
+	for (;;) {
+		uint64_t ebase = cur & ~(size - 1);
+		uint64_t elast = ebase + (size - 1);
+		uint64_t seg_last = last < elast ? last : elast;
+		uint64_t *e = &table[(cur >> shift) & 511];
+
+		if (leaf_ok && cur == ebase && seg_last == elast) {
+			if (pte_present(*e))
+				return -EEXIST;
+			*e = (cur & PTE_ADDR_MASK) | m->prot | PTE_PS;
+			leaf_added(m->pt, level, 1, m->snoop);
+		} else {
+			uint64_t *child;
+			int rc;
+
+			if (!pte_present(*e)) {
+				child = table_alloc(m->pt, level - 1);
+				if (!child)
+					return -ENOMEM;
+				*e = (uint64_t)(uintptr_t)child | PTE_R | PTE_W;
+			} else if (*e & PTE_PS) {
+				return -EEXIST;
+			} else {
+				child = pte_table(*e);
+			}
+			rc = map_level(m, child, level - 1, cur, seg_last);
+			if (rc)
+				return rc;
+		}
+		if (seg_last == last)
+			return 0;
+		cur = seg_last + 1;
+	}
+}
+
+int pt_map(struct pagetable *pt, uint64_t iova, uint64_t last, bool read, bool write, bool snoop)
+{
+	struct map_args m = { pt, (read ? PTE_R : 0) | (write ? PTE_W : 0) | (snoop ? PTE_SNP : 0), snoop };
+
+	if ((iova & (PT_PAGE - 1)) || ((last + 1) & (PT_PAGE - 1)) || last < iova || last > pt_last_iova(pt))
+		return -EINVAL;
+	return map_level(&m, pt->root, pt->levels, iova, last);
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+static void unmap_level(struct pagetable *pt, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
+{
+	unsigned shift = level_shift(level);
+	uint64_t size = 1ull << shift;
+	uint64_t cur = iova;
+
+	for (;;) {
+		uint64_t ebase = cur & ~(size - 1);
+		uint64_t elast = ebase + (size - 1);
+		uint64_t seg_last = last < elast ? last : elast;
+		uint64_t *e = &table[(cur >> shift) & 511];
+
+		if (pte_present(*e)) {
+			if (pte_leaf(*e, level)) {
+				leaf_removed(pt, level, *e);
+				*e = 0;
+			} else {
+				uint64_t *child = pte_table(*e);
+
+				if (cur == ebase && seg_last == elast) {
+					free_subtree(pt, child, level - 1);
+					*e = 0;
+				} else {
+					unmap_level(pt, child, level - 1, cur, seg_last);
+					if (table_empty(child)) {
+						table_free(pt, child, level - 1);
+						*e = 0;
+					}
+				}
+			}
+		}
+		if (seg_last == last)
+			return;
+		cur = seg_last + 1;
+	}
+}
+
+void pt_unmap(struct pagetable *pt, uint64_t iova, uint64_t last)
+{
+	uint64_t top = pt_last_iova(pt);
+
+	if (iova > top)
+		return;
+	unmap_level(pt, pt->root, pt->levels, iova, last > top ? top : last);
+}
+
+static void snoop_level(uint64_t *table, unsigned level, bool snoop)
+{
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t e = table[i];
+
+		if (!pte_present(e))
+			continue;
+		if (pte_leaf(e, level))
+			table[i] = snoop ? (e | PTE_SNP) : (e & ~PTE_SNP);
+		else
+			snoop_level(pte_table(e), level - 1, snoop);
+	}
+}
+
+void pt_set_snoop(struct pagetable *pt, bool snoop)
+{
+	snoop_level(pt->root, pt->levels, snoop);
+	pt->st.snoop_leaves = snoop ? pt->st.leaves : 0;
+}
+
+static int walk_level(const uint64_t *table, unsigned level, uint64_t iova, uint64_t last,
+		      int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx)
+{
+	unsigned shift = level_shift(level);
+	uint64_t size = 1ull << shift;
+	uint64_t cur = iova;
+
+	for (;;) {
+		uint64_t ebase = cur & ~(size - 1);
+		uint64_t elast = ebase + (size - 1);
+		uint64_t seg_last = last < elast ? last : elast;
+		uint64_t e = table[(cur >> shift) & 511];
+		int rc = 0;
+
+		if (pte_present(e)) {
+			if (pte_leaf(e, level)) {
+				struct pt_leaf leaf = { ebase, level, e };
+
+				rc = fn(ctx, &leaf);
+			} else {
+				rc = walk_level(pte_table(e), level - 1, cur, seg_last, fn, ctx);
+			}
+			if (rc)
+				return rc;
+		}
+		if (seg_last == last)
+			return 0;
+		cur = seg_last + 1;
+	}
+}
+
+int pt_walk(const struct pagetable *pt, uint64_t iova, uint64_t last, int (*fn)(void *ctx, const struct pt_leaf *leaf),
+	    void *ctx)
+{
+	uint64_t top = pt_last_iova(pt);
+
+	if (iova > top || last < iova)
+		return 0;
+	return walk_level(pt->root, pt->levels, iova, last > top ? top : last, fn, ctx);
+}

@@ -1,0 +1,353 @@
+/* serialize.c - a lab as bytes and back: objects, areas, counters and KVM's view; page tables are rebuilt
+ * from the areas (they are canonical). Also the rollback of transactions and atomic batches. Host byte order. */
+#include <stdlib.h>
+#include <string.h>
+#include "lab_internal.h"
+
+#define SNAP_MAGIC "IOASLAB\0"
+#define SNAP_VERSION 1u
+
+static void put32(struct sbuf *sb, uint32_t v)
+{
+	sb_putn(sb, &v, 4);
+}
+
+static void put64(struct sbuf *sb, uint64_t v)
+{
+	sb_putn(sb, &v, 8);
+}
+
+static void put8(struct sbuf *sb, uint8_t v)
+{
+	sb_putn(sb, &v, 1);
+}
+
+static uint32_t index_of(const struct pvec *pv, const void *p)
+{
+	long i = p ? pvec_find(pv, p) : -1;
+
+	return i < 0 ? UINT32_MAX : (uint32_t)i;
+}
+
+int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
+{
+	sb_putn(sb, SNAP_MAGIC, 8);
+	put32(sb, SNAP_VERSION);
+	put32(sb, lab->policy);
+	put32(sb, lab->max_objects);
+	put32(sb, lab->nr_objects);
+	put32(sb, lab->next_id);
+	put32(sb, lab->next_group);
+	put64(sb, lab->pool->max_bytes);
+
+	put32(sb, (uint32_t)lab->iommus.n);
+	for (size_t i = 0; i < lab->iommus.n; i++) {
+		const struct iommu *u = lab->iommus.v[i];
+
+		sb_putn(sb, u->name, IOASID_NAME_LEN);
+		put32(sb, u->vendor);
+		put8(sb, u->enforce);
+		put32(sb, u->page_sizes);
+		put32(sb, u->iova_bits);
+		put32(sb, u->nr_resv);
+		for (uint32_t k = 0; k < u->nr_resv; k++) {
+			put64(sb, u->resv[k].start);
+			put64(sb, u->resv[k].last);
+			put32(sb, u->resv[k].kind);
+		}
+	}
+	put32(sb, (uint32_t)lab->devices.n);
+	for (size_t i = 0; i < lab->devices.n; i++) {
+		const struct device *d = lab->devices.v[i];
+
+		sb_putn(sb, d->name, IOASID_NAME_LEN);
+		put32(sb, index_of(&lab->iommus, d->iommu));
+		put32(sb, d->group);
+		put32(sb, d->kind);
+		put32(sb, d->requires_kvm);
+		put8(sb, d->nosnoop);
+		put8(sb, d->kvm_file);
+		put32(sb, index_of(&lab->vms, d->vm));
+	}
+	put32(sb, (uint32_t)lab->vms.n);
+	for (size_t i = 0; i < lab->vms.n; i++) {
+		const struct vm *vm = lab->vms.v[i];
+
+		sb_putn(sb, vm->name, IOASID_NAME_LEN);
+		put64(sb, vm->memory);
+		put32(sb, vm->noncoherent);
+		put8(sb, vm->hazard);
+		put32(sb, (uint32_t)vm->devices.n);
+		for (size_t k = 0; k < vm->devices.n; k++)
+			put32(sb, index_of(&lab->devices, vm->devices.v[k]));
+		put32(sb, (uint32_t)vm->kvm_files.n);
+		for (size_t k = 0; k < vm->kvm_files.n; k++)
+			put32(sb, index_of(&lab->devices, vm->kvm_files.v[k]));
+	}
+	put32(sb, (uint32_t)lab->ioas.n);
+	for (size_t i = 0; i < lab->ioas.n; i++) {
+		const struct ioas *ioas = lab->ioas.v[i];
+
+		put32(sb, ioas->id);
+		put32(sb, index_of(&lab->vms, ioas->vm));
+		put32(sb, (uint32_t)ioas->nr_areas);
+		for (size_t k = 0; k < ioas->nr_areas; k++) {
+			put64(sb, ioas->areas[k].iova);
+			put64(sb, ioas->areas[k].last);
+			put8(sb, (uint8_t)(ioas->areas[k].read | (ioas->areas[k].write << 1)));
+		}
+	}
+	put32(sb, (uint32_t)lab->hwpts.n);
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		const struct hwpt *h = lab->hwpts.v[i];
+
+		put32(sb, h->id);
+		put32(sb, index_of(&lab->ioas, h->ioas));
+		put32(sb, index_of(&lab->iommus, h->iommu));
+		put8(sb, h->enforce);
+		put8(sb, h->autod);
+		put32(sb, (uint32_t)h->devices.n);
+		for (size_t k = 0; k < h->devices.n; k++)
+			put32(sb, index_of(&lab->devices, h->devices.v[k]));
+	}
+	return sb->oom ? -ENOMEM : 0;
+}
+
+struct reader {
+	const unsigned char *p;
+	size_t len, off;
+	bool bad;
+};
+
+static void get(struct reader *r, void *dst, size_t n)
+{
+	if (r->bad || r->len - r->off < n) {
+		r->bad = true;
+		memset(dst, 0, n);
+		return;
+	}
+	memcpy(dst, r->p + r->off, n);
+	r->off += n;
+}
+
+static uint32_t get32(struct reader *r)
+{
+	uint32_t v;
+
+	get(r, &v, 4);
+	return v;
+}
+
+static uint64_t get64(struct reader *r)
+{
+	uint64_t v;
+
+	get(r, &v, 8);
+	return v;
+}
+
+static uint8_t get8(struct reader *r)
+{
+	uint8_t v;
+
+	get(r, &v, 1);
+	return v;
+}
+
+static void *at(struct reader *r, const struct pvec *pv, uint32_t i)
+{
+	if (i >= pv->n) {
+		r->bad = true;
+		return NULL;
+	}
+	return pv->v[i];
+}
+
+static int load(struct ioasid_lab *lab, struct reader *r)
+{
+	uint32_t n;
+
+	n = get32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct iommu *u = iommu_new(lab);
+
+		if (!u)
+			return -ENOMEM;
+		get(r, u->name, IOASID_NAME_LEN);
+		u->vendor = get32(r);
+		u->enforce = get8(r);
+		u->page_sizes = get32(r);
+		u->iova_bits = get32(r);
+		u->nr_resv = get32(r);
+		if (u->nr_resv > IOASID_MAX_RESERVED || !name_valid(u->name) || u->vendor > IOASID_VENDOR_SMMUV3 ||
+		    !(u->page_sizes & IOASID_PGSIZE_4K) || (u->iova_bits != 39 && u->iova_bits != 48 && u->iova_bits != 57))
+			return -EINVAL;
+		for (uint32_t k = 0; k < u->nr_resv; k++) {
+			u->resv[k].start = get64(r);
+			u->resv[k].last = get64(r);
+			u->resv[k].kind = get32(r);
+		}
+	}
+	n = get32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct device *d = device_new(lab);
+
+		if (!d)
+			return -ENOMEM;
+		get(r, d->name, IOASID_NAME_LEN);
+		if (!name_valid(d->name))
+			return -EINVAL;
+		d->iommu = at(r, &lab->iommus, get32(r));
+		d->group = get32(r);
+		d->kind = get32(r);
+		d->requires_kvm = get32(r);
+		d->nosnoop = get8(r);
+		d->kvm_file = get8(r);
+		d->vm = (void *)(uintptr_t)get32(r); /* an index until the VMs exist */
+	}
+	n = get32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct vm *vm = vm_new(lab);
+		uint32_t m;
+
+		if (!vm)
+			return -ENOMEM;
+		get(r, vm->name, IOASID_NAME_LEN);
+		if (!name_valid(vm->name))
+			return -EINVAL;
+		vm->memory = get64(r);
+		vm->noncoherent = get32(r);
+		vm->hazard = get8(r);
+		m = get32(r);
+		for (uint32_t k = 0; k < m && !r->bad; k++)
+			if (pvec_push(&vm->devices, at(r, &lab->devices, get32(r))))
+				return -ENOMEM;
+		m = get32(r);
+		for (uint32_t k = 0; k < m && !r->bad; k++)
+			if (pvec_push(&vm->kvm_files, at(r, &lab->devices, get32(r))))
+				return -ENOMEM;
+	}
+	for (size_t i = 0; i < lab->devices.n && !r->bad; i++) {
+		struct device *d = lab->devices.v[i];
+		uint32_t vi = (uint32_t)(uintptr_t)d->vm;
+
+		d->vm = vi == UINT32_MAX ? NULL : at(r, &lab->vms, vi);
+	}
+	n = get32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct ioas *ioas = ioas_new(lab, get32(r));
+		uint32_t vi, m;
+
+		if (!ioas)
+			return -ENOMEM;
+		vi = get32(r);
+		ioas->vm = vi == UINT32_MAX ? NULL : at(r, &lab->vms, vi);
+		if (ioas->vm)
+			ioas->vm->ioas = ioas;
+		m = get32(r);
+		for (uint32_t k = 0; k < m && !r->bad; k++) {
+			uint64_t iova = get64(r), last = get64(r);
+			uint8_t rw = get8(r);
+
+			if (last < iova || ioas_insert_area(ioas, iova, last, rw & 1, rw & 2))
+				return r->bad ? -EINVAL : -ENOMEM;
+		}
+	}
+	n = get32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint32_t id = get32(r);
+		struct ioas *ioas = at(r, &lab->ioas, get32(r));
+		struct iommu *u = at(r, &lab->iommus, get32(r));
+		bool enforce = get8(r), autod = get8(r);
+		struct hwpt *h;
+		uint32_t m;
+
+		if (r->bad)
+			break;
+		h = hwpt_new(lab, id, ioas, u, enforce, autod);
+		if (!h)
+			return -ENOMEM;
+		m = get32(r);
+		for (uint32_t k = 0; k < m && !r->bad; k++) {
+			struct device *d = at(r, &lab->devices, get32(r));
+
+			if (!d || pvec_push(&h->devices, d))
+				return r->bad ? -EINVAL : -ENOMEM;
+			d->hwpt = h;
+		}
+		if (hwpt_populate(lab, h))
+			return -ENOMEM;
+	}
+	if (r->bad || r->off != r->len)
+		return -EINVAL;
+	for (size_t i = 0; i < lab->vms.n; i++)
+		if (!((struct vm *)lab->vms.v[i])->ioas)
+			return -EINVAL;
+	return 0;
+}
+
+struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err)
+{
+	struct reader r = { data, len, 0, false };
+	char magic[8];
+	uint32_t version, policy, max_objects, nr_objects, next_id, next_group;
+	uint64_t max_bytes;
+	struct ioasid_lab *lab;
+	int rc;
+
+	get(&r, magic, 8);
+	version = get32(&r);
+	policy = get32(&r);
+	max_objects = get32(&r);
+	nr_objects = get32(&r);
+	next_id = get32(&r);
+	next_group = get32(&r);
+	max_bytes = get64(&r);
+	if (r.bad || memcmp(magic, SNAP_MAGIC, 8) || version != SNAP_VERSION || policy > IOASID_POLICY_EXPLICIT) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	lab = ioasid_lab_create(policy);
+	if (!lab) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	lab->max_objects = max_objects;
+	lab->nr_objects = nr_objects;
+	lab->next_id = next_id;
+	lab->next_group = next_group;
+	lab->pool->max_bytes = max_bytes;
+	rc = load(lab, &r);
+	if (rc) {
+		ioasid_lab_destroy(lab);
+		*err = rc;
+		return NULL;
+	}
+	*err = 0;
+	return lab;
+}
+
+int lab_rollback(struct ioasid_lab *lab, const struct sbuf *snapshot)
+{
+	int err;
+	struct ioasid_lab *old = lab_deserialize(snapshot->p, snapshot->len, &err);
+
+	if (!old)
+		return err;
+	lab_free_model(lab);
+	lab->policy = old->policy;
+	lab->ops = old->ops;
+	lab->max_objects = old->max_objects;
+	lab->nr_objects = old->nr_objects;
+	lab->next_id = old->next_id;
+	lab->next_group = old->next_group;
+	lab->pool = old->pool;
+	lab->iommus = old->iommus;
+	lab->devices = old->devices;
+	lab->vms = old->vms;
+	lab->ioas = old->ioas;
+	lab->hwpts = old->hwpts;
+	sb_free(&old->out);
+	free(old);
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* state.c - the lab as JSON (CoreState of src/types.ts) and the paged leaf walk of one HWPT.
+ * Lists in creation (= id) order; 64-bit quantities as 0x-hex strings. */
+#include <string.h>
+#include "lab_internal.h"
+
+static void put_name_list(struct sbuf *sb, const struct pvec *pv)
+{
+	sb_putn(sb, "[", 1);
+	for (size_t i = 0; i < pv->n; i++) {
+		if (i)
+			sb_putn(sb, ",", 1);
+		sb_jstr(sb, ((const struct device *)pv->v[i])->name);
+	}
+	sb_putn(sb, "]", 1);
+}
+
+static void put_hex(struct sbuf *sb, const char *key, uint64_t v)
+{
+	sb_printf(sb, "\"%s\":\"", key);
+	sb_hex(sb, v);
+	sb_putn(sb, "\"", 1);
+}
+
+static const char *policy_name(uint32_t policy)
+{
+	static const char *const names[] = { "type1", "iommufd", "shared", "explicit" };
+
+	return names[policy];
+}
+
+void lab_write_state(struct ioasid_lab *lab, struct sbuf *sb)
+{
+	sb_printf(sb, "{\"policy\":\"%s\",\"iommus\":[", policy_name(lab->policy));
+	for (size_t i = 0; i < lab->iommus.n; i++) {
+		const struct iommu *u = lab->iommus.v[i];
+		bool first = true;
+
+		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
+		sb_jstr(sb, u->name);
+		sb_printf(sb, ",\"vendor\":\"%s\",\"enforceCacheCoherency\":%s,\"pageSizes\":[", vendor_name(u->vendor),
+			  u->enforce ? "true" : "false");
+		for (unsigned k = 0; k < 3; k++) {
+			if (!(u->page_sizes & (1u << k)))
+				continue;
+			sb_printf(sb, "%s%llu", first ? "" : ",", 4096ull << (9 * k));
+			first = false;
+		}
+		sb_printf(sb, "],\"iovaBits\":%u,\"reserved\":[", u->iova_bits);
+		for (uint32_t k = 0; k < u->nr_resv; k++) {
+			sb_puts(sb, k ? ",{" : "{");
+			put_hex(sb, "start", u->resv[k].start);
+			sb_putn(sb, ",", 1);
+			put_hex(sb, "length", u->resv[k].last - u->resv[k].start + 1);
+			sb_printf(sb, ",\"kind\":\"%s\"}", resv_kind_name(u->resv[k].kind));
+		}
+		sb_puts(sb, "]}");
+	}
+	sb_puts(sb, "],\"devices\":[");
+	for (size_t i = 0; i < lab->devices.n; i++) {
+		const struct device *d = lab->devices.v[i];
+
+		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
+		sb_jstr(sb, d->name);
+		sb_puts(sb, ",\"iommu\":");
+		sb_jstr(sb, d->iommu->name);
+		sb_printf(sb, ",\"group\":%u,\"kind\":\"%s\",\"noSnoop\":%s,\"requiresKvm\":\"%s\",\"vm\":", d->group,
+			  device_kind_name(d->kind), d->nosnoop ? "true" : "false", requires_kvm_name(d->requires_kvm));
+		if (d->vm)
+			sb_jstr(sb, d->vm->name);
+		else
+			sb_puts(sb, "null");
+		if (d->hwpt)
+			sb_printf(sb, ",\"hwpt\":%u}", d->hwpt->id);
+		else
+			sb_puts(sb, ",\"hwpt\":null}");
+	}
+	sb_puts(sb, "],\"vms\":[");
+	for (size_t i = 0; i < lab->vms.n; i++) {
+		const struct vm *vm = lab->vms.v[i];
+
+		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
+		sb_jstr(sb, vm->name);
+		sb_printf(sb, ",\"ioas\":%u,", vm->ioas->id);
+		put_hex(sb, "memory", vm->memory);
+		sb_puts(sb, ",\"devices\":");
+		put_name_list(sb, &vm->devices);
+		sb_printf(sb, ",\"noncoherentDma\":%u,\"wbinvd\":%s,\"coherencyHazard\":%s,\"kvmFiles\":", vm->noncoherent,
+			  vm->noncoherent ? "true" : "false", vm->hazard ? "true" : "false");
+		put_name_list(sb, &vm->kvm_files);
+		sb_putn(sb, "}", 1);
+	}
+	sb_puts(sb, "],\"ioas\":[");
+	for (size_t i = 0; i < lab->ioas.n; i++) {
+		const struct ioas *ioas = lab->ioas.v[i];
+
+		sb_printf(sb, "%s{\"id\":%u,\"vm\":", i ? "," : "", ioas->id);
+		if (ioas->vm)
+			sb_jstr(sb, ioas->vm->name);
+		else
+			sb_puts(sb, "null");
+		sb_puts(sb, ",\"areas\":[");
+		for (size_t k = 0; k < ioas->nr_areas; k++) {
+			const struct area *a = &ioas->areas[k];
+
+			sb_puts(sb, k ? ",{" : "{");
+			put_hex(sb, "iova", a->iova);
+			sb_putn(sb, ",", 1);
+			put_hex(sb, "length", a->last - a->iova + 1);
+			sb_printf(sb, ",\"read\":%s,\"write\":%s}", a->read ? "true" : "false", a->write ? "true" : "false");
+		}
+		sb_puts(sb, "]}");
+	}
+	sb_puts(sb, "],\"hwpts\":[");
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		const struct hwpt *h = lab->hwpts.v[i];
+		const struct pt_stats *st = &h->pt.st;
+
+		sb_printf(sb, "%s{\"id\":%u,\"ioas\":%u,\"iommu\":", i ? "," : "", h->id, h->ioas->id);
+		sb_jstr(sb, h->iommu->name);
+		sb_printf(sb, ",\"enforceCacheCoherency\":%s,\"auto\":%s,\"levels\":%u,\"devices\":",
+			  h->enforce ? "true" : "false", h->autod ? "true" : "false", h->pt.levels);
+		put_name_list(sb, &h->devices);
+		sb_printf(sb,
+			  ",\"stats\":{\"tablePages\":%llu,\"bytes\":%llu,\"leaves\":%llu,\"snoopLeaves\":%llu,"
+			  "\"leavesBySize\":{\"4096\":%llu,\"2097152\":%llu,\"1073741824\":%llu},\"tablePagesByLevel\":[",
+			  (unsigned long long)st->table_pages, (unsigned long long)st->table_pages * 4096ull,
+			  (unsigned long long)st->leaves, (unsigned long long)st->snoop_leaves,
+			  (unsigned long long)st->leaves_by_size[0], (unsigned long long)st->leaves_by_size[1],
+			  (unsigned long long)st->leaves_by_size[2]);
+		for (uint32_t l = 0; l < h->pt.levels; l++)
+			sb_printf(sb, "%s%llu", l ? "," : "", (unsigned long long)st->pages_by_level[l]);
+		sb_puts(sb, "]}}");
+	}
+	sb_puts(sb, "]}");
+}
+
+struct leaf_ctx {
+	struct sbuf *sb;
+	uint32_t count, limit;
+	bool has_next;
+	uint64_t next;
+};
+
+static int leaf_out(void *ctx, const struct pt_leaf *leaf)
+{
+	struct leaf_ctx *c = ctx;
+	uint64_t e = leaf->pte;
+
+	if (c->count == c->limit) {
+		c->has_next = true;
+		c->next = leaf->iova;
+		return 1;
+	}
+	sb_puts(c->sb, c->count++ ? ",{" : "{");
+	put_hex(c->sb, "iova", leaf->iova);
+	sb_printf(c->sb, ",\"size\":%llu,\"level\":%u,\"read\":%s,\"write\":%s,\"snoop\":%s}",
+		  4096ull << (9 * (leaf->level - 1)), leaf->level, (e & PTE_R) ? "true" : "false",
+		  (e & PTE_W) ? "true" : "false", (e & PTE_SNP) ? "true" : "false");
+	return 0;
+}
+
+int lab_write_leaves(struct ioasid_lab *lab, const struct ioasid_pagetable_query *q, struct sbuf *sb)
+{
+	struct hwpt *h = lab_find_hwpt(lab, q->hwpt);
+	struct leaf_ctx c = { sb, 0, q->limit ? q->limit : 512, false, 0 };
+	uint64_t last;
+
+	if (!h)
+		return lab_err(lab, ENOENT, "no hwpt %u", q->hwpt);
+	if (c.limit > 4096)
+		return lab_err(lab, EINVAL, "limit %u is above 4096", q->limit);
+	if (!q->length || __builtin_add_overflow(q->iova, q->length - 1, &last))
+		last = UINT64_MAX;
+	sb_puts(sb, "{\"leaves\":[");
+	pt_walk(&h->pt, q->iova, last, leaf_out, &c);
+	sb_puts(sb, "],\"next\":");
+	if (c.has_next) {
+		sb_putn(sb, "\"", 1);
+		sb_hex(sb, c.next);
+		sb_puts(sb, "\"}");
+	} else {
+		sb_puts(sb, "null}");
+	}
+	return 0;
+}

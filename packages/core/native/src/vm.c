@@ -1,0 +1,518 @@
+/* vm.c - VMs, their kvm-vfio device and KVM's non-coherent DMA view; hot-plug (announce, open, bind,
+ * attach), hot-unplug and replace. Compound ops run as transactions: a refusal rolls the lab back whole. */
+#include <stdlib.h>
+#include <string.h>
+#include "lab_internal.h"
+
+#define GIB (1ull << 30)
+#define MSI_WINDOW_START 0xfee00000ull
+#define HIGH_RAM_START (4ull << 30)
+
+struct vm *vm_new(struct ioasid_lab *lab)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (vm && pvec_push(&lab->vms, vm)) {
+		free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+void vm_free(struct vm *vm)
+{
+	pvec_free(&vm->devices);
+	pvec_free(&vm->kvm_files);
+	free(vm);
+}
+
+/* Snapshot, run, and on refusal roll the whole lab back, so compound ops are all or nothing. */
+static int lab_transaction(struct ioasid_lab *lab, int (*fn)(struct ioasid_lab *lab, const void *arg),
+			   const void *arg)
+{
+	struct sbuf snapshot = { 0 };
+	char msg[sizeof(lab->msg)];
+	int rc;
+
+	rc = lab_serialize_to(lab, &snapshot);
+	if (rc) {
+		sb_free(&snapshot);
+		return lab_err(lab, ENOMEM, "no memory for a snapshot");
+	}
+	rc = fn(lab, arg);
+	if (rc) {
+		memcpy(msg, lab->msg, sizeof(msg));
+		if (lab_rollback(lab, &snapshot))
+			rc = lab_err(lab, ENOMEM, "no memory to roll back");
+		else
+			memcpy(lab->msg, msg, sizeof(msg));
+	}
+	sb_free(&snapshot);
+	return rc;
+}
+
+/* kvm_vfio_update_coherency(), counting the files judged non-coherent. */
+void kvm_update_coherency(struct ioasid_lab *lab, struct vm *vm)
+{
+	uint32_t count = 0, old = vm->noncoherent;
+
+	for (size_t i = 0; i < vm->kvm_files.n; i++)
+		if (!lab->ops->file_coherent(lab, vm, vm->kvm_files.v[i]))
+			count++;
+	if (count == old)
+		return;
+	vm->noncoherent = count;
+	ef_begin(lab, "vm.noncoherent_changed");
+	ef_str(lab, "vm", vm->name);
+	ef_u32(lab, "noncoherentDma", count);
+	ef_end(lab);
+	if (!old || !count) {
+		ef_begin(lab, count ? "vm.wbinvd_on" : "vm.wbinvd_off");
+		ef_str(lab, "vm", vm->name);
+		ef_end(lab);
+	}
+}
+
+/* Under the 2021 proposal the IOASID layer tells KVM whenever the VM's tables change. */
+void kvm_tables_changed(struct ioasid_lab *lab, struct vm *vm)
+{
+	if (lab->ops->kvm_follows_tables)
+		kvm_update_coherency(lab, vm);
+}
+
+static struct device *hazard_device(struct vm *vm)
+{
+	if (vm->noncoherent)
+		return NULL;
+	for (size_t i = 0; i < vm->devices.n; i++) {
+		struct device *d = vm->devices.v[i];
+
+		if (d->nosnoop && d->hwpt && !d->hwpt->enforce)
+			return d;
+	}
+	return NULL;
+}
+
+bool vm_hazard(struct vm *vm)
+{
+	return hazard_device(vm) != NULL;
+}
+
+void lab_update_hazards(struct ioasid_lab *lab)
+{
+	for (size_t i = 0; i < lab->vms.n; i++) {
+		struct vm *vm = lab->vms.v[i];
+		struct device *d = hazard_device(vm);
+
+		if ((d != NULL) == vm->hazard)
+			continue;
+		vm->hazard = d != NULL;
+		ef_begin(lab, d ? "vm.hazard_on" : "vm.hazard_off");
+		ef_str(lab, "vm", vm->name);
+		if (d) {
+			ef_str(lab, "device", d->name);
+			ef_u32(lab, "hwpt", d->hwpt->id);
+		}
+		ef_end(lab);
+	}
+}
+
+static int kvm_file_add(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	if (pvec_push(&vm->kvm_files, dev))
+		return lab_err(lab, ENOMEM, "no memory for a kvm-vfio file");
+	dev->kvm_file = true;
+	ef_begin(lab, "vm.kvm_file_added");
+	ef_str(lab, "vm", vm->name);
+	ef_str(lab, "device", dev->name);
+	ef_end(lab);
+	kvm_update_coherency(lab, vm);
+	return 0;
+}
+
+static void kvm_file_del(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	pvec_remove(&vm->kvm_files, dev);
+	dev->kvm_file = false;
+	ef_begin(lab, "vm.kvm_file_removed");
+	ef_str(lab, "vm", vm->name);
+	ef_str(lab, "device", dev->name);
+	ef_end(lab);
+	kvm_update_coherency(lab, vm);
+}
+
+/* Opening a vfio-ap or KVMGT device needs the KVM its file was announced to (vfio_ap_mdev_open_device,
+ * intel_vgpu_open_device). */
+static int device_open(struct ioasid_lab *lab, struct device *dev)
+{
+	if (dev->kvm_file || dev->requires_kvm == IOASID_KVM_NONE)
+		return 0;
+	if (dev->requires_kvm == IOASID_KVM_AP)
+		return lab_err(lab, EINVAL, "device %s (vfio-ap) cannot open: no KVM associated yet", dev->name);
+	return lab_err(lab, ESRCH, "device %s (kvmgt) cannot open: no KVM associated yet", dev->name);
+}
+
+struct attach_req {
+	const char *vm;
+	const char *device;
+	bool has_hwpt;
+	uint32_t hwpt;
+	uint32_t announce;
+};
+
+/* Everything that refuses without changing anything, before a transaction starts. */
+static int attach_precheck(struct ioasid_lab *lab, struct vm *vm, struct device *dev, const struct attach_req *r,
+			   struct hwpt **target)
+{
+	*target = NULL;
+	if (dev->vm == vm)
+		return lab_err(lab, EINVAL, "device %s is already attached in vm %s", dev->name, vm->name);
+	if (dev->vm)
+		return lab_err(lab, EBUSY, "device %s is owned by vm %s", dev->name, dev->vm->name);
+	for (size_t i = 0; i < lab->devices.n; i++) {
+		struct device *o = lab->devices.v[i];
+
+		if (o != dev && o->group == dev->group && o->vm && o->vm != vm)
+			return lab_err(lab, EBUSY, "group %u of device %s is owned by vm %s", dev->group, dev->name,
+				       o->vm->name);
+	}
+	if (r->announce > IOASID_ANNOUNCE_NEVER)
+		return lab_err(lab, EINVAL, "vm.attach: unknown announceKvm %u", r->announce);
+	if (!r->has_hwpt && lab->ops->needs_explicit_hwpt)
+		return lab_err(lab, EINVAL, "policy %s: attaching device %s needs an explicit hwpt", lab->ops->name,
+			       dev->name);
+	if (r->has_hwpt) {
+		*target = lab_find_hwpt(lab, r->hwpt);
+		if (!*target)
+			return lab_err(lab, ENOENT, "no hwpt %u", r->hwpt);
+		if ((*target)->ioas != vm->ioas)
+			return lab_err(lab, EINVAL, "hwpt %u belongs to ioas %u, not to ioas %u of vm %s", r->hwpt,
+				       (*target)->ioas->id, vm->ioas->id, vm->name);
+	}
+	return 0;
+}
+
+static int attach_domain(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struct hwpt *target)
+{
+	if (target)
+		return hwpt_attach(lab, vm, dev, target);
+	return lab->ops->auto_attach(lab, vm, dev);
+}
+
+/* Hot-plug in the order the lab's stack does it; no rollback here (callers run in a transaction). */
+static int vm_attach_device(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struct hwpt *target,
+			    uint32_t announce)
+{
+	int rc;
+
+	if (lab->ops->domain_before_kvm) {
+		/* Legacy container: VFIO_GROUP_SET_CONTAINER attaches the domain before QEMU adds the group
+		 * file to kvm-vfio, and the device fd is opened last. */
+		dev->vm = vm;
+		rc = attach_domain(lab, vm, dev, target);
+		if (!rc && announce == IOASID_ANNOUNCE_BEFORE)
+			rc = kvm_file_add(lab, vm, dev);
+		if (!rc)
+			rc = device_open(lab, dev);
+	} else {
+		rc = announce == IOASID_ANNOUNCE_BEFORE ? kvm_file_add(lab, vm, dev) : 0;
+		if (!rc)
+			rc = device_open(lab, dev);
+		if (!rc) {
+			dev->vm = vm; /* bound: the VM's iommufd owns it */
+			rc = attach_domain(lab, vm, dev, target);
+		}
+	}
+	if (!rc && announce == IOASID_ANNOUNCE_AFTER)
+		rc = kvm_file_add(lab, vm, dev);
+	if (!rc && pvec_push(&vm->devices, dev))
+		rc = lab_err(lab, ENOMEM, "no memory to attach device %s", dev->name);
+	if (!rc)
+		kvm_tables_changed(lab, vm);
+	return rc;
+}
+
+static int lookup_vm_device(struct ioasid_lab *lab, const char *vm_field, const char *dev_field, struct vm **vm,
+			    struct device **dev)
+{
+	char vm_name[IOASID_NAME_LEN + 1], dev_name[IOASID_NAME_LEN + 1];
+	int rc;
+
+	rc = lab_name_check(lab, "vm", vm_name, vm_field);
+	if (!rc)
+		rc = lab_name_check(lab, "device", dev_name, dev_field);
+	if (rc)
+		return rc;
+	*vm = lab_find_vm(lab, vm_name);
+	if (!*vm)
+		return lab_err(lab, ENOENT, "no vm %s", vm_name);
+	*dev = lab_find_device(lab, dev_name);
+	if (!*dev)
+		return lab_err(lab, ENOENT, "no device %s", dev_name);
+	return 0;
+}
+
+static int do_vm_attach(struct ioasid_lab *lab, const void *arg)
+{
+	const struct ioasid_vm_attach *a = arg;
+	struct vm *vm;
+	struct device *dev;
+	struct hwpt *target;
+	struct attach_req r = { a->vm, a->device, a->flags & IOASID_ATTACH_HAS_HWPT, a->hwpt, a->announce };
+	int rc;
+
+	rc = lookup_vm_device(lab, a->vm, a->device, &vm, &dev);
+	if (!rc)
+		rc = attach_precheck(lab, vm, dev, &r, &target);
+	if (!rc)
+		rc = vm_attach_device(lab, vm, dev, target, a->announce);
+	return rc;
+}
+
+int op_vm_attach(struct ioasid_lab *lab, const struct ioasid_vm_attach *a)
+{
+	struct vm *vm;
+	struct device *dev;
+	struct hwpt *target;
+	struct attach_req r = { a->vm, a->device, a->flags & IOASID_ATTACH_HAS_HWPT, a->hwpt, a->announce };
+	int rc;
+
+	rc = lookup_vm_device(lab, a->vm, a->device, &vm, &dev);
+	if (!rc)
+		rc = attach_precheck(lab, vm, dev, &r, &target);
+	if (rc)
+		return rc;
+	return lab_transaction(lab, do_vm_attach, a);
+}
+
+static void vm_detach_device(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	hwpt_detach(lab, dev);
+	kvm_tables_changed(lab, vm);
+	dev->vm = NULL;
+	pvec_remove(&vm->devices, dev);
+	if (dev->kvm_file)
+		kvm_file_del(lab, vm, dev);
+}
+
+int op_vm_detach(struct ioasid_lab *lab, const struct ioasid_vm_detach *a)
+{
+	struct vm *vm;
+	struct device *dev;
+	int rc;
+
+	rc = lookup_vm_device(lab, a->vm, a->device, &vm, &dev);
+	if (rc)
+		return rc;
+	if (dev->vm != vm)
+		return lab_err(lab, ENOENT, "device %s is not attached in vm %s", dev->name, vm->name);
+	vm_detach_device(lab, vm, dev);
+	return 0;
+}
+
+static int do_vm_create(struct ioasid_lab *lab, const void *arg)
+{
+	const struct ioasid_vm_create *a = arg;
+	uint64_t memory = (a->flags & IOASID_VM_HAS_MEMORY) ? a->memory : GIB;
+	struct vm *vm;
+	struct ioas *ioas;
+	int rc;
+
+	rc = lab_take_object(lab, "a vm");
+	if (!rc)
+		rc = lab_take_object(lab, "an ioas");
+	if (rc)
+		return rc;
+	vm = vm_new(lab);
+	if (!vm)
+		return lab_err(lab, ENOMEM, "no memory for a vm");
+	memcpy(vm->name, a->name, strnlen(a->name, IOASID_NAME_LEN));
+	vm->memory = memory;
+	ioas = ioas_new(lab, lab->next_id++);
+	if (!ioas)
+		return lab_err(lab, ENOMEM, "no memory for an ioas");
+	ioas->vm = vm;
+	vm->ioas = ioas;
+	ef_begin(lab, "vm.created");
+	ef_str(lab, "vm", vm->name);
+	ef_u32(lab, "ioas", ioas->id);
+	ef_hex(lab, "length", memory);
+	ef_end(lab);
+	ef_begin(lab, "ioas.created");
+	ef_u32(lab, "ioas", ioas->id);
+	ef_str(lab, "vm", vm->name);
+	ef_end(lab);
+	/* Guest RAM at IOVA 0; RAM past the x86 MSI window continues at 4 GiB. */
+	if (memory <= MSI_WINDOW_START) {
+		rc = ioas_map(lab, ioas, 0, memory, true, true);
+	} else {
+		rc = ioas_map(lab, ioas, 0, MSI_WINDOW_START, true, true);
+		if (!rc)
+			rc = ioas_map(lab, ioas, HIGH_RAM_START, memory - MSI_WINDOW_START, true, true);
+	}
+	for (uint32_t i = 0; !rc && i < a->nr_devices; i++) {
+		struct ioasid_vm_attach at = { .size = sizeof(at), .announce = IOASID_ANNOUNCE_BEFORE };
+
+		memcpy(at.vm, vm->name, IOASID_NAME_LEN);
+		memcpy(at.device, a->devices[i], IOASID_NAME_LEN);
+		rc = do_vm_attach(lab, &at);
+	}
+	return rc;
+}
+
+int op_vm_create(struct ioasid_lab *lab, const struct ioasid_vm_create *a)
+{
+	char name[IOASID_NAME_LEN + 1], dev_name[IOASID_NAME_LEN + 1];
+	uint64_t memory = (a->flags & IOASID_VM_HAS_MEMORY) ? a->memory : GIB;
+	int rc;
+
+	if (a->__reserved)
+		return lab_err(lab, EOPNOTSUPP, "vm.create: nonzero reserved field");
+	rc = lab_name_check(lab, "vm", name, a->name);
+	if (rc)
+		return rc;
+	if (lab_find_vm(lab, name))
+		return lab_err(lab, EEXIST, "vm %s already exists", name);
+	if (!memory || (memory & 4095))
+		return lab_err(lab, EINVAL, "vm %s: memory 0x%llx is not a positive multiple of 4 KiB", name,
+			       (unsigned long long)memory);
+	if (a->nr_devices > IOASID_MAX_VM_DEVICES)
+		return lab_err(lab, EINVAL, "vm %s: %u devices, at most %u", name, a->nr_devices, IOASID_MAX_VM_DEVICES);
+	for (uint32_t i = 0; i < a->nr_devices; i++) {
+		rc = lab_name_check(lab, "device", dev_name, a->devices[i]);
+		if (rc)
+			return rc;
+		if (!lab_find_device(lab, dev_name))
+			return lab_err(lab, ENOENT, "vm %s: no device %s", name, dev_name);
+	}
+	for (uint32_t i = a->nr_devices; i < IOASID_MAX_VM_DEVICES; i++)
+		for (size_t k = 0; k < IOASID_NAME_LEN; k++)
+			if (a->devices[i][k])
+				return lab_err(lab, EINVAL, "vm %s: device slot %u is past nr_devices", name, i);
+	return lab_transaction(lab, do_vm_create, a);
+}
+
+int op_vm_destroy(struct ioasid_lab *lab, const struct ioasid_vm_destroy *a)
+{
+	char name[IOASID_NAME_LEN + 1];
+	struct vm *vm;
+	int rc;
+
+	rc = lab_name_check(lab, "vm", name, a->vm);
+	if (rc)
+		return rc;
+	vm = lab_find_vm(lab, name);
+	if (!vm)
+		return lab_err(lab, ENOENT, "no vm %s", name);
+	if (vm->devices.n)
+		return lab_err(lab, EBUSY, "vm %s has device %s attached", name, ((struct device *)vm->devices.v[0])->name);
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		struct hwpt *h = lab->hwpts.v[i];
+
+		if (h->ioas == vm->ioas)
+			return lab_err(lab, EBUSY, "ioas %u of vm %s is in use by hwpt %u", vm->ioas->id, name, h->id);
+	}
+	ef_begin(lab, "ioas.destroyed");
+	ef_u32(lab, "ioas", vm->ioas->id);
+	ef_str(lab, "vm", vm->name);
+	ef_end(lab);
+	ef_begin(lab, "vm.destroyed");
+	ef_str(lab, "vm", vm->name);
+	ef_end(lab);
+	pvec_remove(&lab->ioas, vm->ioas);
+	ioas_free(vm->ioas);
+	pvec_remove(&lab->vms, vm);
+	vm_free(vm);
+	lab_put_object(lab);
+	lab_put_object(lab);
+	return 0;
+}
+
+struct replace_req {
+	struct vm *vm;
+	struct device *dev;
+	struct hwpt *target; /* NULL: a fresh one */
+	bool enforce;
+};
+
+static int do_replace(struct ioasid_lab *lab, const void *arg)
+{
+	const struct replace_req *r = arg;
+	struct hwpt *old = r->dev->hwpt, *h = r->target;
+	struct pvec moving = { 0 };
+	int rc = 0;
+
+	if (!h)
+		rc = hwpt_create(lab, r->vm->ioas, r->dev->iommu, r->enforce, true, &h);
+	/* iommu_group_replace_domain(): the whole group moves. */
+	for (size_t i = 0; !rc && i < old->devices.n; i++) {
+		struct device *d = old->devices.v[i];
+
+		if (d->group != r->dev->group)
+			continue;
+		rc = hwpt_compatible(lab, h, d);
+		if (!rc)
+			rc = hwpt_check_areas_for_device(lab, h->ioas, d);
+		if (!rc && pvec_push(&moving, d))
+			rc = lab_err(lab, ENOMEM, "no memory");
+	}
+	for (size_t i = 0; !rc && i < moving.n; i++) {
+		struct device *d = moving.v[i];
+
+		pvec_remove(&old->devices, d);
+		if (pvec_push(&h->devices, d)) {
+			rc = lab_err(lab, ENOMEM, "no memory");
+			break;
+		}
+		d->hwpt = h;
+		ef_begin(lab, "device.replaced");
+		ef_str(lab, "vm", r->vm->name);
+		ef_str(lab, "device", d->name);
+		ef_u32(lab, "hwpt", h->id);
+		ef_u32(lab, "fromHwpt", old->id);
+		ef_end(lab);
+	}
+	pvec_free(&moving);
+	if (rc)
+		return rc;
+	if (old->autod && !old->devices.n)
+		hwpt_destroy(lab, old);
+	kvm_tables_changed(lab, r->vm);
+	return 0;
+}
+
+int op_device_replace(struct ioasid_lab *lab, const struct ioasid_device_replace *a)
+{
+	struct replace_req r = { 0 };
+	int rc;
+
+	if (a->__reserved)
+		return lab_err(lab, EOPNOTSUPP, "device.replace: nonzero reserved field");
+	rc = lookup_vm_device(lab, a->vm, a->device, &r.vm, &r.dev);
+	if (rc)
+		return rc;
+	if (r.dev->vm != r.vm)
+		return lab_err(lab, ENOENT, "device %s is not attached in vm %s", r.dev->name, r.vm->name);
+	if (!(a->flags & IOASID_REPLACE_NEW)) {
+		if (a->flags & (IOASID_REPLACE_HAS_ENFORCE | IOASID_REPLACE_ENFORCE))
+			return lab_err(lab, EINVAL, "device.replace: enforceCacheCoherency only applies to a new hwpt");
+		r.target = lab_find_hwpt(lab, a->hwpt);
+		if (!r.target)
+			return lab_err(lab, ENOENT, "no hwpt %u", a->hwpt);
+		if (r.target->ioas != r.vm->ioas)
+			return lab_err(lab, EINVAL, "hwpt %u belongs to ioas %u, not to ioas %u of vm %s", a->hwpt,
+				       r.target->ioas->id, r.vm->ioas->id, r.vm->name);
+		if (r.target == r.dev->hwpt)
+			return 0;
+	} else {
+		if (a->hwpt)
+			return lab_err(lab, EINVAL, "device.replace: a new hwpt takes no hwpt id");
+		r.enforce = (a->flags & IOASID_REPLACE_HAS_ENFORCE) ? (a->flags & IOASID_REPLACE_ENFORCE) != 0
+								    : r.dev->iommu->enforce;
+		if (r.enforce && !r.dev->iommu->enforce)
+			return lab_err(lab, EINVAL,
+				       "iommu %s has no snoop control: a hwpt on it cannot enforce cache coherency",
+				       r.dev->iommu->name);
+	}
+	return lab_transaction(lab, do_replace, &r);
+}
