@@ -75,10 +75,12 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     return reply.status(apiError.status).send(apiError.body());
   });
 
+  // The WebSocket plugin goes first: its onRequest hook marks upgrade requests so that a refusal by a
+  // later hook (auth, rate limit) still ends the socket instead of leaving it open forever.
+  await app.register(streamPlugin, { hub: options.stream });
   await app.register(securityPlugin, { rateLimit });
   await app.register(authPlugin, { token });
   await app.register(storePlugin, { dbPath });
-  await app.register(streamPlugin, { hub: options.stream });
   await app.register(openapiPlugin);
 
   await app.register(
