@@ -21,7 +21,13 @@ function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 export function encodeOp(op: Op): string {
-  return JSON.stringify(op, jsonSafe);
+  // A replacer slows every stringify down; ops almost never carry bigints, so only retry with it.
+  try {
+    return JSON.stringify(op);
+  } catch (error) {
+    if (error instanceof TypeError) return JSON.stringify(op, jsonSafe);
+    throw error;
+  }
 }
 
 export function toRow(seq: number, at: number, op: Op, result: OpResult, aborted = false): EventRow {
@@ -32,7 +38,7 @@ export function toRow(seq: number, at: number, op: Op, result: OpResult, aborted
     errno: result.ok ? 0 : result.errno,
     code: result.ok ? null : result.code,
     message: result.ok ? null : result.message,
-    effects: result.ok ? JSON.stringify(result.effects, jsonSafe) : '[]',
+    effects: result.ok ? JSON.stringify(result.effects) : '[]',
     aborted: aborted ? 1 : 0,
   };
 }

@@ -31,6 +31,8 @@ export class EventLog {
   #getMeta: Database.Statement;
   #setMeta: Database.Statement;
   #refusedCount: Database.Statement;
+  #shadowAtOrBefore: Database.Statement;
+  #insertShadow: Database.Statement;
   #matchingByCount = new Map<number, Database.Statement>();
 
   constructor(sqlite: Database.Database) {
@@ -75,6 +77,12 @@ export class EventLog {
     this.#deleteLab = sqlite.prepare('delete from labs where id = ?');
     this.#getMeta = sqlite.prepare('select value from meta where key = ?').pluck();
     this.#setMeta = sqlite.prepare('insert or replace into meta (key, value) values (?, ?)');
+    this.#shadowAtOrBefore = sqlite.prepare(
+      'select seq, refused, state from shadow_snapshots where lab_id = ? and policy = ? and seq <= ? order by seq desc limit 1',
+    );
+    this.#insertShadow = sqlite.prepare(
+      'insert or replace into shadow_snapshots (lab_id, policy, seq, refused, state) values (?, ?, ?, ?, ?)',
+    );
     this.#refusedCount = sqlite
       .prepare('select count(*) from events where lab_id = ? and errno <> 0 and aborted = 0')
       .pluck();
@@ -136,6 +144,20 @@ export class EventLog {
 
   saveSnapshot(labId: number, seq: number, state: Buffer): void {
     this.#insertSnapshot.run(labId, seq, state);
+  }
+
+  shadowAtOrBefore(
+    labId: number,
+    policy: string,
+    seq: number,
+  ): { seq: number; refused: number; state: Buffer } | undefined {
+    return this.#shadowAtOrBefore.get(labId, policy, seq) as
+      | { seq: number; refused: number; state: Buffer }
+      | undefined;
+  }
+
+  saveShadow(labId: number, policy: string, seq: number, refused: number, state: Buffer): void {
+    this.#insertShadow.run(labId, policy, seq, refused, state);
   }
 
   labs(): LabRow[] {

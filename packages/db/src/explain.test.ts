@@ -128,6 +128,29 @@ describe('explain on the seed story', () => {
   });
 });
 
+describe('counterfactual shadows', () => {
+  it('after reopen, explain and compare from shadow snapshots equal a full replay', () => {
+    const ops: Op[] = [
+      { op: 'vm.attach', vm: 'VM2', device: 'B' },
+      { op: 'vm.detach', vm: 'VM2', device: 'B' },
+      { op: 'vm.attach', vm: 'VM1', device: 'nope' },
+      { op: 'device.replace', vm: 'VM2', device: 'A2', hwpt: 'new', enforceCacheCoherency: false },
+    ];
+    const snapshotted = openTempStore({ snapshotEvery: 2 });
+    const plain = openTempStore({ snapshotEvery: 1_000_000 });
+    stores.push(plain.store);
+    snapshotted.store.createLab({ name: 'l', policy: 'shared', template: 'seed-story' }).applyBatch(ops);
+    const reference = plain.store.createLab({ name: 'l', policy: 'shared', template: 'seed-story' });
+    reference.applyBatch(ops);
+    const reopened = snapshotted.reopen();
+    stores.push(reopened);
+    const l = reopened.getLab('l');
+    expect(l.compare()).toEqual(reference.compare());
+    expect(l.explain('VM1', 'VM2').counterfactual).toEqual(reference.explain('VM1', 'VM2').counterfactual);
+    expect(l.compare().policies.find((p) => p.policy === 'type1')?.refused).toBe(1);
+  });
+});
+
 describe('compare', () => {
   it('replays the inputs under each policy: wbinvd, HWPTs and table bytes per VM', () => {
     const l = lab('shared', 'seed-story');

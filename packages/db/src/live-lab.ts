@@ -183,11 +183,41 @@ export class LiveLab implements StoredLab {
     return events;
   }
 
+  /**
+   * At every snapshot point, also brings the counterfactual shadows (this lab's inputs under each other
+   * policy) up to date and snapshots them, so explain and compare never replay more than one interval.
+   */
   #maybeSnapshot(previous: number): void {
     const every = this.#ctx.snapshotEvery;
-    if (Math.floor(previous / every) !== Math.floor(this.#seq / every)) {
+    if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
+    try {
       this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
+      for (const policy of POLICIES) {
+        if (policy === this.policy) continue;
+        const shadow = this.#shadow(policy);
+        this.#ctx.log.saveShadow(this.id, policy, shadow.seq, shadow.refused, shadow.core.serialize());
+      }
+    } catch {
+      // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
     }
+  }
+
+  /** The shadow of `policy`, advanced to the live seq (from its latest snapshot when first needed). */
+  #shadow(policy: Policy): Shadow {
+    let shadow = this.#shadows.get(policy);
+    if (!shadow) {
+      const saved = this.#ctx.log.shadowAtOrBefore(this.id, policy, this.#seq);
+      shadow = saved
+        ? { core: Lab.restore(saved.state), seq: saved.seq, refused: saved.refused }
+        : { core: Lab.create(policy), seq: 0, refused: 0 };
+      this.#shadows.set(policy, shadow);
+    }
+    if (shadow.seq < this.#seq) {
+      const ops = parseOps(this.#ctx.log.inputsBetween(this.id, shadow.seq, this.#seq));
+      shadow.refused += replayInto(shadow.core, ops);
+      shadow.seq = this.#seq;
+    }
+    return shadow;
   }
 
   state(at?: number): LabState {
@@ -227,16 +257,7 @@ export class LiveLab implements StoredLab {
     if (policy === this.policy) {
       return { state: this.#core.state(), refused: this.#ctx.log.refusedCount(this.id) };
     }
-    let shadow = this.#shadows.get(policy);
-    if (!shadow) {
-      shadow = { core: Lab.create(policy), seq: 0, refused: 0 };
-      this.#shadows.set(policy, shadow);
-    }
-    if (shadow.seq < this.#seq) {
-      const ops = parseOps(this.#ctx.log.inputsBetween(this.id, shadow.seq, this.#seq));
-      shadow.refused += replayInto(shadow.core, ops);
-      shadow.seq = this.#seq;
-    }
+    const shadow = this.#shadow(policy);
     return { state: shadow.core.state(), refused: shadow.refused };
   }
 

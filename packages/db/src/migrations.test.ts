@@ -16,14 +16,14 @@ function columns(db: Database.Database, table: string): string[] {
   return (db.prepare(`pragma table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
 }
 
-/** A copy of the migrations folder that stops at the first (previous) schema version. */
-function previousVersionFolder(): string {
+/** A copy of the migrations folder that stops after the first `count` migrations (an older version). */
+function versionFolder(count: number): string {
   const folder = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'drizzle');
   cpSync(migrationsFolder, folder, { recursive: true });
   const journalPath = join(folder, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  expect(journal.entries.length).toBeGreaterThan(1);
-  journal.entries = journal.entries.slice(0, 1);
+  expect(journal.entries.length).toBeGreaterThan(count);
+  journal.entries = journal.entries.slice(0, count);
   writeFileSync(journalPath, JSON.stringify(journal));
   return folder;
 }
@@ -34,33 +34,43 @@ describe('migrations', () => {
     const db = openDatabase(path);
     expect(columns(db.sqlite, 'events')).toContain('aborted');
     expect(columns(db.sqlite, 'meta')).toEqual(['key', 'value']);
+    expect(columns(db.sqlite, 'shadow_snapshots')).toEqual(['lab_id', 'policy', 'seq', 'refused', 'state']);
     db.close();
   });
 
-  it('upgrade a file made by the previous schema version, keeping its rows', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'old.db');
-    const old = new Database(path);
-    migrate(drizzle(old), { migrationsFolder: previousVersionFolder() });
-    expect(columns(old, 'events')).not.toContain('aborted');
-    old
-      .prepare("insert into labs (name, policy, template, created_at) values ('old', 'shared', 'seed', 1)")
-      .run();
-    old
-      .prepare("insert into events (lab_id, seq, at, op, effects) values (1, 1, 2, ?, '[]')")
-      .run(
-        JSON.stringify({ op: 'iommu.add', name: 'iommu0', vendor: 'intel-vtd', enforceCacheCoherency: true }),
+  it.each([1, 2])(
+    'upgrade a file made by schema version %i (first migrations only), keeping its rows',
+    (count) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'old.db');
+      const old = new Database(path);
+      migrate(drizzle(old), { migrationsFolder: versionFolder(count) });
+      expect(columns(old, 'events').includes('aborted')).toBe(count >= 2);
+      expect(columns(old, 'shadow_snapshots')).toEqual([]);
+      old
+        .prepare("insert into labs (name, policy, template, created_at) values ('old', 'shared', 'seed', 1)")
+        .run();
+      old.prepare("insert into events (lab_id, seq, at, op, effects) values (1, 1, 2, ?, '[]')").run(
+        JSON.stringify({
+          op: 'iommu.add',
+          name: 'iommu0',
+          vendor: 'intel-vtd',
+          enforceCacheCoherency: true,
+        }),
       );
-    old.close();
+      old.close();
 
-    const db = openDatabase(path);
-    const event = db.sqlite.prepare('select seq, op, errno, aborted from events').get() as Record<
-      string,
-      unknown
-    >;
-    const lab = db.sqlite.prepare('select name, policy from labs').get();
-    db.close();
-    expect(lab).toEqual({ name: 'old', policy: 'shared' });
-    expect(event).toMatchObject({ seq: 1, errno: 0, aborted: 0 });
-    expect(JSON.parse(event.op as string)).toMatchObject({ op: 'iommu.add', name: 'iommu0' });
-  });
+      const db = openDatabase(path);
+      const event = db.sqlite.prepare('select seq, op, errno, aborted from events').get() as Record<
+        string,
+        unknown
+      >;
+      const lab = db.sqlite.prepare('select name, policy from labs').get();
+      const shadows = columns(db.sqlite, 'shadow_snapshots');
+      db.close();
+      expect(shadows).toContain('refused');
+      expect(lab).toEqual({ name: 'old', policy: 'shared' });
+      expect(event).toMatchObject({ seq: 1, errno: 0, aborted: 0 });
+      expect(JSON.parse(event.op as string)).toMatchObject({ op: 'iommu.add', name: 'iommu0' });
+    },
+  );
 });

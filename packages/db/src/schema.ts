@@ -51,3 +51,22 @@ export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Snapshots of this lab's inputs replayed under another policy (counterfactuals), taken at the same
+ * points as `snapshots`, so explain and compare replay at most one interval instead of the whole log.
+ */
+export const shadowSnapshots = sqliteTable(
+  'shadow_snapshots',
+  {
+    labId: integer('lab_id')
+      .notNull()
+      .references(() => labs.id, { onDelete: 'cascade' }),
+    policy: text('policy').notNull(),
+    seq: integer('seq').notNull(),
+    /** How many of the inputs up to seq this policy refused. */
+    refused: integer('refused').notNull(),
+    state: blob('state', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.policy, t.seq] })],
+);

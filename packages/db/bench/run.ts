@@ -1,0 +1,200 @@
+// Benchmarks of the event store: batched appends vs a raw prepared insert, state(at) and explain on a
+// 100,000-event lab, and the snapshot interval trade-off. Prints figures and ratios measured in one run.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lab, type Op, type OpResult } from '@ioasid-lab/core';
+import { toRow } from '../src/codec.ts';
+import { openDatabase } from '../src/database.ts';
+import { EventLog } from '../src/event-log.ts';
+import { parseOps, replayInto } from '../src/replay.ts';
+import { openLabStore, SNAPSHOT_EVERY } from '../src/store.ts';
+import { SEED_HARDWARE, SEED_STORY } from '../src/templates.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ioasid-bench-'));
+const LONG = 100_000;
+const APPEND_ROWS = 20_000;
+const APPEND_BATCH = 500;
+
+function ms(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.hrtime.bigint();
+  const value = fn();
+  return { ms: ms(start), value };
+}
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] as number;
+}
+const f = (x: number, d = 2) => x.toFixed(d);
+
+/** Ops on VM2's IOAS: maps then unmaps of distinct areas, with an overlapping map refused now and then. */
+function longOps(ioas: number, count: number): Op[] {
+  const ops: Op[] = [];
+  for (let i = 0; ops.length < count; i++) {
+    const base = 0x100000000 + (i % 64) * 0x100000;
+    for (let k = 0; k < 4 && ops.length < count; k++) {
+      ops.push({ op: 'ioas.map', ioas, iova: base + k * 0x2000, length: 0x1000 });
+    }
+    if (i % 25 === 0 && ops.length < count) ops.push({ op: 'ioas.map', ioas, iova: base, length: 0x1000 });
+    for (let k = 0; k < 4 && ops.length < count; k++) {
+      ops.push({ op: 'ioas.unmap', ioas, iova: base + k * 0x2000, length: 0x1000 });
+    }
+  }
+  return ops;
+}
+
+function benchAppend(): void {
+  // The same (op, result) pairs for both sides, with the core's real effects.
+  const core = Lab.create('shared');
+  core.applyBatch([...SEED_HARDWARE, ...SEED_STORY]);
+  const ioas = core.state().vms[1]?.ioas ?? 2;
+  const ops = longOps(ioas, APPEND_ROWS);
+  const results: OpResult[] = core.applyBatch(ops);
+  core.destroy();
+  const at = Date.now();
+
+  const runRaw = (n: number) => {
+    const db = openDatabase(join(dir, `raw-${n}.db`));
+    db.sqlite.prepare("insert into labs (name, policy, created_at) values ('raw', 'shared', 0)").run();
+    const insert = db.sqlite.prepare(
+      'insert into events (lab_id, seq, at, op, errno, code, message, effects, aborted) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const batch = db.sqlite.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const r = results[i] as OpResult;
+        insert.run(
+          1,
+          i + 1,
+          at,
+          JSON.stringify(ops[i]),
+          r.ok ? 0 : r.errno,
+          r.ok ? null : r.code,
+          r.ok ? null : r.message,
+          JSON.stringify(r.effects),
+          0,
+        );
+      }
+    });
+    const t = time(() => {
+      for (let i = 0; i < ops.length; i += APPEND_BATCH) batch(i, Math.min(ops.length, i + APPEND_BATCH));
+    });
+    db.close();
+    return t.ms;
+  };
+  const runStore = (n: number) => {
+    const db = openDatabase(join(dir, `store-${n}.db`));
+    db.sqlite.prepare("insert into labs (name, policy, created_at) values ('store', 'shared', 0)").run();
+    const log = new EventLog(db.sqlite);
+    const t = time(() => {
+      for (let i = 0; i < ops.length; i += APPEND_BATCH) {
+        const rows = [];
+        for (let j = i; j < Math.min(ops.length, i + APPEND_BATCH); j++) {
+          rows.push(toRow(j + 1, at, ops[j] as Op, results[j] as OpResult));
+        }
+        log.append(1, rows);
+      }
+    });
+    db.close();
+    return t.ms;
+  };
+  const raw: number[] = [];
+  const store: number[] = [];
+  for (let n = 0; n < 5; n++) {
+    raw.push(runRaw(n));
+    store.push(runStore(n));
+  }
+  const rawRate = APPEND_ROWS / (median(raw) / 1000);
+  const storeRate = APPEND_ROWS / (median(store) / 1000);
+  console.log(
+    `append ${APPEND_ROWS} events in batches of ${APPEND_BATCH} (median of 5, WAL, synchronous=FULL)`,
+  );
+  console.log(`  raw prepared insert : ${f(median(raw))} ms  ${f(rawRate, 0)} events/s`);
+  console.log(`  store EventLog.append: ${f(median(store))} ms  ${f(storeRate, 0)} events/s`);
+  console.log(`  ratio store/raw     : ${f(storeRate / rawRate)}  (target >= 0.80)`);
+}
+
+function benchHistory(): void {
+  const path = join(dir, 'long.db');
+  const store = openLabStore({ path });
+  const lab = store.createLab({ name: 'long', policy: 'shared', template: 'seed-story' });
+  const ioas = lab.state().vms[1]?.ioas ?? 2;
+  const ops = longOps(ioas, LONG - lab.seq);
+  const build = time(() => {
+    for (let i = 0; i < ops.length; i += 1000) lab.applyBatch(ops.slice(i, i + 1000));
+  });
+  console.log(
+    `\nlong lab: ${lab.seq} events built through applyBatch (core + log) in ${f(build.ms, 0)} ms ` +
+      `(${f(ops.length / (build.ms / 1000), 0)} events/s), snapshot every ${SNAPSHOT_EVERY}`,
+  );
+
+  const samples: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const at = 1 + Math.floor((((i * 7919) % 1000) / 1000) * (lab.seq - 1));
+    samples.push(time(() => lab.state(at)).ms);
+  }
+  const full = time(() => {
+    const core = Lab.create('shared');
+    const log = new EventLog(openDatabase(path).sqlite);
+    const labId = log.labByName('long')?.id ?? 1;
+    replayInto(core, parseOps(log.okOpsBetween(labId, 0, lab.seq - 1)));
+    const state = core.state();
+    core.destroy();
+    log.sqlite.close();
+    return state;
+  });
+  console.log(
+    `state(at) over 60 seqs: median ${f(median(samples))} ms, p95 ${f(pct(samples, 0.95))} ms, ` +
+      `max ${f(Math.max(...samples))} ms (target < 50 ms)`,
+  );
+  console.log(
+    `  baseline, replay from event 1 without snapshots: ${f(full.ms, 0)} ms ` +
+      `(snapshots are ${f(full.ms / median(samples), 0)}x faster)`,
+  );
+
+  const cold = time(() => lab.explain('VM1', 'VM2'));
+  lab.apply({ op: 'ioas.map', ioas, iova: 0x200000000, length: 0x1000 });
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) warm.push(time(() => lab.explain('VM1', 'VM2')).ms);
+  console.log(
+    `explain(VM1, VM2) on ${lab.seq} events: first call ${f(cold.ms)} ms (replays all inputs under 3 other ` +
+      `policies), later calls median ${f(median(warm))} ms (target < 500 ms); diverges=${cold.value.diverges}, ` +
+      `firstDivergence=#${cold.value.firstDivergence?.seq}`,
+  );
+  const reopen = time(() => {
+    store.close();
+    return openLabStore({ path });
+  });
+  console.log(`reopen (rebuild from latest snapshot + later events): ${f(reopen.ms)} ms`);
+
+  // Snapshot interval: worst state(at) = restore + N replayed ops; append overhead = snapshot / N events.
+  const live = reopen.value.getLab('long');
+  const core = Lab.create('shared');
+  core.applyBatch([...SEED_HARDWARE, ...SEED_STORY]);
+  const perOp = full.ms / lab.seq;
+  const snap = time(() => live.state(live.seq)).ms;
+  reopen.value.close();
+  const serialize = time(() => core.serialize());
+  const restore = time(() => Lab.restore(serialize.value));
+  restore.value.destroy();
+  core.destroy();
+  console.log(
+    `snapshot: serialize ${f(serialize.ms, 3)} ms (${serialize.value.length} bytes), restore ${f(restore.ms, 3)} ms, ` +
+      `replay ${f(perOp * 1000, 2)} µs/op, live state() ${f(snap, 3)} ms`,
+  );
+  for (const n of [100, 250, 500, 1000, 2000, 5000]) {
+    console.log(
+      `  N=${String(n).padStart(4)}: worst state(at) ≈ ${f(restore.ms + n * perOp, 2)} ms replay, ` +
+        `snapshot cost per event ≈ ${f(((serialize.ms + 0.05) / n) * 1000, 3)} µs`,
+    );
+  }
+}
+
+benchAppend();
+benchHistory();
