@@ -1,7 +1,7 @@
 // The ioctl-shaped structs of native/include/ioasid_lab.h as byte layouts, and the encoder from an Op to one.
 // An op that cannot be encoded (unknown name, wrong field types, bad u64) becomes a LabError EINVAL.
 import { LabError } from './errors.ts';
-import type { Op } from './types.ts';
+import type { AnyOp } from './types.ts';
 import { parseU64 } from './u64.ts';
 
 export const CMD = {
@@ -18,6 +18,8 @@ export const CMD = {
   'ioas.unmap': 10,
   'hwpt.alloc': 11,
   'hwpt.destroy': 12,
+  'ioas.copy': 13,
+  'ioas.allow': 14,
 } as const;
 
 /** sizeof() of each op struct, first (and current) version. */
@@ -35,6 +37,8 @@ export const STRUCT_SIZE: Record<number, number> = {
   10: 32,
   11: 80,
   12: 16,
+  13: 40,
+  14: 272,
 };
 /** sizeof() of command cmd's struct. */
 export function structSize(cmd: number): number {
@@ -47,6 +51,7 @@ export const LIMITS_SIZE = 24;
 export const NAME_LEN = 64;
 export const MAX_RESERVED = 8;
 export const MAX_VM_DEVICES = 32;
+export const MAX_ALLOWED = 16;
 export const MAX_STRUCT_SIZE = 2136;
 
 const VENDORS = ['intel-vtd', 'amd-vi', 'arm-smmuv3'];
@@ -103,7 +108,7 @@ function writeName(buf: Buffer, offset: number, name: string, what: string): voi
  * Writes op's struct at buf[0..] (buf must be zeroed over the struct) and returns its command.
  * Throws LabError EINVAL for a malformed op.
  */
-export function encodeOp(input: Op, buf: Buffer): number {
+export function encodeOp(input: AnyOp, buf: Buffer): number {
   if (typeof input !== 'object' || input === null) bad('an op must be an object');
   const op = input as unknown as Record<string, unknown>;
   const name = op.op;
@@ -224,6 +229,27 @@ export function encodeOp(input: Op, buf: Buffer): number {
     case 'hwpt.destroy':
       buf.writeUInt32LE(u32(op, 'hwpt'), 8);
       break;
+    case 'ioas.copy':
+      buf.writeUInt32LE(u32(op, 'ioas'), 8);
+      buf.writeUInt32LE(u32(op, 'srcIoas'), 12);
+      buf.writeBigUInt64LE(parseU64(op.iova as never, 'iova'), 16);
+      buf.writeBigUInt64LE(parseU64(op.srcIova as never, 'srcIova'), 24);
+      buf.writeBigUInt64LE(parseU64(op.length as never, 'length'), 32);
+      if (optBool(op, 'read') !== false) flags |= 1;
+      if (optBool(op, 'write') !== false) flags |= 2;
+      break;
+    case 'ioas.allow': {
+      buf.writeUInt32LE(u32(op, 'ioas'), 8);
+      if (!Array.isArray(op.ranges)) bad('ioas.allow: ranges must be an array');
+      if (op.ranges.length > MAX_ALLOWED) bad(`ioas.allow: at most ${MAX_ALLOWED} ranges`);
+      buf.writeUInt32LE(op.ranges.length, 12);
+      op.ranges.forEach((range: Record<string, unknown>, i: number) => {
+        if (typeof range !== 'object' || range === null) bad('ioas.allow: a range must be an object');
+        buf.writeBigUInt64LE(parseU64(range.start as never, 'start'), 16 + i * 16);
+        buf.writeBigUInt64LE(parseU64(range.last as never, 'last'), 24 + i * 16);
+      });
+      break;
+    }
   }
   buf.writeUInt32LE(flags, 4);
   return cmd;

@@ -1,4 +1,5 @@
 // Public entry of @ioasid-lab/core.
+export * from './abi.ts';
 export * from './errors.ts';
 export * from './lab.ts';
 export * from './types.ts';

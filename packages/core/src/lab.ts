@@ -1,23 +1,21 @@
 // Lab: the typed TypeScript face of one native lab context. Ops are encoded into ioctl-shaped structs in
 // reused Buffers; the core answers with JSON in another reused Buffer, so one op is one FFI call.
 import {
-  CMD,
   encodeOp,
   encodeRefusal,
   LIMITS_SIZE,
   MAX_STRUCT_SIZE,
   PAGETABLE_QUERY_SIZE,
-  STRUCT_SIZE,
   structSize,
 } from './abi.ts';
 import * as native from './binding.ts';
 import { ERRNO, errnoCode, LabError } from './errors.ts';
 import {
+  type AnyOp,
   type CoreState,
   type ErrnoCode,
   type LabLimits,
   type LeafPage,
-  type Op,
   type OpResult,
   POLICIES,
   type Policy,
@@ -123,7 +121,7 @@ export class Lab {
     return Buffer.from(this.#out.subarray(4, 4 + length));
   }
 
-  apply(op: Op): OpResult {
+  apply(op: AnyOp): OpResult {
     const handle = this.#live;
     const arg = this.#arg;
     let cmd: number;
@@ -140,7 +138,7 @@ export class Lab {
     return JSON.parse(this.#text()) as OpResult;
   }
 
-  applyBatch(ops: Op[], options: { atomic?: boolean } = {}): OpResult[] {
+  applyBatch(ops: AnyOp[], options: { atomic?: boolean } = {}): OpResult[] {
     const handle = this.#live;
     const records = Buffer.alloc(ops.length * BATCH_RECORD_MAX);
     let offset = 0;
@@ -225,5 +223,3 @@ export class Lab {
     return native.ioasid_nop(this.#live, 0, this.#arg, 0, this.#out, this.#out.length);
   }
 }
-
-export { CMD, STRUCT_SIZE };

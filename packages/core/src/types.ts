@@ -61,6 +61,26 @@ export type Op =
 export type OpName = Op['op'];
 
 /**
+ * Ops beyond the REST contract, for the kernel selftest ports and power users: IOMMU_IOAS_COPY with a fixed
+ * IOVA, and IOMMU_IOAS_ALLOW_IOVAS (ranges inclusive; an empty list allows everything).
+ */
+export type ExtendedOp =
+  | {
+      op: 'ioas.copy';
+      ioas: number;
+      iova: U64Input;
+      srcIoas: number;
+      srcIova: U64Input;
+      length: U64Input;
+      read?: boolean;
+      write?: boolean;
+    }
+  | { op: 'ioas.allow'; ioas: number; ranges: { start: U64Input; last: U64Input }[] };
+
+/** Everything Lab.apply accepts. */
+export type AnyOp = Op | ExtendedOp;
+
+/**
  * What an operation changed. `type` is one of: hwpt.created, hwpt.destroyed, hwpt.snoop_downgraded,
  * device.added, device.removed, device.attached, device.detached, device.replaced,
  * iommu.added, vm.created, vm.destroyed, ioas.created, ioas.destroyed, area.mapped, area.unmapped,
@@ -126,6 +146,8 @@ export interface VmState {
   noncoherentDma: number;
   wbinvd: boolean;
   coherencyHazard: boolean;
+  /** Devices whose file is on the VM's kvm-vfio device, in KVM_DEV_VFIO_FILE_ADD order. */
+  kvmFiles?: string[];
 }
 export interface AreaState {
   iova: Hex;
@@ -133,10 +155,21 @@ export interface AreaState {
   read: boolean;
   write: boolean;
 }
+export interface IovaRange {
+  start: Hex;
+  /** inclusive */
+  last: Hex;
+}
 export interface IoasState {
   id: number;
   vm: string | null;
   areas: AreaState[];
+  /** IOMMU_IOAS_IOVA_RANGES: where a map may go (allowed ranges less reserved regions and apertures). */
+  iovaRanges?: IovaRange[];
+  /** Smallest page of the IOAS's domains (1 with none). */
+  iovaAlignment?: number;
+  /** Set by ioas.allow; empty means everything is allowed. */
+  allowedIovas?: IovaRange[];
 }
 export interface HwptStats {
   tablePages: number;

@@ -55,6 +55,8 @@ enum ioasid_cmd {
 	IOASID_CMD_IOAS_UNMAP = 10,
 	IOASID_CMD_HWPT_ALLOC = 11,
 	IOASID_CMD_HWPT_DESTROY = 12,
+	IOASID_CMD_IOAS_COPY = 13,
+	IOASID_CMD_IOAS_ALLOW = 14,
 	IOASID_CMD_MAX,
 };
 
@@ -189,6 +191,33 @@ struct ioasid_hwpt_destroy {
 	uint32_t flags;
 	uint32_t hwpt;
 	uint32_t __reserved;
+};
+
+/* IOMMU_IOAS_COPY with a fixed IOVA: the source range must be mapped without holes; each source area
+ * it crosses becomes one area at the destination. WRITE needs writable sources (EPERM). */
+struct ioasid_ioas_copy {
+	uint32_t size;
+	uint32_t flags; /* IOASID_MAP_READ | IOASID_MAP_WRITE */
+	uint32_t dst_ioas;
+	uint32_t src_ioas;
+	uint64_t dst_iova;
+	uint64_t src_iova;
+	uint64_t length;
+};
+
+/* IOMMU_IOAS_ALLOW_IOVAS: replaces the allowed ranges (none: everything allowed). A reserved range over an
+ * allowed one is EADDRINUSE, now and whenever a device or domain later reserves one. */
+#define IOASID_MAX_ALLOWED 16
+struct ioasid_iova_range {
+	uint64_t start;
+	uint64_t last; /* inclusive */
+};
+struct ioasid_ioas_allow {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas;
+	uint32_t nr_ranges;
+	struct ioasid_iova_range ranges[IOASID_MAX_ALLOWED];
 };
 
 struct ioasid_pagetable_query {

@@ -68,6 +68,8 @@ static int hwpt_check_areas(struct ioasid_lab *lab, struct ioas *ioas, struct io
 				       (unsigned long long)a->iova, (unsigned long long)len, ioas->id, iommu->iova_bits,
 				       iommu->name);
 	}
+	if (top != UINT64_MAX)
+		return ioas_check_reservation(lab, ioas, top + 1, UINT64_MAX, "the domain aperture");
 	return 0;
 }
 
@@ -146,6 +148,7 @@ int hwpt_compatible(struct ioasid_lab *lab, struct hwpt *h, struct device *dev)
 int hwpt_check_areas_for_device(struct ioasid_lab *lab, struct ioas *ioas, struct device *dev)
 {
 	int conflict = lab->ops->area_conflict_errno;
+	int rc;
 
 	for (uint32_t k = 0; k < dev->iommu->nr_resv; k++) {
 		const struct resv *r = &dev->iommu->resv[k];
@@ -160,6 +163,9 @@ int hwpt_check_areas_for_device(struct ioasid_lab *lab, struct ioas *ioas, struc
 					       ioas->id, resv_kind_name(r->kind), (unsigned long long)r->start,
 					       (unsigned long long)r->last, dev->iommu->name);
 		}
+		rc = ioas_check_reservation(lab, ioas, r->start, r->last, dev->iommu->name);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -251,3 +251,127 @@ int op_ioas_unmap(struct ioasid_lab *lab, const struct ioasid_ioas_unmap *a)
 	ioas_unmap_areas(lab, ioas, from, to);
 	return 0;
 }
+
+int ioas_check_reservation(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last,
+			   const char *owner)
+{
+	for (uint32_t i = 0; i < ioas->nr_allowed; i++) {
+		const struct ioasid_iova_range *r = &ioas->allowed[i];
+
+		if (r->start <= last && start <= r->last)
+			return lab_err(lab, EADDRINUSE, "ioas %u: reserved 0x%llx-0x%llx of %s overlaps allowed 0x%llx-0x%llx",
+				       ioas->id, (unsigned long long)start, (unsigned long long)last, owner,
+				       (unsigned long long)r->start, (unsigned long long)r->last);
+	}
+	return 0;
+}
+
+int op_ioas_allow(struct ioasid_lab *lab, const struct ioasid_ioas_allow *a)
+{
+	struct ioasid_iova_range ranges[IOASID_MAX_ALLOWED];
+	struct ioas *ioas = lab_find_ioas(lab, a->ioas);
+	uint64_t rs, rl;
+	const char *owner;
+
+	if (!ioas)
+		return lab_err(lab, ENOENT, "no ioas %u", a->ioas);
+	if (a->nr_ranges > IOASID_MAX_ALLOWED)
+		return lab_err(lab, EINVAL, "ioas %u: %u allowed ranges, at most %u", ioas->id, a->nr_ranges,
+			       IOASID_MAX_ALLOWED);
+	memcpy(ranges, a->ranges, sizeof(ranges));
+	/* Sorted by start (insertion sort: at most 16), then disjoint. */
+	for (uint32_t i = 1; i < a->nr_ranges; i++)
+		for (uint32_t j = i; j > 0 && ranges[j].start < ranges[j - 1].start; j--) {
+			struct ioasid_iova_range t = ranges[j];
+
+			ranges[j] = ranges[j - 1];
+			ranges[j - 1] = t;
+		}
+	for (uint32_t i = 0; i < a->nr_ranges; i++) {
+		if (ranges[i].start > ranges[i].last)
+			return lab_err(lab, EINVAL, "ioas %u: allowed range 0x%llx-0x%llx is backwards", ioas->id,
+				       (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last);
+		if (i && ranges[i].start <= ranges[i - 1].last)
+			return lab_err(lab, EINVAL, "ioas %u: allowed ranges 0x%llx-0x%llx and 0x%llx-0x%llx overlap",
+				       ioas->id, (unsigned long long)ranges[i - 1].start,
+				       (unsigned long long)ranges[i - 1].last, (unsigned long long)ranges[i].start,
+				       (unsigned long long)ranges[i].last);
+		if (ioas_reserved_hit(lab, ioas, ranges[i].start, ranges[i].last, &rs, &rl, &owner))
+			return lab_err(lab, EADDRINUSE, "ioas %u: allowed 0x%llx-0x%llx overlaps reserved 0x%llx-0x%llx of %s",
+				       ioas->id, (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last,
+				       (unsigned long long)rs, (unsigned long long)rl, owner);
+	}
+	memcpy(ioas->allowed, ranges, sizeof(ranges));
+	ioas->nr_allowed = a->nr_ranges;
+	ef_begin(lab, "ioas.allowed_changed");
+	ef_u32(lab, "ioas", ioas->id);
+	ef_end(lab);
+	return 0;
+}
+
+struct copy_req {
+	struct ioas *dst, *src;
+	uint64_t dst_iova, src_iova, length;
+	bool read, write;
+};
+
+static int do_copy(struct ioasid_lab *lab, const void *arg)
+{
+	const struct copy_req *c = arg;
+	uint64_t last = c->src_iova + (c->length - 1);
+	size_t i = area_lower_bound(c->src, c->src_iova);
+	struct area pieces[64];
+	size_t n = 0;
+	int rc = 0;
+
+	/* iopt_get_pages(): the source range must be covered without holes. Collect first: dst may be src. */
+	for (uint64_t cur = c->src_iova;; i++) {
+		const struct area *a;
+
+		if (i >= c->src->nr_areas || c->src->areas[i].iova > cur)
+			return lab_err(lab, ENOENT, "ioas %u: iova 0x%llx+0x%llx is not fully mapped", c->src->id,
+				       (unsigned long long)c->src_iova, (unsigned long long)c->length);
+		a = &c->src->areas[i];
+		if (c->write && !a->write)
+			return lab_err(lab, EPERM, "ioas %u: area 0x%llx+0x%llx is not writable", c->src->id,
+				       (unsigned long long)a->iova, (unsigned long long)(a->last - a->iova + 1));
+		if (n == sizeof(pieces) / sizeof(pieces[0]))
+			return lab_err(lab, EINVAL, "ioas %u: a copy may span at most 64 areas", c->src->id);
+		pieces[n++] = (struct area){ cur, a->last < last ? a->last : last, c->read, c->write };
+		if (a->last >= last)
+			break;
+		cur = a->last + 1;
+	}
+	for (size_t k = 0; !rc && k < n; k++)
+		rc = ioas_map(lab, c->dst, c->dst_iova + (pieces[k].iova - c->src_iova), pieces[k].last - pieces[k].iova + 1,
+			      c->read, c->write);
+	return rc;
+}
+
+int op_ioas_copy(struct ioasid_lab *lab, const struct ioasid_ioas_copy *a)
+{
+	struct copy_req c = { 0 };
+	uint64_t last;
+
+	if (a->length == UINT64_MAX || a->src_iova == UINT64_MAX || a->dst_iova == UINT64_MAX)
+		return lab_err(lab, EOVERFLOW, "ioas.copy: iova or length out of range");
+	if (!(a->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
+		return lab_err(lab, EINVAL, "ioas.copy: a mapping must be readable or writable");
+	c.src = lab_find_ioas(lab, a->src_ioas);
+	if (!c.src)
+		return lab_err(lab, ENOENT, "no ioas %u", a->src_ioas);
+	if (!a->length)
+		return lab_err(lab, EINVAL, "ioas %u: length 0", a->src_ioas);
+	if (__builtin_add_overflow(a->src_iova, a->length - 1, &last))
+		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx wraps past 2^64", a->src_ioas,
+			       (unsigned long long)a->src_iova, (unsigned long long)a->length);
+	c.dst = lab_find_ioas(lab, a->dst_ioas);
+	if (!c.dst)
+		return lab_err(lab, ENOENT, "no ioas %u", a->dst_ioas);
+	c.dst_iova = a->dst_iova;
+	c.src_iova = a->src_iova;
+	c.length = a->length;
+	c.read = a->flags & IOASID_MAP_READ;
+	c.write = a->flags & IOASID_MAP_WRITE;
+	return lab_transaction(lab, do_copy, &c);
+}

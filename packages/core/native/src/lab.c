@@ -374,6 +374,8 @@ static const struct cmd_desc cmds[IOASID_CMD_MAX] = {
 	[IOASID_CMD_HWPT_ALLOC] = CMD("hwpt.alloc", ioasid_hwpt_alloc, IOASID_HWPT_HAS_ENFORCE | IOASID_HWPT_ENFORCE,
 				      op_hwpt_alloc),
 	[IOASID_CMD_HWPT_DESTROY] = CMD("hwpt.destroy", ioasid_hwpt_destroy, 0, op_hwpt_destroy),
+	[IOASID_CMD_IOAS_COPY] = CMD("ioas.copy", ioasid_ioas_copy, IOASID_MAP_READ | IOASID_MAP_WRITE, op_ioas_copy),
+	[IOASID_CMD_IOAS_ALLOW] = CMD("ioas.allow", ioasid_ioas_allow, 0, op_ioas_allow),
 };
 
 /* The largest op struct, so one stack buffer holds any of them. */
@@ -386,6 +388,8 @@ union op_arg {
 	struct ioasid_device_replace replace;
 	struct ioasid_ioas_map map;
 	struct ioasid_hwpt_alloc hwpt_alloc;
+	struct ioasid_ioas_copy copy;
+	struct ioasid_ioas_allow allow;
 };
 
 static int dispatch(struct ioasid_lab *lab, uint32_t cmd, const void *src, size_t src_len)

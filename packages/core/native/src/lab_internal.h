@@ -77,6 +77,8 @@ struct ioas {
 	struct vm *vm;
 	struct area *areas; /* sorted by iova, never overlapping */
 	size_t nr_areas, cap_areas;
+	uint32_t nr_allowed; /* IOMMU_IOAS_ALLOW_IOVAS ranges, sorted, disjoint; none: all allowed */
+	struct ioasid_iova_range allowed[IOASID_MAX_ALLOWED];
 };
 
 struct hwpt {
@@ -182,6 +184,12 @@ int ioas_insert_area(struct ioas *ioas, uint64_t iova, uint64_t last, bool read,
 int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t length, bool read, bool write);
 int op_ioas_map(struct ioasid_lab *lab, const struct ioasid_ioas_map *a);
 int op_ioas_unmap(struct ioasid_lab *lab, const struct ioasid_ioas_unmap *a);
+int op_ioas_copy(struct ioasid_lab *lab, const struct ioasid_ioas_copy *a);
+int op_ioas_allow(struct ioasid_lab *lab, const struct ioasid_ioas_allow *a);
+/* iopt_reserve_iova(): a new reservation may not cover an allowed range (EADDRINUSE). */
+int ioas_check_reservation(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last,
+			   const char *owner);
+int lab_transaction(struct ioasid_lab *lab, int (*fn)(struct ioasid_lab *lab, const void *arg), const void *arg);
 uint64_t ioas_alignment(struct ioasid_lab *lab, struct ioas *ioas);
 /* The first reserved range of ioas intersecting [start, last] (device regions and domain apertures). */
 bool ioas_reserved_hit(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last, uint64_t *rs,

@@ -96,6 +96,11 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 			put64(sb, ioas->areas[k].last);
 			put8(sb, (uint8_t)(ioas->areas[k].read | (ioas->areas[k].write << 1)));
 		}
+		put32(sb, ioas->nr_allowed);
+		for (uint32_t k = 0; k < ioas->nr_allowed; k++) {
+			put64(sb, ioas->allowed[k].start);
+			put64(sb, ioas->allowed[k].last);
+		}
 	}
 	put32(sb, (uint32_t)lab->hwpts.n);
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
@@ -251,6 +256,13 @@ static int load(struct ioasid_lab *lab, struct reader *r)
 
 			if (last < iova || ioas_insert_area(ioas, iova, last, rw & 1, rw & 2))
 				return r->bad ? -EINVAL : -ENOMEM;
+		}
+		ioas->nr_allowed = get32(r);
+		if (ioas->nr_allowed > IOASID_MAX_ALLOWED)
+			return -EINVAL;
+		for (uint32_t k = 0; k < ioas->nr_allowed; k++) {
+			ioas->allowed[k].start = get64(r);
+			ioas->allowed[k].last = get64(r);
 		}
 	}
 	n = get32(r);

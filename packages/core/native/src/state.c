@@ -1,5 +1,6 @@
 /* state.c - the lab as JSON (CoreState of src/types.ts) and the paged leaf walk of one HWPT.
  * Lists in creation (= id) order; 64-bit quantities as 0x-hex strings. */
+#include <stdlib.h>
 #include <string.h>
 #include "lab_internal.h"
 
@@ -19,6 +20,78 @@ static void put_hex(struct sbuf *sb, const char *key, uint64_t v)
 	sb_printf(sb, "\"%s\":\"", key);
 	sb_hex(sb, v);
 	sb_putn(sb, "\"", 1);
+}
+
+struct span {
+	uint64_t start, last;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* IOMMU_IOAS_IOVA_RANGES: the allowed ranges (or everything) less every reservation. */
+static void put_iova_ranges(struct ioasid_lab *lab, struct sbuf *sb, const struct ioas *ioas)
+{
+	struct span resv[64], base[IOASID_MAX_ALLOWED];
+	size_t nr = 0, nb = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		const struct hwpt *h = lab->hwpts.v[i];
+		uint64_t top = pt_last_iova(&h->pt);
+
+		if (h->ioas != ioas)
+			continue;
+		if (top != UINT64_MAX && nr < 64)
+			resv[nr++] = (struct span){ top + 1, UINT64_MAX };
+		for (size_t j = 0; j < h->devices.n; j++) {
+			const struct device *d = h->devices.v[j];
+
+			for (uint32_t k = 0; k < d->iommu->nr_resv && nr < 64; k++)
+				resv[nr++] = (struct span){ d->iommu->resv[k].start, d->iommu->resv[k].last };
+		}
+	}
+	qsort(resv, nr, sizeof(resv[0]), span_cmp);
+	if (ioas->nr_allowed)
+		for (uint32_t i = 0; i < ioas->nr_allowed; i++)
+			base[nb++] = (struct span){ ioas->allowed[i].start, ioas->allowed[i].last };
+	else
+		base[nb++] = (struct span){ 0, UINT64_MAX };
+	sb_putn(sb, "[", 1);
+	for (size_t b = 0; b < nb; b++) {
+		uint64_t cur = base[b].start;
+		bool done = false;
+
+		for (size_t k = 0; k < nr && !done; k++) {
+			if (resv[k].last < cur || resv[k].start > base[b].last)
+				continue;
+			if (resv[k].start > cur) {
+				sb_puts(sb, first ? "{" : ",{");
+				put_hex(sb, "start", cur);
+				sb_putn(sb, ",", 1);
+				put_hex(sb, "last", resv[k].start - 1);
+				sb_putn(sb, "}", 1);
+				first = false;
+			}
+			if (resv[k].last >= base[b].last)
+				done = true;
+			else
+				cur = resv[k].last + 1;
+		}
+		if (!done) {
+			sb_puts(sb, first ? "{" : ",{");
+			put_hex(sb, "start", cur);
+			sb_putn(sb, ",", 1);
+			put_hex(sb, "last", base[b].last);
+			sb_putn(sb, "}", 1);
+			first = false;
+		}
+	}
+	sb_putn(sb, "]", 1);
 }
 
 static const char *policy_name(uint32_t policy)
@@ -107,6 +180,17 @@ void lab_write_state(struct ioasid_lab *lab, struct sbuf *sb)
 			sb_putn(sb, ",", 1);
 			put_hex(sb, "length", a->last - a->iova + 1);
 			sb_printf(sb, ",\"read\":%s,\"write\":%s}", a->read ? "true" : "false", a->write ? "true" : "false");
+		}
+		sb_printf(sb, "],\"iovaAlignment\":%llu,\"iovaRanges\":",
+			  (unsigned long long)ioas_alignment(lab, (struct ioas *)ioas));
+		put_iova_ranges(lab, sb, ioas);
+		sb_puts(sb, ",\"allowedIovas\":[");
+		for (uint32_t k = 0; k < ioas->nr_allowed; k++) {
+			sb_puts(sb, k ? ",{" : "{");
+			put_hex(sb, "start", ioas->allowed[k].start);
+			sb_putn(sb, ",", 1);
+			put_hex(sb, "last", ioas->allowed[k].last);
+			sb_putn(sb, "}", 1);
 		}
 		sb_puts(sb, "]}");
 	}

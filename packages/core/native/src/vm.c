@@ -27,7 +27,7 @@ void vm_free(struct vm *vm)
 }
 
 /* Snapshot, run, and on refusal roll the whole lab back, so compound ops are all or nothing. */
-static int lab_transaction(struct ioasid_lab *lab, int (*fn)(struct ioasid_lab *lab, const void *arg),
+int lab_transaction(struct ioasid_lab *lab, int (*fn)(struct ioasid_lab *lab, const void *arg),
 			   const void *arg)
 {
 	struct sbuf snapshot = { 0 };
