@@ -32,6 +32,7 @@ import type {
 export interface LiveLabContext {
   log: EventLog;
   snapshotEvery: number;
+  counterfactualShadows: boolean;
   /** Creates a new lab in the store from ops (fork, import). */
   createFromOps(name: string, policy: Policy, template: Template, ops: Op[]): StoredLab;
 }
@@ -193,7 +194,7 @@ export class LiveLab implements StoredLab {
     try {
       this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
       for (const policy of POLICIES) {
-        if (policy === this.policy) continue;
+        if (policy === this.policy || !this.#ctx.counterfactualShadows) continue;
         const shadow = this.#shadow(policy);
         this.#ctx.log.saveShadow(this.id, policy, shadow.seq, shadow.refused, shadow.core.serialize());
       }
@@ -206,7 +207,9 @@ export class LiveLab implements StoredLab {
   #shadow(policy: Policy): Shadow {
     let shadow = this.#shadows.get(policy);
     if (!shadow) {
-      const saved = this.#ctx.log.shadowAtOrBefore(this.id, policy, this.#seq);
+      const saved = this.#ctx.counterfactualShadows
+        ? this.#ctx.log.shadowAtOrBefore(this.id, policy, this.#seq)
+        : undefined;
       shadow = saved
         ? { core: Lab.restore(saved.state), seq: saved.seq, refused: saved.refused }
         : { core: Lab.create(policy), seq: 0, refused: 0 };

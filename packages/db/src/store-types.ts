@@ -164,6 +164,13 @@ export interface OpenLabStoreOptions {
   path?: string;
   /** Snapshot every N events (default: SNAPSHOT_EVERY, chosen by measurement). */
   snapshotEvery?: number;
+  /**
+   * Keep counterfactual shadows (the inputs replayed under each other policy) snapshotted at every
+   * snapshot point, so explain/compare on long histories replay one interval, not the log. Default true;
+   * costs about one core replay per input per other policy, paid at snapshot points. When false, saved
+   * shadow snapshots are neither written nor read (counterfactuals replay from event 1).
+   */
+  counterfactualShadows?: boolean;
 }
 
 export interface CreateLabInput {

@@ -218,6 +218,13 @@ describe('history', () => {
     expect(again.listLabs()).toEqual([]);
   });
 
+  it('a database that already holds labs is not fresh: no seed lab is added', () => {
+    const t = fresh();
+    t.store.createLab({ name: 'mine', policy: 'type1' });
+    expect(t.store.ensureSeedLab()).toBeNull();
+    expect(t.store.listLabs().map((l) => l.name)).toEqual(['mine']);
+  });
+
   it('pagetable reads leaves now and in the past', () => {
     const { store } = fresh();
     const lab = store.createLab({ name: 'l', policy: 'shared', template: 'seed-story' });

@@ -49,6 +49,7 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
   const ctx: LiveLabContext = {
     log,
     snapshotEvery: Math.max(1, Math.trunc(options.snapshotEvery ?? SNAPSHOT_EVERY)),
+    counterfactualShadows: options.counterfactualShadows ?? true,
     createFromOps: (name, policy, template, ops) => createFromOps(name, policy, template, ops),
   };
 
@@ -121,9 +122,12 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     ensureSeedLab(): StoredLab | null {
       assertOpen();
       if (log.getMeta(SEEDED)) return live.get('seed') ?? null;
-      // A fresh install gets the seed once; a user who deletes it does not get it back at restart.
+      // A fresh install gets the seed once; a user who deletes it does not get it back at restart, and a
+      // database that already holds labs (made before this flag existed) is not fresh.
+      const fresh = live.size === 0;
       const seed =
-        live.get('seed') ?? store.createLab({ name: 'seed', policy: 'shared', template: 'seed-story' });
+        live.get('seed') ??
+        (fresh ? store.createLab({ name: 'seed', policy: 'shared', template: 'seed-story' }) : null);
       log.setMeta(SEEDED, new Date().toISOString());
       return seed;
     },
