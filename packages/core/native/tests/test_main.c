@@ -1,18 +1,9 @@
 /* test_main.c - C unit tests of the core; prints "N passed, N failed". */
 #include <stdio.h>
+#include "check.h"
 #include "ioasid_lab.h"
 
-static int passed, failed;
-
-#define CHECK(name, cond)                                                     \
-	do {                                                                  \
-		if (cond) {                                                   \
-			passed++;                                             \
-		} else {                                              \
-			failed++;                                             \
-			fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-		}                                                             \
-	} while (0)
+int checks_passed, checks_failed;
 
 int main(void)
 {
@@ -23,6 +14,8 @@ int main(void)
 	CHECK("lab create", lab != NULL);
 	ioasid_lab_destroy(lab);
 	CHECK("bad policy refused", ioasid_lab_create(99) == NULL);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	pagetable_tests();
+	object_tests();
+	printf("%d passed, %d failed\n", checks_passed, checks_failed);
+	return checks_failed ? 1 : 0;
 }
