@@ -29,7 +29,7 @@ test('labs can be created, forked under another policy and deleted', async ({ pa
   // Under type1 VM1 converges with VM2 once B is gone.
   await forkRow.getByRole('link', { name: `${lab}-t1` }).click();
   await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd off/);
-  await page.getByRole('link', { name: 'All labs' }).click();
+  await page.getByRole('link', { name: 'All labs', exact: true }).click();
 
   await page
     .getByRole('row')

@@ -1,6 +1,6 @@
 'use client';
 // One lab action as a form: labelled fields, submit, copy as curl, and the refusal (errno + message) inline.
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
 import { CopyButton } from '../shell/copy-button';
 
@@ -36,6 +36,7 @@ export function ActionForm({ title, fields, build, disabled, onDone, danger }: P
   const [failure, setFailure] = useState<ApiFailure | Error | null>(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
+  const formId = useId();
 
   // A select whose options changed under it (live update) falls back to its first option.
   const effective: Values = { ...values };
@@ -70,43 +71,45 @@ export function ActionForm({ title, fields, build, disabled, onDone, danger }: P
           setValues((prev) => ({ ...prev, [f.name]: v }));
           setDone(false);
         };
+        // Label and control are siblings tied by id, so a select's options never leak into its name.
+        const id = `${formId}-${f.name}`;
+        let control: ReactNode;
         if (f.kind === 'checkbox') {
-          return (
-            <label key={f.name} className="check">
-              {f.label}
-              <input
-                type="checkbox"
-                checked={Boolean(effective[f.name])}
-                onChange={(e) => set(e.target.checked)}
-              />
-            </label>
-          );
-        }
-        if (f.kind === 'select') {
-          return (
-            <label key={f.name}>
-              {f.label}
-              <select value={String(effective[f.name])} onChange={(e) => set(e.target.value)}>
-                {(optionsOf.get(f.name) ?? []).map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-              </select>
-            </label>
-          );
-        }
-        return (
-          <label key={f.name}>
-            {f.label}
+          control = (
             <input
+              id={id}
+              type="checkbox"
+              checked={Boolean(effective[f.name])}
+              onChange={(e) => set(e.target.checked)}
+            />
+          );
+        } else if (f.kind === 'select') {
+          control = (
+            <select id={id} value={String(effective[f.name])} onChange={(e) => set(e.target.value)}>
+              {(optionsOf.get(f.name) ?? []).map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </select>
+          );
+        } else {
+          control = (
+            <input
+              id={id}
               type="text"
               value={String(effective[f.name])}
               placeholder={f.placeholder}
               onChange={(e) => set(e.target.value)}
               spellCheck={false}
             />
-          </label>
+          );
+        }
+        return (
+          <div key={f.name} className={`field${f.kind === 'checkbox' ? ' check' : ''}`}>
+            <label htmlFor={id}>{f.label}</label>
+            {control}
+          </div>
         );
       })}
       <div className="buttons">

@@ -28,7 +28,7 @@ export function ActionsPanel({ lab, state, selection, readOnly, onDone }: Props)
       <h2>Actions</h2>
       <label>
         Action{' '}
-        <select value={spec.title} onChange={(e) => setChosen(e.target.value)}>
+        <select aria-label="Action" value={spec.title} onChange={(e) => setChosen(e.target.value)}>
           {specs.map((x) => (
             <option key={x.title}>{x.title}</option>
           ))}

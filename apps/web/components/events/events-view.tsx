@@ -20,7 +20,7 @@ export function EventsView({ lab }: { lab: string }) {
       <div style={{ display: 'flex', gap: 12, marginBottom: 8 }}>
         <label>
           Op{' '}
-          <select value={op} onChange={(e) => setOp(e.target.value)}>
+          <select aria-label="Op" value={op} onChange={(e) => setOp(e.target.value)}>
             <option value="">all</option>
             {ops.map((o) => (
               <option key={o}>{o}</option>

@@ -53,7 +53,7 @@ export function ExplainView({ lab }: { lab: string }) {
       <div style={{ display: 'flex', gap: 12, alignItems: 'center' }}>
         <label>
           VM A{' '}
-          <select value={a} onChange={(e) => setQuery({ a: e.target.value })}>
+          <select aria-label="VM A" value={a} onChange={(e) => setQuery({ a: e.target.value })}>
             {vms.map((v) => (
               <option key={v}>{v}</option>
             ))}
@@ -61,7 +61,7 @@ export function ExplainView({ lab }: { lab: string }) {
         </label>
         <label>
           VM B{' '}
-          <select value={b} onChange={(e) => setQuery({ b: e.target.value })}>
+          <select aria-label="VM B" value={b} onChange={(e) => setQuery({ b: e.target.value })}>
             {vms.map((v) => (
               <option key={v}>{v}</option>
             ))}

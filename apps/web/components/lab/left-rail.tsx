@@ -39,6 +39,7 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
         Search objects
         <input
           ref={searchRef}
+          aria-label="Search objects"
           type="search"
           value={filters.search}
           placeholder="name, hwpt 3…"
@@ -47,7 +48,11 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
       </label>
       <label>
         VM
-        <select value={filters.vm} onChange={(e) => onFilters({ ...filters, vm: e.target.value })}>
+        <select
+          aria-label="VM"
+          value={filters.vm}
+          onChange={(e) => onFilters({ ...filters, vm: e.target.value })}
+        >
           <option value="">all</option>
           {state.vms.map((v) => (
             <option key={v.name}>{v.name}</option>
@@ -56,7 +61,11 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
       </label>
       <label>
         IOMMU
-        <select value={filters.iommu} onChange={(e) => onFilters({ ...filters, iommu: e.target.value })}>
+        <select
+          aria-label="IOMMU"
+          value={filters.iommu}
+          onChange={(e) => onFilters({ ...filters, iommu: e.target.value })}
+        >
           <option value="">all</option>
           {state.iommus.map((u) => (
             <option key={u.name}>{u.name}</option>

@@ -47,7 +47,7 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
       </label>
       <label>
         policy
-        <select value={policy} onChange={(e) => setPolicy(e.target.value)}>
+        <select aria-label="policy" value={policy} onChange={(e) => setPolicy(e.target.value)}>
           <option value="">as exported</option>
           {POLICIES.map((p) => (
             <option key={p}>{p}</option>
