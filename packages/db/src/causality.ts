@@ -1,151 +1,137 @@
-// Causality over a VM's history: which events made its wbinvd/hazard what they are (`why`), the causal
-// chain of its current state, and the first event in that chain with no counterpart in another VM's history.
-import type { CoreState, Effect } from '@ioasid-lab/core';
-import type { ChainLink, StoredEvent } from './store-types.ts';
-import type { HwptOrigins, VmHistory } from './vm-history.ts';
+// Causality, in one streaming pass over the log: for each VM, the events that made its wbinvd/hazard what
+// they are (`why`), and for the odd VM the first event of its causal chain with no counterpart in the
+// other VM's history. Memory stays bounded by devices and tables, not by the length of the history.
+import type { CoreState, Effect, OpName } from '@ioasid-lab/core';
+import { type Catalog, catalogOf, type HwptOrigins, signature } from './signature.ts';
+import type { ChainLink } from './store-types.ts';
 
-const FLIPS = {
-  wbinvd: ['vm.wbinvd_on', 'vm.wbinvd_off'],
-  hazard: ['vm.hazard_on', 'vm.hazard_off'],
-} as const;
-
+const WBINVD = new Set(['vm.wbinvd_on', 'vm.wbinvd_off']);
+const HAZARD = new Set(['vm.hazard_on', 'vm.hazard_off']);
 const ATTACHING = new Set(['device.attached', 'device.replaced']);
+const VM_FACTS = new Set(['vm.created', 'vm.noncoherent_changed', ...WBINVD, ...HAZARD]);
 
-/** The objects the VM's current coherency depends on: the VM, its devices, and the HWPTs they sit on. */
-export interface CausalKeys {
-  vm: string;
-  devices: Set<string>;
-  hwpts: Set<number>;
+/** One applied event as the scan reads it; `op` is filled in afterwards, only for the links kept. */
+export interface ScanRow {
+  seq: number;
+  effects: Effect[];
 }
 
-export function causalKeys(state: CoreState, vm: string): CausalKeys {
-  const found = state.vms.find((v) => v.name === vm);
-  const devices = new Set(found?.devices ?? []);
-  const hwpts = new Set<number>();
-  for (const d of state.devices) if (devices.has(d.name) && d.hwpt !== null) hwpts.add(d.hwpt);
-  return { vm, devices, hwpts };
-}
+export type Role = 'odd' | 'other' | 'plain';
 
-function touches(e: Effect, keys: CausalKeys): boolean {
-  if (e.vm === keys.vm) return true;
-  if (e.hwpt !== undefined && keys.hwpts.has(e.hwpt)) return true;
-  if (e.fromHwpt !== undefined && keys.hwpts.has(e.fromHwpt)) return true;
-  return e.vm === undefined && e.device !== undefined && keys.devices.has(e.device);
-}
+/** What the scan learns about one VM. */
+export class VmScan {
+  readonly vm: string;
+  readonly ioas: number;
+  readonly role: Role;
+  /** Its devices now, the tables they sit on, and devices that shared those tables (B in the seed). */
+  readonly devices: Set<string>;
+  readonly hwpts: Set<number>;
+  readonly involved: Set<string>;
+  /** other: every effect signature of its history. */
+  readonly signatures = new Set<string>();
+  /** odd: the earliest causal link carrying each signature. */
+  readonly firstCausal = new Map<string, ChainLink>();
+  created?: ChainLink;
+  wbinvd?: ChainLink;
+  hazard?: ChainLink;
+  readonly lastMove = new Map<string, ChainLink>();
+  readonly tableLinks: ChainLink[] = [];
 
-/** The VM's history narrowed to effects on the objects its current state depends on. */
-export function causalChain(history: VmHistory, keys: CausalKeys): ChainLink[] {
-  const chain: ChainLink[] = [];
-  for (const event of history.events) {
-    const effects = event.effects.filter((e) => touches(e, keys) && !e.type.startsWith('area.'));
-    if (effects.length > 0) chain.push({ seq: event.seq, op: event.op, effects });
+  constructor(state: CoreState, vm: string, role: Role) {
+    const found = state.vms.find((v) => v.name === vm);
+    this.vm = vm;
+    this.role = role;
+    this.ioas = found?.ioas ?? -1;
+    this.devices = new Set(found?.devices ?? []);
+    this.hwpts = new Set<number>();
+    for (const d of state.devices) if (this.devices.has(d.name) && d.hwpt !== null) this.hwpts.add(d.hwpt);
+    this.involved = new Set(this.devices);
   }
-  return chain;
-}
 
-function lastSeqWith(chain: ChainLink[], vm: string, types: readonly string[]): number | undefined {
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const link = chain[i] as ChainLink;
-    if (link.effects.some((e) => e.vm === vm && types.includes(e.type))) return link.seq;
+  #causal(e: Effect): boolean {
+    if (e.vm === this.vm && VM_FACTS.has(e.type)) return true;
+    if (e.hwpt !== undefined && this.hwpts.has(e.hwpt)) return true;
+    if (e.fromHwpt !== undefined && this.hwpts.has(e.fromHwpt)) return true;
+    return e.vm === this.vm && e.device !== undefined && this.involved.has(e.device);
   }
-  return undefined;
-}
 
-/** The event that last set the VM's wbinvd (or hazard), if any did. */
-export function lastFlip(chain: ChainLink[], vm: string, what: keyof typeof FLIPS): number | undefined {
-  return lastSeqWith(chain, vm, FLIPS[what]);
-}
-
-/**
- * `why`: the VM's creation, the last events that set its wbinvd and hazard, later device-set changes that
- * left them as they were, and for what it has now: each device's latest attach and each HWPT's creation
- * and snoop downgrades.
- */
-export function whySeqs(chain: ChainLink[], keys: CausalKeys): number[] {
-  const seqs = new Set<number>();
-  const created = lastSeqWith(chain, keys.vm, ['vm.created']);
-  if (created !== undefined) seqs.add(created);
-  const wbinvd = lastFlip(chain, keys.vm, 'wbinvd');
-  const hazard = lastFlip(chain, keys.vm, 'hazard');
-  if (wbinvd !== undefined) seqs.add(wbinvd);
-  if (hazard !== undefined) seqs.add(hazard);
-  const since = Math.max(wbinvd ?? 0, hazard ?? 0);
-  const lastAttach = new Map<string, number>();
-  for (const link of chain) {
-    for (const e of link.effects) {
-      if (link.seq > since && e.vm === keys.vm && e.type.startsWith('vm.kvm_file_')) seqs.add(link.seq);
-      if (ATTACHING.has(e.type) && e.device !== undefined && keys.devices.has(e.device)) {
-        lastAttach.set(e.device, link.seq);
+  /** Feeds one event's effects that belong to this VM's history. */
+  take(seq: number, members: Effect[], catalog: Catalog): void {
+    for (const e of members) {
+      if (e.device !== undefined && e.hwpt !== undefined && this.hwpts.has(e.hwpt))
+        this.involved.add(e.device);
+    }
+    if (this.role === 'other') for (const e of members) this.signatures.add(signature(e, this.vm, catalog));
+    const causal = members.filter((e) => this.#causal(e));
+    if (causal.length === 0) return;
+    const link: ChainLink = { seq, op: '' as OpName, effects: causal };
+    for (const e of causal) {
+      if (this.role === 'odd') {
+        const s = signature(e, this.vm, catalog);
+        if (!this.firstCausal.has(s)) this.firstCausal.set(s, link);
       }
-      if (e.hwpt !== undefined && keys.hwpts.has(e.hwpt)) {
-        if (e.type === 'hwpt.created' || e.type === 'hwpt.snoop_downgraded') seqs.add(link.seq);
+      if (e.vm === this.vm && e.type === 'vm.created') this.created = link;
+      if (e.vm === this.vm && WBINVD.has(e.type)) this.wbinvd = link;
+      if (e.vm === this.vm && HAZARD.has(e.type)) this.hazard = link;
+      if (e.device !== undefined && (e.type.startsWith('vm.kvm_file_') || ATTACHING.has(e.type))) {
+        this.lastMove.set(`${e.type}:${e.device}`, link);
+      }
+      if (e.hwpt !== undefined && this.hwpts.has(e.hwpt)) {
+        if (e.type === 'hwpt.created' || e.type === 'hwpt.snoop_downgraded') this.tableLinks.push(link);
       }
     }
   }
-  for (const seq of lastAttach.values()) seqs.add(seq);
-  return [...seqs].sort((x, y) => x - y);
-}
 
-/** Names objects by what they are, not what they are called, so a VM and its twin compare equal. */
-export interface Catalog {
-  iommu(name: string): string;
-  device(name: string): string;
-  hwpt(id: number): string;
-}
-
-export function catalogOf(state: CoreState, origins: HwptOrigins): Catalog {
-  const iommus = new Map(
-    state.iommus.map((i) => [i.name, `${i.vendor}/snoopctl=${i.enforceCacheCoherency}`]),
-  );
-  const iommu = (name: string) => iommus.get(name) ?? `iommu:${name}`;
-  const devices = new Map(
-    state.devices.map((d) => [d.name, `${iommu(d.iommu)}/nosnoop=${d.noSnoop}/${d.kind}`]),
-  );
-  const hwpts = new Map(state.hwpts.map((h) => [h.id, { iommu: h.iommu, enforce: h.enforceCacheCoherency }]));
-  return {
-    iommu,
-    device: (name) => devices.get(name) ?? `device:${name}`,
-    hwpt: (id) => {
-      // Creation-time facts: a table later downgraded was still born like its twin's.
-      const origin = origins.get(id);
-      const now = hwpts.get(id);
-      const on = origin?.iommu ?? now?.iommu;
-      const enforce = origin?.enforceCacheCoherency ?? now?.enforce;
-      return `${on === undefined ? '?' : iommu(on)}/enforce=${enforce}`;
-    },
-  };
-}
-
-export function signature(e: Effect, self: string, catalog: Catalog): string {
-  const parts: string[] = [e.type];
-  if (e.vm !== undefined) parts.push(e.vm === self ? 'vm=self' : `vm=${e.vm}`);
-  if (e.device !== undefined) parts.push(`device=${catalog.device(e.device)}`);
-  if (e.iommu !== undefined) parts.push(`iommu=${catalog.iommu(e.iommu)}`);
-  if (e.hwpt !== undefined) parts.push(`hwpt=${catalog.hwpt(e.hwpt)}`);
-  if (e.fromHwpt !== undefined) parts.push(`from=${catalog.hwpt(e.fromHwpt)}`);
-  if (e.enforceCacheCoherency !== undefined) parts.push(`enforce=${e.enforceCacheCoherency}`);
-  if (e.noncoherentDma !== undefined) parts.push(`noncoherent=${e.noncoherentDma}`);
-  return parts.join('|');
-}
-
-/**
- * The earliest effect in `chain` (the differing VM's) with no counterpart in `other`'s history. Inside that
- * event an unmatched attach is named in preference: it is the act the other effects follow from.
- */
-export function firstUnmatched(
-  chain: ChainLink[],
-  self: string,
-  other: VmHistory,
-  catalog: Catalog,
-): { seq: number; op: StoredEvent['op']; effect: Effect } | null {
-  const seen = new Set<string>();
-  for (const event of other.events) for (const e of event.effects) seen.add(signature(e, other.vm, catalog));
-  for (const link of chain) {
-    const unmatched = link.effects.filter((e) => !seen.has(signature(e, self, catalog)));
-    const first = unmatched[0];
-    if (!first) continue;
-    const attach = unmatched.find((e) => ATTACHING.has(e.type));
-    return { seq: link.seq, op: link.op, effect: attach ?? first };
+  /** Links behind `why`: creation, last flips, each device's last move, its tables' birth and downgrades. */
+  whyLinks(): ChainLink[] {
+    const links = [this.created, this.wbinvd, this.hazard, ...this.lastMove.values(), ...this.tableLinks];
+    const bySeq = new Map<number, ChainLink>();
+    for (const link of links) if (link) bySeq.set(link.seq, link);
+    return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
   }
-  return null;
+
+  /** The earliest causal effect whose signature the other VM's history lacks; an attach is preferred. */
+  firstUnmatched(other: VmScan, catalog: Catalog): { link: ChainLink; effect: Effect } | null {
+    let best: ChainLink | undefined;
+    for (const [sig, link] of this.firstCausal) {
+      if (!other.signatures.has(sig) && (!best || link.seq < best.seq)) best = link;
+    }
+    if (!best) return null;
+    const unmatched = best.effects.filter((e) => !other.signatures.has(signature(e, this.vm, catalog)));
+    const effect = unmatched.find((e) => ATTACHING.has(e.type)) ?? unmatched[0];
+    return effect ? { link: best, effect } : null;
+  }
+}
+
+function isMember(e: Effect, scan: VmScan, owner: Map<number, number>): boolean {
+  if (e.vm !== undefined) return e.vm === scan.vm;
+  // Mappings are the bulk of long histories and never decide coherency on their own.
+  if (!e.type.startsWith('hwpt.') || e.hwpt === undefined) return false;
+  return owner.get(e.hwpt) === scan.ioas;
+}
+
+/** The log fragments whose events can matter to these VMs (effects naming them, and every hwpt.* effect). */
+export function scanFragments(vms: string[]): string[] {
+  return [...vms.map((vm) => `"vm":${JSON.stringify(vm)}`), '"type":"hwpt.'];
+}
+
+/** Streams rows (in seq order) through the scans. Returns the catalog it built for signatures. */
+export function scanHistory(state: CoreState, rows: Iterable<ScanRow>, scans: VmScan[]): Catalog {
+  const origins: HwptOrigins = new Map();
+  const catalog = catalogOf(state, origins);
+  // HWPT -> IOAS: hwpt.* effects carry no VM, so their table's IOAS says whose history they are.
+  const owner = new Map<number, number>();
+  for (const row of rows) {
+    for (const e of row.effects) {
+      if (e.type === 'hwpt.created' && e.hwpt !== undefined) {
+        origins.set(e.hwpt, { iommu: e.iommu, enforceCacheCoherency: e.enforceCacheCoherency });
+        if (e.ioas !== undefined) owner.set(e.hwpt, e.ioas);
+      }
+    }
+    for (const scan of scans) {
+      const members = row.effects.filter((e) => isMember(e, scan, owner));
+      if (members.length > 0) scan.take(row.seq, members, catalog);
+    }
+  }
+  return catalog;
 }

@@ -63,3 +63,8 @@ export function toEvent(row: EventRow): StoredEvent {
     effects: JSON.parse(row.effects) as Effect[],
   };
 }
+
+/** The op's name from its stored JSON. */
+export function opNameOf(json: string): OpName {
+  return (JSON.parse(json) as Op).op;
+}

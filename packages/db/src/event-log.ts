@@ -102,21 +102,36 @@ export class EventLog {
   }
 
   /**
-   * Applied events up to `upTo` whose effects JSON contains any of `fragments`. A cheap text pre-filter
-   * (LIKE ignores ASCII case), so it returns a superset: callers re-check the parsed effects exactly.
+   * Streams [seq, effects JSON] of the applied events up to `upTo` whose effects JSON contains any of
+   * `fragments` (exact substrings), in seq order. A cheap text pre-filter: callers re-check the effects.
    */
-  eventsWithAnyEffectText(labId: number, upTo: number, fragments: readonly string[]): EventRow[] {
-    if (fragments.length === 0) return [];
+  *effectsMentioning(labId: number, upTo: number, fragments: readonly string[]): Generator<[number, string]> {
+    if (fragments.length === 0) return;
     let statement = this.#matchingByCount.get(fragments.length);
     if (!statement) {
-      const likes = fragments.map(() => "effects like ? escape '\\'").join(' or ');
-      statement = this.sqlite.prepare(
-        `select ${COLUMNS} from events where lab_id = ? and errno = 0 and seq <= ? and (${likes}) order by seq`,
-      );
+      const any = fragments.map(() => 'instr(effects, ?) > 0').join(' or ');
+      statement = this.sqlite
+        .prepare(
+          `select seq, effects from events where lab_id = ? and errno = 0 and seq <= ? and (${any}) order by seq`,
+        )
+        .raw(true);
       this.#matchingByCount.set(fragments.length, statement);
     }
-    const patterns = fragments.map((f) => `%${f.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    return statement.all(labId, upTo, ...patterns) as EventRow[];
+    // Streamed, so a long history never sits in memory at once.
+    yield* statement.iterate(labId, upTo, ...fragments) as IterableIterator<[number, string]>;
+  }
+
+  /** The op JSON of the given events. */
+  opsAt(labId: number, seqs: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < seqs.length; i += 500) {
+      const chunk = seqs.slice(i, i + 500);
+      const rows = this.sqlite
+        .prepare(`select seq, op from events where lab_id = ? and seq in (${chunk.map(() => '?').join(',')})`)
+        .all(labId, ...chunk) as { seq: number; op: string }[];
+      for (const row of rows) out.set(row.seq, row.op);
+    }
+    return out;
   }
 
   /** Refused inputs (rolled-back atomic attempts excluded). */

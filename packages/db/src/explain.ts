@@ -1,12 +1,11 @@
 // explain(a, b): why two VMs of a lab do or do not differ in wbinvd/hazard, from the event log's effects
 // and replays (counterfactual policies, remedies on scratch copies). Pure over the core and the log.
-import { type CoreState, type Lab, LabError, POLICIES, type Policy } from '@ioasid-lab/core';
-import { catalogOf, causalChain, causalKeys, firstUnmatched, lastFlip, whySeqs } from './causality.ts';
+import { type CoreState, type Lab, LabError, type OpName, POLICIES, type Policy } from '@ioasid-lab/core';
+import { type Role, type ScanRow, scanFragments, scanHistory, VmScan } from './causality.ts';
 import { candidatesFor, findRemedies } from './remedies.ts';
 import { vmOutcome } from './replay.ts';
-import type { Explanation, VmOutcome, VmVerdict } from './store-types.ts';
+import type { ChainLink, Explanation, VmOutcome, VmVerdict } from './store-types.ts';
 import { writeSummary } from './summary.ts';
-import { type EventsMentioning, vmHistories } from './vm-history.ts';
 
 export interface ExplainInput {
   policy: Policy;
@@ -14,7 +13,10 @@ export interface ExplainInput {
   state: CoreState;
   a: string;
   b: string;
-  eventsMentioning: EventsMentioning;
+  /** Applied events whose effects JSON contains any fragment (a superset is fine), in seq order. */
+  rows(fragments: string[]): Iterable<ScanRow>;
+  /** Op names of these events. */
+  opNames(seqs: number[]): Map<number, OpName>;
   /** A copy of the live core to try remedies on; the caller's explain frees it. */
   scratch(): Lab;
   replayUnder(policy: Policy): { state: CoreState; refused: number };
@@ -33,36 +35,41 @@ export function explainVms(input: ExplainInput): Explanation {
   if (!oa) throw new LabError('ENOENT', `no VM named ${a}`);
   if (!ob) throw new LabError('ENOENT', `no VM named ${b}`);
 
-  const { histories, origins } = vmHistories(state, [a, b], input.eventsMentioning);
-  const ha = histories.get(a);
-  const hb = histories.get(b);
-  if (!ha || !hb) throw new Error('history missing for an existing VM');
-  const keysA = causalKeys(state, a);
-  const keysB = causalKeys(state, b);
-  const chainA = causalChain(ha, keysA);
-  const chainB = causalChain(hb, keysB);
-  const verdictA: VmVerdict = { vm: a, ...oa, why: whySeqs(chainA, keysA) };
-  const verdictB: VmVerdict = { vm: b, ...ob, why: whySeqs(chainB, keysB) };
-
   const diverges = oa.wbinvd !== ob.wbinvd || oa.coherencyHazard !== ob.coherencyHazard;
+  const aIsOdd = badness(oa) >= badness(ob);
+  const role = (odd: boolean): Role => (!diverges ? 'plain' : odd ? 'odd' : 'other');
+  const scanA = new VmScan(state, a, role(aIsOdd));
+  const scanB = new VmScan(state, b, role(!aIsOdd));
+  const catalog = scanHistory(state, input.rows(scanFragments([a, b])), [scanA, scanB]);
+  const whyA = scanA.whyLinks();
+  const whyB = scanB.whyLinks();
+
   let firstDivergence: Explanation['firstDivergence'] = null;
-  let chain: Explanation['chain'] = [];
+  let chain: ChainLink[] = [];
   if (diverges) {
-    const aIsOdd = badness(oa) >= badness(ob);
-    const [odd, oddChain, other] = aIsOdd ? [a, chainA, hb] : [b, chainB, ha];
-    const catalog = catalogOf(state, origins);
-    firstDivergence = firstUnmatched(oddChain, odd, other, catalog);
-    if (!firstDivergence) {
+    const [odd, other, oddWhy] = aIsOdd ? [scanA, scanB, whyA] : [scanB, scanA, whyB];
+    const found = odd.firstUnmatched(other, catalog);
+    let start = found?.link;
+    let effect = found?.effect;
+    if (!start) {
       // Same events on both sides: name the event that last set the differing fact instead.
       const what = oa.coherencyHazard !== ob.coherencyHazard ? 'hazard' : 'wbinvd';
-      const seq = lastFlip(oddChain, odd, what);
-      const link = oddChain.find((l) => l.seq === seq);
-      const effect = link?.effects.find((e) => e.vm === odd && e.type.startsWith(`vm.${what}_`));
-      if (link && effect) firstDivergence = { seq: link.seq, op: link.op, effect };
+      start = what === 'hazard' ? odd.hazard : odd.wbinvd;
+      effect = start?.effects.find((e) => e.vm === odd.vm && e.type.startsWith(`vm.${what}_`));
     }
-    const from = firstDivergence?.seq ?? 0;
-    chain = oddChain.filter((link) => link.seq >= from);
+    if (start && effect) {
+      const from = start.seq;
+      // From the first divergence on, the links that carry the odd VM's `why` (bounded on long histories).
+      chain = [start, ...oddWhy.filter((link) => link.seq > from)];
+      firstDivergence = { seq: from, op: '' as OpName, effect };
+    }
   }
+  const names = input.opNames([...new Set([...whyA, ...whyB, ...chain].map((l) => l.seq))]);
+  for (const link of [...whyA, ...whyB, ...chain]) link.op = names.get(link.seq) ?? link.op;
+  if (firstDivergence) firstDivergence.op = names.get(firstDivergence.seq) ?? firstDivergence.op;
+  const verdictA: VmVerdict = { vm: a, ...oa, why: whyA.map((l) => l.seq) };
+  const verdictB: VmVerdict = { vm: b, ...ob, why: whyB.map((l) => l.seq) };
+  chain = chain.map((link) => ({ seq: link.seq, op: link.op, effects: link.effects }));
 
   const remedies =
     badness(oa) + badness(ob) === 0

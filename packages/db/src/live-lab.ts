@@ -2,16 +2,19 @@
 // (past states, counterfactual shadows) that explain, compare and fork are built on.
 import {
   type CoreState,
+  type Effect,
   Lab,
   LabError,
   type LeafPage,
   type Op,
+  type OpName,
   type OpResult,
   POLICIES,
   type Policy,
   type U64Input,
 } from '@ioasid-lab/core';
-import { type EventRow, toEvent, toRow } from './codec.ts';
+import type { ScanRow } from './causality.ts';
+import { type EventRow, opNameOf, toEvent, toRow } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVms } from './explain.ts';
@@ -264,6 +267,12 @@ export class LiveLab implements StoredLab {
     return { state: shadow.core.state(), refused: shadow.refused };
   }
 
+  *#scanRows(fragments: string[]): Generator<ScanRow> {
+    for (const [seq, effects] of this.#ctx.log.effectsMentioning(this.id, this.#seq, fragments)) {
+      yield { seq, effects: JSON.parse(effects) as Effect[] };
+    }
+  }
+
   explain(a: string, b: string): Explanation {
     this.#assertOpen();
     return explainVms({
@@ -272,8 +281,12 @@ export class LiveLab implements StoredLab {
       state: this.#core.state(),
       a,
       b,
-      eventsMentioning: (fragments) =>
-        this.#ctx.log.eventsWithAnyEffectText(this.id, this.#seq, fragments).map(toEvent),
+      rows: (fragments) => this.#scanRows(fragments),
+      opNames: (seqs) => {
+        const names = new Map<number, OpName>();
+        for (const [seq, json] of this.#ctx.log.opsAt(this.id, seqs)) names.set(seq, opNameOf(json));
+        return names;
+      },
       scratch: () => Lab.restore(this.#core.serialize()),
       replayUnder: (policy) => this.replayUnder(policy),
     });
