@@ -98,6 +98,16 @@ function oneOf(op: Record<string, unknown>, key: string, values: string[], fallb
   return index;
 }
 
+/** Writes a u64 field; safe-integer numbers skip the BigInt round trip (the common, hot case). */
+function writeU64(buf: Buffer, offset: number, input: unknown, what: string): void {
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input >= 0) {
+    buf.writeUInt32LE(input % 0x100000000, offset);
+    buf.writeUInt32LE(Math.floor(input / 0x100000000), offset + 4);
+  } else {
+    buf.writeBigUInt64LE(parseU64(input as never, what), offset);
+  }
+}
+
 function writeName(buf: Buffer, offset: number, name: string, what: string): void {
   const length = Buffer.byteLength(name, 'utf8');
   if (length === 0 || length > NAME_LEN) bad(`${what} name "${name}" must be 1..64 bytes`);
@@ -145,8 +155,8 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
           if (typeof region !== 'object' || region === null)
             bad('iommu.add: a reserved region must be an object');
           const base = 88 + i * 24;
-          buf.writeBigUInt64LE(parseU64(region.start as never, 'reserved start'), base);
-          buf.writeBigUInt64LE(parseU64(region.length as never, 'reserved length'), base + 8);
+          writeU64(buf, base, region.start, 'reserved start');
+          writeU64(buf, base + 8, region.length, 'reserved length');
           const kind = RESV_KINDS.indexOf(region.kind as string);
           if (kind < 0) bad('iommu.add: reserved kind must be one of msi, reserved, direct');
           buf.writeUInt32LE(kind, base + 16);
@@ -172,7 +182,7 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       writeName(buf, 8, str(op, 'name'), 'vm');
       if (op.memory !== undefined) {
         flags |= 1;
-        buf.writeBigUInt64LE(parseU64(op.memory as never, 'memory'), 72);
+        writeU64(buf, 72, op.memory, 'memory');
       }
       const devices = op.devices ?? [];
       if (!Array.isArray(devices)) bad('vm.create: devices must be an array of names');
@@ -212,8 +222,8 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
     case 'ioas.map':
     case 'ioas.unmap':
       buf.writeUInt32LE(u32(op, 'ioas'), 8);
-      buf.writeBigUInt64LE(parseU64(op.iova as never, 'iova'), 16);
-      buf.writeBigUInt64LE(parseU64(op.length as never, 'length'), 24);
+      writeU64(buf, 16, op.iova, 'iova');
+      writeU64(buf, 24, op.length, 'length');
       if (name === 'ioas.map') {
         if (optBool(op, 'read') !== false) flags |= 1;
         if (optBool(op, 'write') !== false) flags |= 2;
@@ -232,9 +242,9 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
     case 'ioas.copy':
       buf.writeUInt32LE(u32(op, 'ioas'), 8);
       buf.writeUInt32LE(u32(op, 'srcIoas'), 12);
-      buf.writeBigUInt64LE(parseU64(op.iova as never, 'iova'), 16);
-      buf.writeBigUInt64LE(parseU64(op.srcIova as never, 'srcIova'), 24);
-      buf.writeBigUInt64LE(parseU64(op.length as never, 'length'), 32);
+      writeU64(buf, 16, op.iova, 'iova');
+      writeU64(buf, 24, op.srcIova, 'srcIova');
+      writeU64(buf, 32, op.length, 'length');
       if (optBool(op, 'read') !== false) flags |= 1;
       if (optBool(op, 'write') !== false) flags |= 2;
       break;
@@ -245,8 +255,8 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       buf.writeUInt32LE(op.ranges.length, 12);
       op.ranges.forEach((range: Record<string, unknown>, i: number) => {
         if (typeof range !== 'object' || range === null) bad('ioas.allow: a range must be an object');
-        buf.writeBigUInt64LE(parseU64(range.start as never, 'start'), 16 + i * 16);
-        buf.writeBigUInt64LE(parseU64(range.last as never, 'last'), 24 + i * 16);
+        writeU64(buf, 16 + i * 16, range.start, 'start');
+        writeU64(buf, 24 + i * 16, range.last, 'last');
       });
       break;
     }

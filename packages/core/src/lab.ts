@@ -1,6 +1,7 @@
 // Lab: the typed TypeScript face of one native lab context. Ops are encoded into ioctl-shaped structs in
 // reused Buffers; the core answers with JSON in another reused Buffer, so one op is one FFI call.
 import {
+  CMD,
   encodeOp,
   encodeRefusal,
   LIMITS_SIZE,
@@ -126,7 +127,9 @@ export class Lab {
     const arg = this.#arg;
     let cmd: number;
     try {
-      arg.fill(0, 0, MAX_STRUCT_SIZE);
+      // Zero what the op's struct will use; an unknown op is refused by encodeOp.
+      const known = typeof op === 'object' && op !== null ? CMD[op.op as keyof typeof CMD] : undefined;
+      arg.fill(0, 0, known === undefined ? MAX_STRUCT_SIZE : structSize(known));
       cmd = encodeOp(op, arg);
     } catch (error) {
       if (error instanceof LabError) return refusal(error);
@@ -216,6 +219,11 @@ export class Lab {
   rawIoctl(cmd: number, bytes: Buffer): { rc: number; result: OpResult } {
     const rc = native.ioasid_lab_ioctl(this.#live, cmd, bytes, bytes.length, this.#out, this.#out.length);
     return { rc, result: JSON.parse(this.#text()) as OpResult };
+  }
+
+  /** As rawIoctl, returning only the core's return code (the result stays unparsed in the output buffer). */
+  rawIoctlCode(cmd: number, bytes: Buffer): number {
+    return native.ioasid_lab_ioctl(this.#live, cmd, bytes, bytes.length, this.#out, this.#out.length);
   }
 
   /** The FFI cost floor: the same call shape as apply() into a C function that does nothing. */

@@ -238,27 +238,45 @@ void ef_begin(struct ioasid_lab *lab, const char *type)
 	sb_putn(&lab->out, "\"", 1);
 }
 
+/* Effects are on the hot path of every op: no printf here. */
+static void ef_key(struct ioasid_lab *lab, const char *key)
+{
+	sb_putn(&lab->out, ",\"", 2);
+	sb_puts(&lab->out, key);
+	sb_putn(&lab->out, "\":", 2);
+}
+
 void ef_str(struct ioasid_lab *lab, const char *key, const char *value)
 {
-	sb_printf(&lab->out, ",\"%s\":", key);
+	ef_key(lab, key);
 	sb_jstr(&lab->out, value);
 }
 
 void ef_u32(struct ioasid_lab *lab, const char *key, uint32_t value)
 {
-	sb_printf(&lab->out, ",\"%s\":%u", key, value);
+	char buf[10];
+	int i = 10;
+
+	ef_key(lab, key);
+	do {
+		buf[--i] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	sb_putn(&lab->out, buf + i, (size_t)(10 - i));
 }
 
 void ef_hex(struct ioasid_lab *lab, const char *key, uint64_t value)
 {
-	sb_printf(&lab->out, ",\"%s\":\"", key);
+	ef_key(lab, key);
+	sb_putn(&lab->out, "\"", 1);
 	sb_hex(&lab->out, value);
 	sb_putn(&lab->out, "\"", 1);
 }
 
 void ef_bool(struct ioasid_lab *lab, const char *key, bool value)
 {
-	sb_printf(&lab->out, ",\"%s\":%s", key, value ? "true" : "false");
+	ef_key(lab, key);
+	sb_puts(&lab->out, value ? "true" : "false");
 }
 
 void ef_end(struct ioasid_lab *lab)

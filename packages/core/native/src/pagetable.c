@@ -81,16 +81,26 @@ static int pool_grow(struct pt_pool *pool)
 	return 0;
 }
 
-static uint64_t *pool_alloc(struct pt_pool *pool)
+/* zero: false when the caller overwrites all 512 entries anyway (a leaf table filled by one map). */
+static uint64_t *pool_alloc(struct pt_pool *pool, bool zero)
 {
 	void *p;
 
 	if (pool->bytes + PT_PAGE > pool->max_bytes)
 		return NULL;
-	if (pool->free_list) {
-		p = pool->free_list;
-		pool->free_list = *(void **)p;
-		memset(p, 0, PT_PAGE);
+	if (zero && pool->free_clean) {
+		p = pool->free_clean;
+		pool->free_clean = *(void **)p;
+		*(void **)p = NULL;
+	} else if (pool->free_dirty) {
+		p = pool->free_dirty;
+		pool->free_dirty = *(void **)p;
+		if (zero)
+			memset(p, 0, PT_PAGE);
+	} else if (pool->free_clean) {
+		p = pool->free_clean;
+		pool->free_clean = *(void **)p;
+		*(void **)p = NULL;
 	} else {
 		if (pool->cursor == pool->chunk_end && pool_grow(pool))
 			return NULL;
@@ -101,10 +111,12 @@ static uint64_t *pool_alloc(struct pt_pool *pool)
 	return p;
 }
 
-static void pool_release(struct pt_pool *pool, void *p)
+static void pool_release(struct pt_pool *pool, void *p, bool clean)
 {
-	*(void **)p = pool->free_list;
-	pool->free_list = p;
+	void **list = clean ? &pool->free_clean : &pool->free_dirty;
+
+	*(void **)p = *list;
+	*list = p;
 	pool->bytes -= PT_PAGE;
 }
 
@@ -128,9 +140,9 @@ static inline uint64_t *pte_table(uint64_t e)
 	return (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
 }
 
-static uint64_t *table_alloc(struct pagetable *pt, unsigned level)
+static uint64_t *table_alloc(struct pagetable *pt, unsigned level, bool zero)
 {
-	uint64_t *t = pool_alloc(pt->pool);
+	uint64_t *t = pool_alloc(pt->pool, zero);
 
 	if (t) {
 		pt->st.table_pages++;
@@ -139,11 +151,11 @@ static uint64_t *table_alloc(struct pagetable *pt, unsigned level)
 	return t;
 }
 
-static void table_free(struct pagetable *pt, uint64_t *t, unsigned level)
+static void table_free(struct pagetable *pt, uint64_t *t, unsigned level, bool clean)
 {
 	pt->st.table_pages--;
 	pt->st.pages_by_level[level - 1]--;
-	pool_release(pt->pool, t);
+	pool_release(pt->pool, t, clean);
 }
 
 static inline void leaf_added(struct pagetable *pt, unsigned level, uint64_t n, bool snoop)
@@ -168,7 +180,7 @@ int pt_init(struct pagetable *pt, struct pt_pool *pool, uint32_t levels, uint32_
 	pt->pool = pool;
 	pt->levels = levels;
 	pt->page_sizes = page_sizes;
-	pt->root = table_alloc(pt, levels);
+	pt->root = table_alloc(pt, levels, true);
 	return pt->root ? 0 : -ENOMEM;
 }
 
@@ -196,7 +208,7 @@ static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level)
 				free_subtree(pt, pte_table(e), level - 1);
 		}
 	}
-	table_free(pt, table, level);
+	table_free(pt, table, level, false);
 }
 
 void pt_fini(struct pagetable *pt)
@@ -251,7 +263,10 @@ static int map_level(const struct map_args *m, uint64_t *table, unsigned level, 
 			int rc;
 
 			if (!pte_present(*e)) {
-				child = table_alloc(m->pt, level - 1);
+				/* A leaf table this range fills entirely needs no zeroing first. */
+				bool full = level == 2 && cur == ebase && seg_last == elast;
+
+				child = table_alloc(m->pt, level - 1, !full);
 				if (!child)
 					return -ENOMEM;
 				*e = (uint64_t)(uintptr_t)child | PTE_R | PTE_W;
@@ -312,7 +327,7 @@ static void unmap_level(struct pagetable *pt, uint64_t *table, unsigned level, u
 				} else {
 					unmap_level(pt, child, level - 1, cur, seg_last);
 					if (table_empty(child)) {
-						table_free(pt, child, level - 1);
+						table_free(pt, child, level - 1, true);
 						*e = 0;
 					}
 				}

@@ -21,7 +21,8 @@ struct pt_pool {
 	size_t nr_chunks, cap_chunks;
 	char *cursor; /* next unused page of the newest chunk */
 	char *chunk_end;
-	void *free_list;
+	void *free_clean; /* freed pages that are all zero but for the link word */
+	void *free_dirty; /* freed pages with stale entries */
 	uint64_t bytes;     /* table bytes in use by every table of the lab */
 	uint64_t max_bytes; /* ENOMEM beyond */
 };

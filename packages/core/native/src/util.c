@@ -80,7 +80,14 @@ void sb_hex(struct sbuf *sb, uint64_t v)
 
 void sb_jstr(struct sbuf *sb, const char *s)
 {
+	size_t plain = 0;
+
+	/* Names are plain ASCII: copy them in one go. */
+	while (s[plain] && s[plain] != '"' && s[plain] != '\\' && (unsigned char)s[plain] >= 0x20)
+		plain++;
 	sb_putn(sb, "\"", 1);
+	sb_putn(sb, s, plain);
+	s += plain;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
