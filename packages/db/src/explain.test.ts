@@ -121,6 +121,26 @@ describe('explain on the seed story', () => {
     expect(e.a.why).toContain(l.seq);
   });
 
+  it('a long churn of VM2 across 1,000 fresh HWPTs keeps the answer and its size unchanged', () => {
+    const churn: Op[] = [];
+    for (let i = 0; i < 500; i++) {
+      churn.push(
+        { op: 'vm.detach', vm: 'VM2', device: 'A2' },
+        { op: 'vm.attach', vm: 'VM2', device: 'A2' },
+        { op: 'device.replace', vm: 'VM2', device: 'A2', hwpt: 'new', enforceCacheCoherency: true },
+      );
+    }
+    const l = lab('shared', 'seed-story', churn);
+    expect(l.state().hwpts.at(-1)?.id).toBeGreaterThan(1000);
+    const e = l.explain('VM1', 'VM2');
+    expect(e.diverges).toBe(true);
+    expect(e.firstDivergence).toMatchObject({ seq: VM1_FIRST, effect: { type: 'device.attached', device: 'B' } });
+    expect(e.chain.map((c) => c.seq)).toEqual([VM1_FIRST, VM1_FIRST + 2]);
+    // VM2's why: its creation, the latest moves of A2 and the birth of the table it sits on now.
+    expect(e.b.why.length).toBeLessThan(8);
+    expect(Math.max(...e.b.why)).toBe(l.seq);
+  });
+
   it('refuses unknown VMs and a VM compared with itself', () => {
     const l = lab('shared', 'seed-story');
     expect(() => l.explain('VM1', 'VM9')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
