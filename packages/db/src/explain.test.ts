@@ -134,7 +134,10 @@ describe('explain on the seed story', () => {
     expect(l.state().hwpts.at(-1)?.id).toBeGreaterThan(1000);
     const e = l.explain('VM1', 'VM2');
     expect(e.diverges).toBe(true);
-    expect(e.firstDivergence).toMatchObject({ seq: VM1_FIRST, effect: { type: 'device.attached', device: 'B' } });
+    expect(e.firstDivergence).toMatchObject({
+      seq: VM1_FIRST,
+      effect: { type: 'device.attached', device: 'B' },
+    });
     expect(e.chain.map((c) => c.seq)).toEqual([VM1_FIRST, VM1_FIRST + 2]);
     // VM2's why: its creation, the latest moves of A2 and the birth of the table it sits on now.
     expect(e.b.why.length).toBeLessThan(8);

@@ -12,15 +12,45 @@ function describeOutcome(vm: string, o: VmOutcome, noncoherent?: number): string
   return `${vm} ${wb}${hazard}`;
 }
 
+/** One effect as a phrase of a bug report ("B attached to HWPT 2 of VM1"). */
 export function describeEffect(e: Effect): string {
-  const parts: string[] = [e.type];
-  if (e.device !== undefined) parts.push(`device ${e.device}`);
-  if (e.hwpt !== undefined) parts.push(`HWPT ${e.hwpt}`);
-  if (e.fromHwpt !== undefined) parts.push(`from HWPT ${e.fromHwpt}`);
-  if (e.iommu !== undefined) parts.push(`on ${e.iommu}`);
-  if (e.vm !== undefined) parts.push(`VM ${e.vm}`);
-  if (e.enforceCacheCoherency !== undefined) parts.push(e.enforceCacheCoherency ? 'SNP on' : 'SNP off');
-  return parts.join(' ');
+  const of = e.vm !== undefined ? ` of ${e.vm}` : '';
+  const snp = e.enforceCacheCoherency === undefined ? '' : ` (SNP ${e.enforceCacheCoherency ? 'on' : 'off'})`;
+  switch (e.type) {
+    case 'device.attached':
+      return `${e.device} attached to HWPT ${e.hwpt}${of}`;
+    case 'device.detached':
+      return `${e.device} detached from HWPT ${e.hwpt}${of}`;
+    case 'device.replaced':
+      return `${e.device} moved from HWPT ${e.fromHwpt} to HWPT ${e.hwpt}${of}`;
+    case 'hwpt.created':
+      return `HWPT ${e.hwpt} created on ${e.iommu}${snp}`;
+    case 'hwpt.destroyed':
+      return `HWPT ${e.hwpt} freed`;
+    case 'hwpt.snoop_downgraded':
+      return `HWPT ${e.hwpt} lost SNP when ${e.device} (behind ${e.iommu}, no snoop control) joined`;
+    case 'vm.kvm_file_added':
+      return `${e.device} added to ${e.vm}'s kvm-vfio device`;
+    case 'vm.kvm_file_removed':
+      return `${e.device} removed from ${e.vm}'s kvm-vfio device`;
+    case 'vm.noncoherent_changed':
+      return `${e.vm}'s non-coherent DMA count became ${e.noncoherentDma}`;
+    case 'vm.wbinvd_on':
+      return `${e.vm} turned wbinvd emulation on`;
+    case 'vm.wbinvd_off':
+      return `${e.vm} turned wbinvd emulation off`;
+    case 'vm.hazard_on':
+      return `${e.vm} entered a coherency hazard`;
+    case 'vm.hazard_off':
+      return `${e.vm} left its coherency hazard`;
+    default: {
+      const parts: string[] = [e.type];
+      if (e.device !== undefined) parts.push(`device ${e.device}`);
+      if (e.hwpt !== undefined) parts.push(`HWPT ${e.hwpt}`);
+      if (e.vm !== undefined) parts.push(`VM ${e.vm}`);
+      return parts.join(' ') + snp;
+    }
+  }
 }
 
 function devicesOf(state: CoreState, vm: string): string {
@@ -49,10 +79,16 @@ export function writeSummary(e: Omit<Explanation, 'summary'>, state: CoreState):
     sentences.push(
       `Their histories part at event #${d.seq} (${d.op}): ${describeEffect(d.effect)}, which has no counterpart in the other VM's history.`,
     );
-    const steps = e.chain
-      .map((link) => `#${link.seq} ${link.op}: ${link.effects.map((x) => x.type).join(', ')}`)
-      .join('; ');
-    if (steps) sentences.push(`Chain of effects: ${steps}.`);
+    const steps = e.chain.map((link, i) => {
+      // The first link is told from the first effect on the diverging device (or the diverging effect);
+      // what came before it in that event is shared history.
+      const own = link.effects.findIndex(
+        (x) => x === d.effect || (d.effect.device && x.device === d.effect.device),
+      );
+      const from = i === 0 ? Math.max(0, own) : 0;
+      return `#${link.seq} ${link.op}: ${link.effects.slice(from).map(describeEffect).join(', ')}`;
+    });
+    if (steps.length > 0) sentences.push(`Chain: ${steps.join('; ')}.`);
   } else if (e.diverges) {
     sentences.push(
       "They differ, yet every event in the differing VM's causal chain has a counterpart in the other's.",
