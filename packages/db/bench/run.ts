@@ -224,6 +224,12 @@ function benchHistory(): void {
       `for the replays alone`,
   );
   console.log(`reopen (rebuild from latest snapshot + later events): ${f(reopen.ms)} ms`);
+  const forkStore = openLabStore({ path });
+  const fork = time(() => forkStore.getLab('long').fork('long-type1', 'type1'));
+  console.log(
+    `fork of all ${fork.value.seq} inputs under type1 (replay + log + snapshots): ${f(fork.ms, 0)} ms`,
+  );
+  forkStore.close();
 
   const relive = openLabStore({ path });
   const live = relive.getLab('long');

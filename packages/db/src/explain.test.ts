@@ -38,6 +38,9 @@ describe('explain on the seed story', () => {
     expect(e.b.why).toContain(VM1_FIRST + 1);
     expect(e.summary).toContain('VM1 emulates wbinvd');
     expect(e.summary).toContain(`#${VM1_FIRST}`);
+    expect(e.summary).toContain('B attached to HWPT');
+    expect(e.summary).toContain('lost SNP');
+    expect(e.summary).toContain('replace A onto a fresh enforcing HWPT');
     expect(e.counterfactual.type1).toMatchObject({ a: { wbinvd: false }, b: { wbinvd: false } });
     expect(e.counterfactual.iommufd).toMatchObject({
       a: { wbinvd: false, coherencyHazard: false },

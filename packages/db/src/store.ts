@@ -23,6 +23,9 @@ import { templateOps } from './templates.ts';
  */
 export const SNAPSHOT_EVERY = 500;
 
+/** Ops per core batch when a fork or import replays a long history into a new lab. */
+const CREATE_CHUNK = 1000;
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEEDED = 'seeded';
 
@@ -70,7 +73,9 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
         const row = log.labByName(name);
         if (!row) throw new Error(`lab ${name} vanished inside its own transaction`);
         made.lab = LiveLab.load(ctx, row);
-        if (ops.length > 0) made.lab.applyBatch(ops);
+        // Chunks bound the core's batch buffer; the surrounding transaction still makes it all-or-nothing.
+        for (let i = 0; i < ops.length; i += CREATE_CHUNK)
+          made.lab.applyBatch(ops.slice(i, i + CREATE_CHUNK));
       });
     } catch (error) {
       made.lab?.close();
