@@ -18,6 +18,7 @@ export class OpQueue {
   readonly #pending = new Map<StoredLab, Entry[]>();
   #groups = 0;
   #grouped = 0;
+  #applyMs = 0;
 
   /** Applies one op after everything submitted before it for this lab. */
   apply(lab: StoredLab, op: Op): Promise<StoredEvent> {
@@ -31,9 +32,9 @@ export class OpQueue {
     );
   }
 
-  /** Commits made for single ops and how many ops they carried (for the benchmark's report). */
-  stats(): { commits: number; ops: number } {
-    return { commits: this.#groups, ops: this.#grouped };
+  /** Commits made for single ops, how many ops they carried, and time spent applying them. */
+  stats(): { commits: number; ops: number; applyMs: number } {
+    return { commits: this.#groups, ops: this.#grouped, applyMs: Math.round(this.#applyMs) };
   }
 
   #enqueue(lab: StoredLab, entry: Entry): void {
@@ -65,6 +66,7 @@ export class OpQueue {
       let end = index;
       while (end < entries.length && (entries[end] as Entry).kind === 'op') end += 1;
       const group = entries.slice(index, end) as Extract<Entry, { kind: 'op' }>[];
+      const started = performance.now();
       try {
         const events =
           group.length === 1 ? [lab.apply(group[0]?.op as Op)] : lab.applyBatch(group.map((g) => g.op));
@@ -78,6 +80,7 @@ export class OpQueue {
       } catch (error) {
         for (const g of group) g.reject(error);
       }
+      this.#applyMs += performance.now() - started;
       index = end;
     }
   }

@@ -5,7 +5,7 @@ import type { LabState, StoredEvent, StoredLab } from '@ioasid-lab/db';
 /** The part of a WebSocket the hub needs (the `ws` package's WebSocket satisfies it). */
 export interface StreamSocket {
   readonly bufferedAmount: number;
-  send(data: string): void;
+  send(data: string | Buffer, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -124,7 +124,8 @@ class LabChannel {
     this.#lastFlush = Date.now();
     const batch = this.#pending;
     this.#pending = [];
-    let shared: string | null = null;
+    // Encoded once for every client whose cursor sits right before the batch; sent as a text frame.
+    let shared: Buffer | null = null;
     let waiting = false;
     for (const client of this.#clients) {
       if (client.behind) {
@@ -142,8 +143,8 @@ class LabChannel {
       const first = batch[0];
       if (!first) continue;
       if (client.cursor === first.seq - 1) {
-        shared ??= JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage);
-        client.socket.send(shared);
+        shared ??= Buffer.from(JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage));
+        client.socket.send(shared, { binary: false });
         client.cursor = (batch.at(-1) as StoredEvent).seq;
       } else {
         this.#deliverFrom(client, batch);
