@@ -5,13 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 
-const libraryPath = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'native',
-  'build',
-  'libioasid_lab.so',
-);
+// IOASID_LAB_LIBRARY points at another build of the same ABI (the sanitized one, for npm run test:asan).
+const libraryPath =
+  process.env.IOASID_LAB_LIBRARY ??
+  join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'build', 'libioasid_lab.so');
 if (!existsSync(libraryPath)) {
   throw new Error(`native core not built: ${libraryPath} is missing (run "npm run build")`);
 }

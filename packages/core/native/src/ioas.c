@@ -61,6 +61,8 @@ int ioas_insert_area(struct ioas *ioas, uint64_t iova, uint64_t last, bool read,
 
 static void ioas_remove_areas(struct ioas *ioas, size_t from, size_t to)
 {
+	if (from == to)
+		return;
 	memmove(ioas->areas + from, ioas->areas + to, (ioas->nr_areas - to) * sizeof(*ioas->areas));
 	ioas->nr_areas -= to - from;
 }

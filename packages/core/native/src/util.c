@@ -28,7 +28,7 @@ void sb_reserve(struct sbuf *sb, size_t more)
 void sb_putn(struct sbuf *sb, const void *data, size_t n)
 {
 	sb_reserve(sb, n);
-	if (sb->oom)
+	if (sb->oom || !n)
 		return;
 	memcpy(sb->p + sb->len, data, n);
 	sb->len += n;
