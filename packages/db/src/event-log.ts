@@ -33,6 +33,7 @@ export class EventLog {
   #refusedCount: Database.Statement;
   #shadowAtOrBefore: Database.Statement;
   #insertShadow: Database.Statement;
+  #shadowSeqAtOrBefore: Database.Statement;
   #matchingByCount = new Map<number, Database.Statement>();
 
   constructor(sqlite: Database.Database) {
@@ -80,6 +81,11 @@ export class EventLog {
     this.#shadowAtOrBefore = sqlite.prepare(
       'select seq, refused, state from shadow_snapshots where lab_id = ? and policy = ? and seq <= ? order by seq desc limit 1',
     );
+    this.#shadowSeqAtOrBefore = sqlite
+      .prepare(
+        'select coalesce(max(seq), 0) from shadow_snapshots where lab_id = ? and policy = ? and seq <= ?',
+      )
+      .pluck();
     this.#insertShadow = sqlite.prepare(
       'insert or replace into shadow_snapshots (lab_id, policy, seq, refused, state) values (?, ?, ?, ?, ?)',
     );
@@ -169,6 +175,11 @@ export class EventLog {
     return this.#shadowAtOrBefore.get(labId, policy, seq) as
       | { seq: number; refused: number; state: Buffer }
       | undefined;
+  }
+
+  /** Seq of the latest shadow snapshot of `policy` at or before `seq`, 0 when there is none. */
+  shadowSeqAtOrBefore(labId: number, policy: string, seq: number): number {
+    return this.#shadowSeqAtOrBefore.get(labId, policy, seq) as number;
   }
 
   saveShadow(labId: number, policy: string, seq: number, refused: number, state: Buffer): void {

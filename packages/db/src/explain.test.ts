@@ -1,6 +1,7 @@
 // explain() on the seed story and its variants under each policy, checked against DOMAIN.md's table:
 // divergence, the event that starts it, the chain, remedies that work when applied, counterfactuals.
 import type { Op, Policy } from '@ioasid-lab/core';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LabStore, StoredLab } from './store-types.ts';
 import { SEED_HARDWARE } from './templates.ts';
@@ -162,6 +163,10 @@ describe('counterfactual shadows', () => {
       { op: 'vm.attach', vm: 'VM1', device: 'nope' },
       { op: 'device.replace', vm: 'VM2', device: 'A2', hwpt: 'new', enforceCacheCoherency: false },
     ];
+    // Long enough for shadow snapshots to be saved (20 intervals of 2 inputs pending).
+    for (let i = 0; i < 30; i++) {
+      ops.push({ op: 'vm.detach', vm: 'VM1', device: 'A' }, { op: 'vm.attach', vm: 'VM1', device: 'A' });
+    }
     const snapshotted = openTempStore({ snapshotEvery: 2 });
     const plain = openTempStore({ snapshotEvery: 1_000_000 });
     stores.push(plain.store);
@@ -174,6 +179,14 @@ describe('counterfactual shadows', () => {
     expect(l.compare()).toEqual(reference.compare());
     expect(l.explain('VM1', 'VM2').counterfactual).toEqual(reference.explain('VM1', 'VM2').counterfactual);
     expect(l.compare().policies.find((p) => p.policy === 'type1')?.refused).toBe(1);
+    const saved = new Database(snapshotted.path, { readonly: true });
+    const shadows = saved.prepare('select policy, count(*) as n from shadow_snapshots group by policy').all();
+    saved.close();
+    expect(shadows).toEqual([
+      { policy: 'explicit', n: expect.any(Number) },
+      { policy: 'iommufd', n: expect.any(Number) },
+      { policy: 'type1', n: expect.any(Number) },
+    ]);
   });
 });
 

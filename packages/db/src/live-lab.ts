@@ -49,6 +49,12 @@ interface Shadow {
 
 const MAX_EVENTS_PAGE = 10_000;
 
+/**
+ * Shadows are saved once this many snapshot intervals of inputs are pending (10,000 inputs at the default
+ * interval): a counterfactual then replays at most that many inputs per policy (about 20 ms each, measured).
+ */
+const SHADOW_LAG_INTERVALS = 20;
+
 function refusal(error: unknown): OpResult {
   // Ops the core rejects before applying (malformed input) are refusals like any other: recorded, no change.
   if (error instanceof LabError) {
@@ -68,6 +74,7 @@ export class LiveLab implements StoredLab {
   #seq: number;
   #listeners = new Set<EventListener>();
   #shadows = new Map<Policy, Shadow>();
+  #savedShadowSeq = new Map<Policy, number>();
   #closed = false;
 
   private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
@@ -188,18 +195,27 @@ export class LiveLab implements StoredLab {
   }
 
   /**
-   * At every snapshot point, also brings the counterfactual shadows (this lab's inputs under each other
-   * policy) up to date and snapshots them, so explain and compare never replay more than one interval.
+   * At snapshot points, also brings the counterfactual shadows (this lab's inputs under each other policy)
+   * up to date and snapshots them, once SHADOW_LAG_INTERVALS intervals of inputs are pending since their
+   * last saved snapshot: explain and compare then replay a bounded tail, and short labs never pay.
    */
   #maybeSnapshot(previous: number): void {
     const every = this.#ctx.snapshotEvery;
     if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
     try {
       this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
+      if (!this.#ctx.counterfactualShadows) return;
       for (const policy of POLICIES) {
-        if (policy === this.policy || !this.#ctx.counterfactualShadows) continue;
+        if (policy === this.policy) continue;
+        let saved = this.#savedShadowSeq.get(policy);
+        if (saved === undefined) saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, this.#seq);
+        if (this.#seq - saved < every * SHADOW_LAG_INTERVALS) {
+          this.#savedShadowSeq.set(policy, saved);
+          continue;
+        }
         const shadow = this.#shadow(policy);
         this.#ctx.log.saveShadow(this.id, policy, shadow.seq, shadow.refused, shadow.core.serialize());
+        this.#savedShadowSeq.set(policy, shadow.seq);
       }
     } catch {
       // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
