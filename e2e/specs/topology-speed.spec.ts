@@ -47,13 +47,15 @@ test('a 64-IOMMU, 1,000-device, 100-VM lab renders in under a second and stays r
   await page.goto(`${BASE()}/labs/${lab}`);
   await expect(vmNode(page, `vm${VMS - 1}`)).toBeAttached({ timeout: 10_000 });
   await expect(page.getByRole('button', { name: /^device d999 on/ })).toBeAttached();
-  const render = await page.evaluate(() =>
-    performance
-      .getEntriesByName('ioasid:data-to-paint')
-      .map((m) => ({ ms: m.duration, nodes: (m as PerformanceMeasure).detail?.nodes as number })),
-  );
-  const full = render.filter((r) => r.nodes >= IOMMUS + DEVICES + VMS);
-  expect(full.length).toBeGreaterThan(0);
+  const measures = () =>
+    page.evaluate(() =>
+      performance
+        .getEntriesByName('ioasid:data-to-paint')
+        .map((m) => ({ ms: m.duration, nodes: (m as PerformanceMeasure).detail?.nodes as number })),
+    );
+  const isFull = (r: { nodes: number }) => r.nodes >= IOMMUS + DEVICES + VMS;
+  await expect.poll(async () => (await measures()).filter(isFull).length).toBeGreaterThan(0);
+  const full = (await measures()).filter(isFull);
   const renderMs = Math.max(...full.map((r) => r.ms));
 
   // Stream 200 events/s for 10 s (a batch of 10 maps every 50 ms) while watching for long tasks.

@@ -60,7 +60,7 @@ function sweep<T>(items: { item: T; want: number }[], width: number): Map<T, num
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export function layoutLab(state: LabState): Layout {
+export function layoutLab(state: LabState, previous?: Layout | null): Layout {
   const nodes: LaidNode[] = [];
   const edges: LaidEdge[] = [];
   const centre = new Map<string, number>();
@@ -135,6 +135,14 @@ export function layoutLab(state: LabState): Layout {
     nodes.push({ kind: 'vm', key, x, y: ROW_Y.vm, ...SIZE.vm, data: v });
   }
 
+  // Nodes that did not move and carry the same data keep their identity, so memoised views skip them.
+  if (previous) {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i] as LaidNode;
+      const old = previous.byKey.get(n.key);
+      if (old && old.x === n.x && old.y === n.y && old.data === n.data) nodes[i] = old;
+    }
+  }
   const byKey = new Map(nodes.map((n) => [n.key, n]));
   const width = Math.max(LEFT + 200, ...nodes.map((n) => n.x + n.w)) + 40;
   return {

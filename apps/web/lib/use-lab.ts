@@ -1,14 +1,24 @@
 // One lab, live: the WebSocket stream (hello/events/resync) keeps the state and the event log current,
 // marks touched nodes for a brief flash, and reconnects with `since` after a drop.
 'use client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, enc, get } from './api';
 import { markData } from './perf';
+import { shareState } from './same';
 import { touchedKeys } from './touched';
 import type { LabEvent, LabState, StreamMessage } from './types';
 
 const FLASH_MS = 1100;
 const KEEP_EVENTS = 5000;
+/** Least time between two state fetches: under a fast stream the view moves at most this often. */
+const REFRESH_GAP_MS = 150;
+const SHARE_KEYS = { iommus: 'name', devices: 'name', vms: 'name', ioas: 'id', hwpts: 'id' };
+const share = (prev: LabState | null, next: LabState): LabState =>
+  shareState(
+    prev as unknown as Record<string, unknown> | null,
+    next as unknown as Record<string, unknown>,
+    SHARE_KEYS,
+  ) as unknown as LabState;
 
 export interface LiveLab {
   state: LabState | null;
@@ -44,7 +54,8 @@ export function useLab(lab: string): LiveLab {
           const next = await get<LabState>(`/labs/${enc(lab)}/state`);
           if (!alive.current) break;
           markData(next.seq);
-          setState((prev) => (prev && prev.seq > next.seq ? prev : next));
+          // A transition lets React render a big topology in slices, so typing and clicks stay responsive.
+          startTransition(() => setState((prev) => (prev && prev.seq > next.seq ? prev : share(prev, next))));
           if (next.seq > seqRef.current) {
             seqRef.current = next.seq;
             setSeq(next.seq);
@@ -53,6 +64,7 @@ export function useLab(lab: string): LiveLab {
         } catch (failure) {
           if (failure instanceof ApiFailure) setError(failure);
         }
+        if (dirty.current) await new Promise((resolve) => setTimeout(resolve, REFRESH_GAP_MS));
       }
       fetching.current = false;
     })();
@@ -96,7 +108,7 @@ export function useLab(lab: string): LiveLab {
 
     const takeState = (next: LabState) => {
       markData(next.seq);
-      setState(next);
+      setState((prev) => share(prev, next));
       seqRef.current = Math.max(seqRef.current, next.seq);
       setSeq(seqRef.current);
     };
@@ -108,14 +120,15 @@ export function useLab(lab: string): LiveLab {
         return;
       }
       if (message.type === 'events' && message.events.length > 0) {
-        mergeEvents(message.events);
+        startTransition(() => mergeEvents(message.events));
         const last = message.events.at(-1)?.seq ?? 0;
         if (last > seqRef.current) {
           seqRef.current = last;
           setSeq(last);
         }
         for (const key of touchedKeys(message.events)) pendingFlash.add(key);
-        setFlash(new Set(pendingFlash));
+        const flashing = new Set(pendingFlash);
+        startTransition(() => setFlash(flashing));
         clearTimeout(flashTimer);
         flashTimer = setTimeout(() => {
           pendingFlash = new Set();
@@ -136,13 +149,14 @@ export function useLab(lab: string): LiveLab {
       socket.onmessage = (message) => onMessage(JSON.parse(String(message.data)) as StreamMessage);
       socket.onclose = () => {
         setConnected(false);
+        // Without the stream the state still loads (and catches up after a drop) over REST.
+        refresh();
         if (!alive.current) return;
         attempts += 1;
         retry = setTimeout(connect, Math.min(5000, 250 * 2 ** attempts));
       };
     };
 
-    refresh();
     loadEvents().then(
       (all) => alive.current && mergeEvents(all),
       (failure) => failure instanceof ApiFailure && setError(failure),

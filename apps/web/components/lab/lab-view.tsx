@@ -3,9 +3,10 @@
 // URL carries the selection (?sel=vm:VM1) and the seq being viewed (?seq=N).
 import { useRouter } from 'next/navigation';
 import { useCallback, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { enc } from '../../lib/api';
 import { exportLabJson, exportPng, exportSvg } from '../../lib/exports';
-import { layoutLab } from '../../lib/layout';
+import { type Layout, layoutLab } from '../../lib/layout';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import type { Selection } from '../actions/action-specs';
@@ -43,7 +44,13 @@ export function LabView({ lab }: { lab: string }) {
   const searchRef = useRef<HTMLInputElement>(null);
   const [exportError, setExportError] = useState<string | null>(null);
 
-  const layout = useMemo(() => (state ? layoutLab(state) : null), [state]);
+  // The previous layout lets unchanged nodes keep their identity (a cache, so a discarded render is harmless).
+  const layoutCache = useRef<Layout | null>(null);
+  const layout = useMemo(() => {
+    const next = state ? layoutLab(state, layoutCache.current) : null;
+    layoutCache.current = next;
+    return next;
+  }, [state]);
   const focus = useMemo(() => (state ? focusSet(state, filters) : null), [state, filters]);
 
   const scrub = useCallback(
@@ -81,6 +88,21 @@ export function LabView({ lab }: { lab: string }) {
     { keys: 'g l', label: 'go live', run: () => scrub(null) },
   ];
 
+  // Exports carry every label, even when the canvas is zoomed out to boxes: render in full, copy, go back.
+  const [forceDetail, setForceDetail] = useState(false);
+  const withFullDetail = async (
+    job: (svg: SVGSVGElement, width: number, height: number) => Promise<void> | void,
+  ) => {
+    flushSync(() => setForceDetail(true));
+    try {
+      const svg = svgRef.current;
+      if (!svg || !layout) throw new Error('nothing to export yet');
+      await job(svg, layout.width, layout.height);
+    } finally {
+      setForceDetail(false);
+    }
+  };
+
   const runExport = (job: () => Promise<void> | void) => {
     setExportError(null);
     Promise.resolve()
@@ -105,22 +127,14 @@ export function LabView({ lab }: { lab: string }) {
         <button
           type="button"
           disabled={!layout}
-          onClick={() =>
-            layout &&
-            svgRef.current &&
-            runExport(() => exportSvg(lab, svgRef.current as SVGSVGElement, layout.width, layout.height))
-          }
+          onClick={() => runExport(() => withFullDetail((svg, w, h) => exportSvg(lab, svg, w, h)))}
         >
           Export SVG
         </button>
         <button
           type="button"
           disabled={!layout}
-          onClick={() =>
-            layout &&
-            svgRef.current &&
-            runExport(() => exportPng(lab, svgRef.current as SVGSVGElement, layout.width, layout.height))
-          }
+          onClick={() => runExport(() => withFullDetail((svg, w, h) => exportPng(lab, svg, w, h)))}
         >
           Export PNG
         </button>
@@ -164,6 +178,7 @@ export function LabView({ lab }: { lab: string }) {
               onSelect={select}
               onOpen={open}
               svgRef={svgRef}
+              forceDetail={forceDetail}
             />
           ) : (
             <p className="muted" style={{ padding: 16 }}>

@@ -3,6 +3,7 @@
 import { memo } from 'react';
 import { bytes, pageSize } from '../../lib/format';
 import type { LaidNode } from '../../lib/layout';
+import { same } from '../../lib/same';
 import { Tag } from './tag';
 
 interface Props {
@@ -10,6 +11,8 @@ interface Props {
   selected: boolean;
   flashing: boolean;
   dimmed: boolean;
+  /** False when zoomed out so far that text would be sub-pixel: the box alone, coloured by state. */
+  detail: boolean;
   onSelect: (key: string) => void;
   onOpen: (key: string) => void;
 }
@@ -126,14 +129,16 @@ function Body({ node }: { node: LaidNode }) {
   }
 }
 
-function NodeViewInner({ node, selected, flashing, dimmed, onSelect, onOpen }: Props) {
+function NodeViewInner({ node, selected, flashing, dimmed, detail, onSelect, onOpen }: Props) {
   const tone =
     node.kind === 'hwpt' || node.kind === 'iommu'
       ? node.data.enforceCacheCoherency
         ? ' snp'
         : ' nosnp'
       : '';
-  const cls = `tn ${node.kind}${tone}${selected ? ' sel' : ''}${flashing ? ' flash' : ''}${dimmed ? ' dim' : ''}`;
+  const state =
+    node.kind === 'vm' ? (node.data.coherencyHazard ? ' hazard' : node.data.wbinvd ? ' wbinvd' : '') : '';
+  const cls = `tn ${node.kind}${tone}${state}${selected ? ' sel' : ''}${flashing ? ' flash' : ''}${dimmed ? ' dim' : ''}${detail ? '' : ' lod'}`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; role and keys make it one.
     <g
@@ -157,7 +162,7 @@ function NodeViewInner({ node, selected, flashing, dimmed, onSelect, onOpen }: P
       }}
     >
       <rect className="box" width={node.w} height={node.h} rx={4} />
-      <Body node={node} />
+      {detail ? <Body node={node} /> : null}
     </g>
   );
 }
@@ -168,9 +173,10 @@ export const NodeView = memo(
     a.selected === b.selected &&
     a.flashing === b.flashing &&
     a.dimmed === b.dimmed &&
+    a.detail === b.detail &&
     a.node.x === b.node.x &&
     a.node.y === b.node.y &&
     a.onSelect === b.onSelect &&
     a.onOpen === b.onOpen &&
-    (a.node.data === b.node.data || JSON.stringify(a.node.data) === JSON.stringify(b.node.data)),
+    same(a.node.data, b.node.data),
 );

@@ -5,7 +5,7 @@ import { type RefObject, useCallback, useEffect, useMemo, useRef, useState } fro
 import { type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
 import { markPainted } from '../../lib/perf';
 import { edgePaths } from './edges';
-import { NodeView } from './node-view';
+import { CHUNK, NodeChunk } from './node-chunk';
 import { TOPOLOGY_CSS } from './topology-css';
 
 interface Props {
@@ -16,6 +16,8 @@ interface Props {
   onSelect: (key: string | null) => void;
   onOpen: (key: string) => void;
   svgRef: RefObject<SVGSVGElement | null>;
+  /** Draw every node in full whatever the zoom (for exports). */
+  forceDetail?: boolean;
 }
 
 interface View {
@@ -25,7 +27,16 @@ interface View {
   h: number;
 }
 
-export function TopologyCanvas({ layout, selected, flash, focus, onSelect, onOpen, svgRef }: Props) {
+export function TopologyCanvas({
+  layout,
+  selected,
+  flash,
+  focus,
+  onSelect,
+  onOpen,
+  svgRef,
+  forceDetail,
+}: Props) {
   const boxRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState<View | null>(null);
   const touched = useRef(false);
@@ -76,8 +87,16 @@ export function TopologyCanvas({ layout, selected, flash, focus, onSelect, onOpe
 
   const hot = selected;
   const paths = useMemo(() => edgePaths(layout, hot), [layout, hot]);
+  const chunks = useMemo(() => {
+    const out = [];
+    for (let i = 0; i < layout.nodes.length; i += CHUNK) out.push(layout.nodes.slice(i, i + CHUNK));
+    return out;
+  }, [layout]);
   const select = useCallback((key: string) => onSelect(key), [onSelect]);
   const v = view ?? { x: 0, y: 0, w: layout.width, h: layout.height };
+  // Level of detail: below ~0.4 px per unit a node's text is unreadable, so only its box is drawn.
+  const pxPerUnit = (boxRef.current?.clientWidth ?? 1200) / v.w;
+  const detail = Boolean(forceDetail) || pxPerUnit > 0.4;
 
   return (
     <div className="canvas" ref={boxRef}>
@@ -139,17 +158,26 @@ export function TopologyCanvas({ layout, selected, flash, focus, onSelect, onOpe
         {paths.map((p) => (
           <path key={p.kind} className={`edge ${p.kind}`} d={p.d} />
         ))}
-        {layout.nodes.map((node) => (
-          <NodeView
-            key={node.key}
-            node={node}
-            selected={node.key === selected}
-            flashing={flash.has(node.key)}
-            dimmed={focus !== null && !focus.has(node.key)}
-            onSelect={select}
-            onOpen={onOpen}
-          />
-        ))}
+        {chunks.map((nodes, i) => {
+          const inChunk = (pick: (key: string) => boolean) =>
+            nodes
+              .filter((n) => pick(n.key))
+              .map((n) => n.key)
+              .join('\n');
+          return (
+            <NodeChunk
+              // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positional runs of a stable node order.
+              key={i}
+              nodes={nodes}
+              selected={selected && nodes.some((n) => n.key === selected) ? selected : null}
+              flashSig={flash.size ? inChunk((k) => flash.has(k)) : ''}
+              dimSig={focus ? inChunk((k) => !focus.has(k)) : ''}
+              detail={detail}
+              onSelect={select}
+              onOpen={onOpen}
+            />
+          );
+        })}
       </svg>
     </div>
   );

@@ -24,6 +24,8 @@ export const TOPOLOGY_CSS = `
 .tn.nosnp rect.box { stroke: var(--nosnp); stroke-width: 2; stroke-dasharray: 4 2; }
 .tn.sel rect.box { stroke: var(--accent); stroke-width: 3; }
 .tn.dim { opacity: 0.25; }
+.tn.lod.vm.wbinvd rect.box { fill: var(--amber); }
+.tn.lod.vm.hazard rect.box { fill: var(--red); }
 .tn.flash rect.box { animation: tnflash 1s ease-out; }
 @keyframes tnflash { from { fill: var(--flash); } to { fill: var(--panel); } }
 .tag rect { stroke-width: 1; }
