@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BASE, createLab, labName, vmNode } from './helpers';
+import { BASE, createLab, labName, SCREENSHOTS, vmNode } from './helpers';
 
 const IOMMUS = 64;
 const DEVICES = 1000;
@@ -56,6 +56,7 @@ test('a 64-IOMMU, 1,000-device, 100-VM lab renders in under a second and stays r
   const isFull = (r: { nodes: number }) => r.nodes >= IOMMUS + DEVICES + VMS;
   await expect.poll(async () => (await measures()).filter(isFull).length).toBeGreaterThan(0);
   const full = (await measures()).filter(isFull);
+  await page.screenshot({ path: join(SCREENSHOTS, 'topology-big.png') });
   const renderMs = Math.max(...full.map((r) => r.ms));
 
   // Stream 200 events/s for 10 s (a batch of 10 maps every 50 ms) while watching for long tasks.
