@@ -5,7 +5,7 @@
 #include "lab_internal.h"
 
 struct hwpt *hwpt_new(struct ioasid_lab *lab, uint32_t id, struct ioas *ioas, struct iommu *iommu, bool enforce,
-		      bool autod)
+		      bool autod, bool with_table)
 {
 	struct hwpt *h = calloc(1, sizeof(*h));
 
@@ -16,7 +16,7 @@ struct hwpt *hwpt_new(struct ioasid_lab *lab, uint32_t id, struct ioas *ioas, st
 	h->iommu = iommu;
 	h->enforce = enforce;
 	h->autod = autod;
-	if (pt_init(&h->pt, lab->pool, levels_for_bits(iommu->iova_bits), iommu->page_sizes)) {
+	if (with_table && pt_init(&h->pt, lab->pool, levels_for_bits(iommu->iova_bits), iommu->page_sizes)) {
 		free(h);
 		return NULL;
 	}
@@ -85,7 +85,7 @@ int hwpt_create(struct ioasid_lab *lab, struct ioas *ioas, struct iommu *iommu, 
 	rc = lab_take_object(lab, "a hwpt");
 	if (rc)
 		return rc;
-	h = hwpt_new(lab, lab->next_id, ioas, iommu, enforce, autod);
+	h = hwpt_new(lab, lab->next_id, ioas, iommu, enforce, autod, true);
 	if (!h) {
 		lab_put_object(lab);
 		return lab_err(lab, ENOMEM, "no memory for a hwpt: page tables would exceed %llu bytes",

@@ -91,8 +91,8 @@ uint32_t ioasid_lab_policy(const struct ioasid_lab *lab)
 	return lab->policy;
 }
 
-/* Frees every object (the model), keeping the output buffer. */
-void lab_free_model(struct ioasid_lab *lab)
+/* Frees every object, keeping the table pool (tables go back to it) and the output buffer. */
+void lab_free_objects(struct ioasid_lab *lab)
 {
 	for (size_t i = 0; i < lab->hwpts.n; i++)
 		hwpt_free(lab, lab->hwpts.v[i]);
@@ -109,6 +109,12 @@ void lab_free_model(struct ioasid_lab *lab)
 	pvec_free(&lab->vms);
 	pvec_free(&lab->devices);
 	pvec_free(&lab->iommus);
+}
+
+/* Frees every object and the table pool, keeping the output buffer. */
+void lab_free_model(struct ioasid_lab *lab)
+{
+	lab_free_objects(lab);
 	pt_pool_free(lab->pool);
 	lab->pool = NULL;
 }

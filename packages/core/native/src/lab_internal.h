@@ -163,6 +163,7 @@ bool name_valid(const char *name);
 int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb);
 struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err);
 void lab_free_model(struct ioasid_lab *lab);
+void lab_free_objects(struct ioasid_lab *lab);
 int lab_rollback(struct ioasid_lab *lab, const struct sbuf *snapshot);
 
 /* iommu.c */
@@ -196,8 +197,9 @@ bool ioas_reserved_hit(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start
 		       uint64_t *rl, const char **owner);
 
 /* hwpt.c */
+/* with_table false leaves pt empty (root NULL) for the caller to fill or adopt. */
 struct hwpt *hwpt_new(struct ioasid_lab *lab, uint32_t id, struct ioas *ioas, struct iommu *iommu, bool enforce,
-		      bool autod);
+		      bool autod, bool with_table);
 void hwpt_free(struct ioasid_lab *lab, struct hwpt *hwpt);
 int hwpt_create(struct ioasid_lab *lab, struct ioas *ioas, struct iommu *iommu, bool enforce, bool autod,
 		struct hwpt **out);

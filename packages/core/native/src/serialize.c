@@ -168,7 +168,8 @@ static void *at(struct reader *r, const struct pvec *pv, uint32_t i)
 	return pv->v[i];
 }
 
-static int load(struct ioasid_lab *lab, struct reader *r)
+/* Builds the objects of a snapshot into lab; page tables too when tables is set. */
+static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 {
 	uint32_t n;
 
@@ -276,7 +277,7 @@ static int load(struct ioasid_lab *lab, struct reader *r)
 
 		if (r->bad)
 			break;
-		h = hwpt_new(lab, id, ioas, u, enforce, autod);
+		h = hwpt_new(lab, id, ioas, u, enforce, autod, tables);
 		if (!h)
 			return -ENOMEM;
 		m = get32(r);
@@ -287,7 +288,7 @@ static int load(struct ioasid_lab *lab, struct reader *r)
 				return r->bad ? -EINVAL : -ENOMEM;
 			d->hwpt = h;
 		}
-		if (hwpt_populate(lab, h))
+		if (tables && hwpt_populate(lab, h))
 			return -ENOMEM;
 	}
 	if (r->bad || r->off != r->len)
@@ -298,7 +299,8 @@ static int load(struct ioasid_lab *lab, struct reader *r)
 	return 0;
 }
 
-struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err)
+/* pool: NULL for a lab of its own (restore), or the pool of the lab being rolled back (no tables built). */
+static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *pool, int *err)
 {
 	struct reader r = { data, len, 0, false };
 	char magic[8];
@@ -328,9 +330,18 @@ struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err)
 	lab->nr_objects = nr_objects;
 	lab->next_id = next_id;
 	lab->next_group = next_group;
-	lab->pool->max_bytes = max_bytes;
-	rc = load(lab, &r);
+	if (pool) {
+		pt_pool_free(lab->pool);
+		lab->pool = pool;
+	} else {
+		lab->pool->max_bytes = max_bytes;
+	}
+	rc = load(lab, &r, pool == NULL);
 	if (rc) {
+		if (pool) {
+			lab_free_objects(lab);
+			lab->pool = NULL;
+		}
 		ioasid_lab_destroy(lab);
 		*err = rc;
 		return NULL;
@@ -339,14 +350,56 @@ struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err)
 	return lab;
 }
 
+struct ioasid_lab *lab_deserialize(const void *data, size_t len, int *err)
+{
+	return parse(data, len, NULL, err);
+}
+
+static bool same_areas(const struct ioas *a, const struct ioas *b)
+{
+	if (a->nr_areas != b->nr_areas)
+		return false;
+	for (size_t i = 0; i < a->nr_areas; i++) {
+		const struct area *x = &a->areas[i], *y = &b->areas[i];
+
+		if (x->iova != y->iova || x->last != y->last || x->read != y->read || x->write != y->write)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Puts the lab back as the snapshot has it. Page tables are canonical, so a HWPT whose areas, format and
+ * snoop setting did not change keeps its tables; only the others are rebuilt, after the current objects
+ * have given their pages back to the shared pool.
+ */
 int lab_rollback(struct ioasid_lab *lab, const struct sbuf *snapshot)
 {
 	int err;
-	struct ioasid_lab *old = lab_deserialize(snapshot->p, snapshot->len, &err);
+	struct ioasid_lab *old = parse(snapshot->p, snapshot->len, lab->pool, &err);
 
 	if (!old)
 		return err;
-	lab_free_model(lab);
+	for (size_t i = 0; i < old->hwpts.n; i++) {
+		struct hwpt *h = old->hwpts.v[i];
+		struct hwpt *cur = lab_find_hwpt(lab, h->id);
+
+		if (cur && cur->pt.root && cur->enforce == h->enforce && cur->ioas->id == h->ioas->id &&
+		    iommu_same_format(cur->iommu, h->iommu) && same_areas(cur->ioas, h->ioas)) {
+			h->pt = cur->pt;
+			cur->pt.root = NULL;
+		}
+	}
+	lab_free_objects(lab);
+	for (size_t i = 0; i < old->hwpts.n; i++) {
+		struct hwpt *h = old->hwpts.v[i];
+
+		if (h->pt.root)
+			continue;
+		if (pt_init(&h->pt, old->pool, levels_for_bits(h->iommu->iova_bits), h->iommu->page_sizes) ||
+		    hwpt_populate(old, h))
+			err = -ENOMEM;
+	}
 	lab->policy = old->policy;
 	lab->ops = old->ops;
 	lab->max_objects = old->max_objects;
@@ -361,5 +414,5 @@ int lab_rollback(struct ioasid_lab *lab, const struct sbuf *snapshot)
 	lab->hwpts = old->hwpts;
 	sb_free(&old->out);
 	free(old);
-	return 0;
+	return err;
 }
