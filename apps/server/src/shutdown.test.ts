@@ -1,0 +1,90 @@
+// The real entry point (main.ts) as a process: JSON logs with request ids, and SIGTERM that lets an
+// in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { call, startServer, tempDir } from './test/harness.ts';
+
+function startMain(dbPath: string): Promise<{ child: ChildProcess; base: string; logs: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LAB_DB: dbPath, LAB_NO_WEB: '1', LAB_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /LISTENING (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ child, base: match[1], logs: () => output });
+    });
+    child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}: ${output}`)));
+  });
+}
+
+describe('main.ts', () => {
+  it('logs JSON lines with request ids, finishes in-flight work on SIGTERM and closes the database', async () => {
+    const dir = tempDir();
+    const dbPath = join(dir, 'lab.db');
+    try {
+      const { child, base, logs } = await startMain(dbPath);
+      const created = await call(base, 'POST', '/labs', {
+        name: 'late',
+        policy: 'iommufd',
+        template: 'seed',
+      });
+      expect(created.status).toBe(201);
+      await call(base, 'POST', '/labs/late/iommus', {
+        name: 'u9',
+        vendor: 'amd-vi',
+        enforceCacheCoherency: false,
+      });
+      const vm = await call(base, 'POST', '/labs/late/vms', {
+        name: 'VM',
+        memory: '0x100000',
+        devices: ['A'],
+      });
+      // A large batch is in flight when the signal arrives; it must still be answered and be durable.
+      const ops = Array.from({ length: 5000 }, (_, i) => ({
+        op: 'ioas.map',
+        ioas: vm.body.ioas,
+        iova: `0x${(0x100000000 + i * 0x1000).toString(16)}`,
+        length: '0x1000',
+      }));
+      const inFlight = call(base, 'POST', '/labs/late/batch', { ops });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const answered = await inFlight;
+      expect(answered.status).toBe(200);
+      expect(answered.body.applied).toBe(5000);
+      expect(await exited).toBe(0);
+
+      const lines = logs()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { reqId?: string; msg?: string; req?: { headers?: unknown } });
+      const completed = lines.filter((line) => line.msg === 'request completed');
+      expect(completed.length).toBeGreaterThanOrEqual(4);
+      expect(completed.every((line) => typeof line.reqId === 'string' && line.reqId.length === 36)).toBe(
+        true,
+      );
+      expect(lines.some((line) => line.msg === 'shutting down')).toBe(true);
+      // SQLite removes the WAL when the last connection closes cleanly.
+      expect(existsSync(`${dbPath}-wal`)).toBe(false);
+
+      const again = await startServer({ dir, dbPath });
+      try {
+        const events = await again.client.getLab('late');
+        expect(events.events).toBe(answered.body.events.at(-1).seq);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
