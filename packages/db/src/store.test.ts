@@ -147,6 +147,26 @@ describe('events', () => {
     lab.apply({ op: 'vm.detach', vm: 'VM1', device: 'B' });
     expect(seen.map((batch) => batch.map((e) => e.seq))).toEqual([[6], [7, 8]]);
   });
+
+  it('a throwing subscriber does not fail an op that is already durable', () => {
+    const { store } = fresh();
+    const lab = store.createLab({ name: 'l', policy: 'shared', template: 'seed' });
+    lab.subscribe(() => {
+      throw new Error('subscriber bug');
+    });
+    expect(lab.apply({ op: 'vm.create', name: 'VM1' }).seq).toBe(6);
+    expect(lab.events(5, 1)[0]?.op).toBe('vm.create');
+  });
+
+  it('a deleted lab refuses further use with ENOENT', () => {
+    const { store } = fresh();
+    const lab = store.createLab({ name: 'l', policy: 'shared', template: 'seed' });
+    store.deleteLab('l');
+    expect(() => lab.apply({ op: 'vm.create', name: 'VM1' })).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+    expect(() => lab.state()).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
 });
 
 describe('history', () => {
