@@ -51,6 +51,14 @@ export function LabView({ lab }: { lab: string }) {
     layoutCache.current = next;
     return next;
   }, [state]);
+  // A change to an IOAS changes every page table mirroring it: flash those too.
+  const flash = useMemo(() => {
+    if (viewSeq !== null) return NO_FLASH;
+    if (!state || live.flash.size === 0) return live.flash;
+    const out = new Set(live.flash);
+    for (const h of state.hwpts) if (live.flash.has(`ioas:${h.ioas}`)) out.add(`hwpt:${h.id}`);
+    return out;
+  }, [live.flash, state, viewSeq]);
   const focus = useMemo(() => (state ? focusSet(state, filters) : null), [state, filters]);
 
   const scrub = useCallback(
@@ -173,7 +181,7 @@ export function LabView({ lab }: { lab: string }) {
             <TopologyCanvas
               layout={layout}
               selected={selRaw}
-              flash={viewSeq === null ? live.flash : NO_FLASH}
+              flash={flash}
               focus={focus}
               onSelect={select}
               onOpen={open}

@@ -37,13 +37,15 @@ export function EventRow({
           event.seq
         )}
       </td>
-      <td className="mono">
+      <td className="mono" title={`${event.op} ${inputText(event.input)}`}>
         <b>{event.op}</b> {inputText(event.input)}
       </td>
       <td className="mono">
         <ResultCell event={event} />
       </td>
-      <td className="mono">{event.effects.map(effectText).join(' · ')}</td>
+      <td className="mono" title={event.effects.map(effectText).join('\n')}>
+        {event.effects.map(effectText).join(' · ')}
+      </td>
     </tr>
   );
 }

@@ -48,7 +48,8 @@ export function TopologyCanvas({
     const aspect = box.clientWidth / Math.max(1, box.clientHeight);
     const w = Math.max(layout.width, 600);
     const h = Math.max(layout.height, w / aspect);
-    setView({ x: 0, y: 0, w: Math.max(w, h * aspect), h });
+    // Wide labs leave spare height: centre the rows in it rather than hugging the top.
+    setView({ x: 0, y: -(h - layout.height) / 2, w: Math.max(w, h * aspect), h });
   }, [layout.width, layout.height]);
 
   // Fit once, and keep fitting while the user has not panned or zoomed (so growth stays visible).
