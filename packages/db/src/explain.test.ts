@@ -148,6 +148,17 @@ describe('explain on the seed story', () => {
     expect(Math.max(...e.b.why)).toBe(l.seq);
   });
 
+  it('answers again from the same seq without sharing objects, and anew once the seq moves', () => {
+    const l = lab('shared', 'seed-story');
+    const first = l.explain('VM1', 'VM2');
+    first.remedies.length = 0;
+    const again = l.explain('VM1', 'VM2');
+    expect(again.remedies.length).toBeGreaterThan(0);
+    expect(again).toEqual(l.explain('VM1', 'VM2'));
+    l.apply({ op: 'device.replace', vm: 'VM1', device: 'A', hwpt: 'new', enforceCacheCoherency: true });
+    expect(l.explain('VM1', 'VM2')).toMatchObject({ seq: again.seq + 1, diverges: false });
+  });
+
   it('refuses unknown VMs and a VM compared with itself', () => {
     const l = lab('shared', 'seed-story');
     expect(() => l.explain('VM1', 'VM9')).toThrow(expect.objectContaining({ code: 'ENOENT' }));

@@ -48,6 +48,8 @@ interface Shadow {
 }
 
 const MAX_EVENTS_PAGE = 10_000;
+/** Explanations kept per lab (the latest few (a, b, seq) asked). */
+const EXPLAIN_CACHE = 8;
 
 /**
  * Shadows are saved once this many snapshot intervals of inputs are pending (10,000 inputs at the default
@@ -75,6 +77,7 @@ export class LiveLab implements StoredLab {
   #listeners = new Set<EventListener>();
   #shadows = new Map<Policy, Shadow>();
   #savedShadowSeq = new Map<Policy, number>();
+  #explained = new Map<string, Explanation>();
   #closed = false;
 
   private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
@@ -291,6 +294,20 @@ export class LiveLab implements StoredLab {
 
   explain(a: string, b: string): Explanation {
     this.#assertOpen();
+    // Every viewer of a lab asks again each time its seq moves; one answer per (a, b, seq) serves them all.
+    const key = JSON.stringify([a, b, this.#seq]);
+    const cached = this.#explained.get(key);
+    if (cached) return structuredClone(cached);
+    const answer = this.#explainNow(a, b);
+    this.#explained.set(key, answer);
+    if (this.#explained.size > EXPLAIN_CACHE) {
+      const oldest = this.#explained.keys().next().value;
+      if (oldest !== undefined) this.#explained.delete(oldest);
+    }
+    return structuredClone(answer);
+  }
+
+  #explainNow(a: string, b: string): Explanation {
     return explainVms({
       policy: this.policy,
       seq: this.#seq,
