@@ -320,7 +320,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ioasid-bench-'));
 const { child, url } = await startServer(join(dir, 'bench.db'));
 try {
   console.log(
-    `server ${url}, SQLite ${join(dir, 'bench.db')} (WAL, synchronous=FULL), ${PHASE_MS} ms per phase`,
+    `server ${url}, SQLite ${join(dir, 'bench.db')} (WAL, synchronous=FULL), rate limit off, ${PHASE_MS} ms per phase`,
   );
   await singleOps(url);
   type Stats = { commits: number; ops: number; applyMs: number };

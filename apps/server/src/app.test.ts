@@ -8,7 +8,7 @@ describe('server shell on an ephemeral port', () => {
     server = await startServer();
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
   });
 
   it('reports health with the core ABI version', async () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   ioas = (await server.client.createVm(lab, { name: 'VM1', memory: '0x100000', devices: ['A'] })).ioas;
 });
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 const map = (iova: number) => ({ op: 'ioas.map', ioas, iova: `0x${iova.toString(16)}`, length: '0x1000' });
@@ -77,36 +77,23 @@ describe('batch', () => {
 
   it('accepts every kind of op', async () => {
     await server.client.createLab({ name: 'kinds', policy: 'explicit' });
-    const result = await server.client.batch(
-      'kinds',
-      [
-        { op: 'iommu.add', name: 'u0', vendor: 'amd-vi', enforceCacheCoherency: true },
-        { op: 'device.add', name: 'd0', iommu: 'u0' },
-        { op: 'device.add', name: 'd1', iommu: 'u0' },
-        { op: 'device.remove', name: 'd1' },
-        { op: 'vm.create', name: 'v0', memory: 0x100000 },
-        { op: 'hwpt.alloc', ioas: 1, iommu: 'u0', enforceCacheCoherency: true },
-        { op: 'ioas.map', ioas: 1, iova: '0x40000000', length: 4096 },
-        { op: 'ioas.unmap', ioas: 1, iova: '0x40000000', length: 4096 },
-        { op: 'hwpt.alloc', ioas: 1, iommu: 'u0' },
-        { op: 'hwpt.destroy', hwpt: 3 },
-        { op: 'vm.destroy', vm: 'v0' },
-      ],
-      { atomic: false },
-    );
-    expect(result.events).toHaveLength(11);
-    expect(result.events.map((event) => event.op)).toEqual([
-      'iommu.add',
-      'device.add',
-      'device.add',
-      'device.remove',
-      'vm.create',
-      'hwpt.alloc',
-      'ioas.map',
-      'ioas.unmap',
-      'hwpt.alloc',
-      'hwpt.destroy',
-      'vm.destroy',
-    ]);
+    const ops = [
+      { op: 'iommu.add', name: 'u0', vendor: 'amd-vi', enforceCacheCoherency: true },
+      { op: 'device.add', name: 'd0', iommu: 'u0' },
+      { op: 'device.add', name: 'd1', iommu: 'u0' },
+      { op: 'device.remove', name: 'd1' },
+      { op: 'vm.create', name: 'v0', memory: 0x100000 },
+      { op: 'hwpt.alloc', ioas: 1, iommu: 'u0', enforceCacheCoherency: true },
+      { op: 'vm.attach', vm: 'v0', device: 'd0', hwpt: 2 },
+      { op: 'ioas.map', ioas: 1, iova: '0x40000000', length: 4096 },
+      { op: 'ioas.unmap', ioas: 1, iova: '0x40000000', length: 4096 },
+      { op: 'device.replace', vm: 'v0', device: 'd0', hwpt: 'new', enforceCacheCoherency: false },
+      { op: 'hwpt.destroy', hwpt: 2 },
+      { op: 'vm.detach', vm: 'v0', device: 'd0' },
+      { op: 'vm.destroy', vm: 'v0' },
+    ] as const;
+    const result = await server.client.batch('kinds', [...ops], { atomic: true });
+    expect(result.events.map((event) => [event.op, event.result.ok])).toEqual(ops.map((op) => [op.op, true]));
+    expect(result).toMatchObject({ atomic: true, applied: ops.length, refused: 0 });
   });
 });

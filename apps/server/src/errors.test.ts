@@ -13,7 +13,7 @@ beforeAll(async () => {
   ioas = (await server.client.createVm(lab, { name: 'VM1', devices: ['A'] })).ioas;
 });
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 /** Asserts the error shape and returns the error object. */

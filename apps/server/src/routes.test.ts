@@ -8,7 +8,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 describe('labs', () => {

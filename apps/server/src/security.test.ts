@@ -14,7 +14,7 @@ describe('bearer token', () => {
     server = await startServer({ token: TOKEN });
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
   });
 
   it('answers 401 without a token and 403 with a wrong one, in the error shape', async () => {
@@ -71,7 +71,7 @@ describe('rate limit', () => {
     server = await startServer({ rateLimit: { max: 5, windowMs: 60_000 } });
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
   });
 
   it('answers 429 in the error shape once a client exceeds its budget', async () => {

@@ -8,7 +8,7 @@ beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 /** Boots VM1 with `vm1Devices`, VM2 with [A2], hot-unplugs B from VM1; returns VM1's table count while {A,B}. */

@@ -19,7 +19,7 @@ beforeAll(async () => {
   ioas = (await server.client.createVm(lab, { name: 'VM1', memory: '0x100000', devices: ['A'] })).ioas;
 });
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 let nextIova = 0x100000000;
@@ -149,6 +149,20 @@ describe('stream', () => {
     // The backlog it skipped was never all queued: far fewer events were delivered than were made.
     expect(slow.eventSeqs().length).toBeLessThan(30_000);
     await slow.close();
+  });
+
+  it('replays a long absence across store pages, and resyncs one longer than maxReplay', async () => {
+    await mapMany(16_000);
+    const latest = (await server.client.getLab(lab)).events;
+    const reader = new StreamReader(streamUrl(server.base, lab));
+    await reader.until(() => reader.messages.length > 0);
+    reader.send({ type: 'since', seq: latest - 15_000 });
+    await reader.until(() => reader.eventSeqs().at(-1) === latest);
+    expectContiguous(reader.eventSeqs(), latest - 14_999);
+    reader.send({ type: 'since', seq: latest - 25_000 });
+    await reader.until(() => reader.messages.some((message) => message.type === 'resync'));
+    expect(reader.messages.find((message) => message.type === 'resync')?.seq).toBe(latest);
+    await reader.close();
   });
 
   it('refuses unknown labs before the upgrade and closes streams of a deleted lab', async () => {

@@ -20,6 +20,9 @@ export interface HubOptions {
   maxReplay: number;
 }
 
+/** The most events one StoredLab.events() call returns. */
+const STORE_PAGE = 10_000;
+
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   coalesceMs: 50,
   highWaterBytes: 4 * 1024 * 1024,
@@ -94,7 +97,7 @@ class LabChannel {
     client.cursor = seq;
     // The store commits before it notifies, so this read already holds anything still pending here;
     // the flush filters those out by cursor.
-    const missed = latest > seq ? this.#lab.events(seq, latest - seq) : [];
+    const missed = this.#eventsBetween(seq, latest);
     if (missed.length > 0) {
       send(client, { type: 'events', events: missed });
       client.cursor = (missed.at(-1) as StoredEvent).seq;
@@ -165,11 +168,24 @@ class LabChannel {
         this.#resync(client);
         return;
       }
-      events = [...this.#lab.events(client.cursor, gap), ...batch];
+      events = [...this.#eventsBetween(client.cursor, first.seq - 1), ...batch];
     }
     if (events.length === 0) return;
     send(client, { type: 'events', events });
     client.cursor = (events.at(-1) as StoredEvent).seq;
+  }
+
+  /** Events (after, upTo] from the log, read in the store's page size. */
+  #eventsBetween(after: number, upTo: number): StoredEvent[] {
+    const events: StoredEvent[] = [];
+    for (let cursor = after; cursor < upTo; ) {
+      const page = this.#lab.events(cursor, Math.min(STORE_PAGE, upTo - cursor));
+      const last = page.at(-1);
+      if (!last) break;
+      events.push(...page);
+      cursor = last.seq;
+    }
+    return events;
   }
 
   #resync(client: Client): void {
