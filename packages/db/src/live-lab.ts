@@ -18,7 +18,7 @@ import { type EventRow, opNameOf, toEvent, toRow } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVms } from './explain.ts';
-import { parseOps, replayApplied, replayInto, startFrom, withCore } from './replay.ts';
+import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
 import type {
   BatchOptions,
   Comparison,
@@ -99,8 +99,10 @@ export class LiveLab implements StoredLab {
 
   static #rebuild(log: EventLog, labId: number, policy: Policy, at: number): Lab {
     const snapshot = log.snapshotAtOrBefore(labId, at);
-    const core = startFrom(policy, snapshot?.state);
-    const from = snapshot?.seq ?? 0;
+    let core = snapshot ? restoreOrNull(snapshot.state) : null;
+    // A snapshot the core cannot read (another core version wrote it) only costs a longer replay.
+    const from = core ? (snapshot?.seq ?? 0) : 0;
+    core ??= Lab.create(policy);
     try {
       replayApplied(core, parseOps(log.okOpsBetween(labId, from, at)), from);
     } catch (error) {
@@ -232,9 +234,11 @@ export class LiveLab implements StoredLab {
       const saved = this.#ctx.counterfactualShadows
         ? this.#ctx.log.shadowAtOrBefore(this.id, policy, this.#seq)
         : undefined;
-      shadow = saved
-        ? { core: Lab.restore(saved.state), seq: saved.seq, refused: saved.refused }
-        : { core: Lab.create(policy), seq: 0, refused: 0 };
+      const restored = saved ? restoreOrNull(saved.state) : null;
+      shadow =
+        saved && restored
+          ? { core: restored, seq: saved.seq, refused: saved.refused }
+          : { core: Lab.create(policy), seq: 0, refused: 0 };
       this.#shadows.set(policy, shadow);
     }
     if (shadow.seq < this.#seq) {

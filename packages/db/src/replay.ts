@@ -1,6 +1,6 @@
 // Replay: rebuilding a core instance from a snapshot and logged ops, and reading VM outcomes from state.
 // Every past state, fork, counterfactual and remedy in the store is one of these replays.
-import { type CoreState, Lab, type Op, type OpResult, type Policy } from '@ioasid-lab/core';
+import { type CoreState, Lab, LabError, type Op, type OpResult } from '@ioasid-lab/core';
 import type { VmOutcome } from './store-types.ts';
 
 /** Ops per FFI call when replaying: large enough to amortise the call, small enough to bound buffers. */
@@ -31,9 +31,14 @@ export function replayApplied(core: Lab, ops: readonly Op[], fromSeq: number): v
   }
 }
 
-/** A core at some seq: a restored snapshot if there is one, else a fresh lab of `policy`. */
-export function startFrom(policy: Policy, snapshot: Buffer | undefined): Lab {
-  return snapshot ? Lab.restore(snapshot) : Lab.create(policy);
+/** A core restored from a snapshot, or null when the core refuses it (written by another core version). */
+export function restoreOrNull(snapshot: Buffer): Lab | null {
+  try {
+    return Lab.restore(snapshot);
+  } catch (error) {
+    if (error instanceof LabError) return null;
+    throw error;
+  }
 }
 
 export function vmOutcome(state: CoreState, vm: string): VmOutcome | null {

@@ -1,6 +1,7 @@
 // The store's lab lifecycle and log semantics through a real SQLite file and the real core:
 // durable events (refusals included), atomic batches, paging, reopen, export/import, fork, streams.
 import type { Op } from '@ioasid-lab/core';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LabStore, StoredEvent } from './store-types.ts';
 import { SEED_HARDWARE, SEED_STORY } from './templates.ts';
@@ -190,6 +191,21 @@ describe('history', () => {
     expect([reopened.getLab('a').state(), reopened.getLab('b').state()]).toEqual(states);
     expect(reopened.getLab('a').seq).toBe(9);
     expect(reopened.getLab('a').apply({ op: 'vm.destroy', vm: 'VM2' }).seq).toBe(10);
+  });
+
+  it('a snapshot the core cannot read costs a longer replay, not the lab', () => {
+    const t = fresh(2);
+    const lab = t.store.createLab({ name: 'a', policy: 'shared', template: 'seed-story' });
+    const live = lab.state();
+    const past = lab.state(5);
+    t.store.close();
+    const raw = new Database(t.path);
+    const damaged = raw.prepare("update snapshots set state = x'00010203'").run().changes;
+    raw.close();
+    expect(damaged).toBeGreaterThan(0);
+    const reopened = track(t.reopen());
+    expect(reopened.getLab('a').state()).toEqual(live);
+    expect(reopened.getLab('a').state(5)).toEqual(past);
   });
 
   it('export then import replays the same inputs into the same state', () => {
