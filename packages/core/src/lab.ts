@@ -2,6 +2,7 @@
 // reused Buffers; the core answers with JSON in another reused Buffer, so one op is one FFI call.
 import {
   CMD,
+  decodeResults,
   encodeOp,
   encodeRefusal,
   LIMITS_SIZE,
@@ -102,24 +103,33 @@ export class Lab {
     return this.#handle;
   }
 
-  /** The text the last call left in the core's output, fetched again when it did not fit. */
-  #text(): string {
+  /** Makes sure the output buffer holds the last call's whole output (fetched again if it did not fit). */
+  #complete(): number {
     const length = this.#out.readUInt32LE(0);
     if (length + 4 > this.#out.length) {
       this.#out = Buffer.alloc(Math.max(length + 4, this.#out.length * 2));
       const rc = native.ioasid_lab_fetch(this.#live, this.#out, this.#out.length);
       if (rc < 0) throw new LabError(errnoCode(-rc), 'cannot fetch the core output');
     }
-    return this.#out.toString('latin1', 4, 4 + length);
+    return length;
+  }
+
+  /** The JSON text the last call left in the core's output. */
+  #text(): string {
+    const length = this.#complete();
+    return this.#out.toString('utf8', 4, 4 + length);
   }
 
   #bytes(): Buffer {
-    const length = this.#out.readUInt32LE(0);
-    if (length + 4 > this.#out.length) {
-      this.#out = Buffer.alloc(Math.max(length + 4, this.#out.length * 2));
-      native.ioasid_lab_fetch(this.#live, this.#out, this.#out.length);
-    }
+    const length = this.#complete();
     return Buffer.from(this.#out.subarray(4, 4 + length));
+  }
+
+  /** The one op result the last ioctl left in the output. */
+  #result(): OpResult {
+    // Nothing written: the core could not allocate room for the result, so the op's fate is unknown.
+    if (this.#complete() === 0) throw new LabError('ENOMEM', 'the core could not write the result');
+    return decodeResults(this.#out, 4, 1)[0] as OpResult;
   }
 
   apply(op: AnyOp): OpResult {
@@ -135,10 +145,8 @@ export class Lab {
       if (error instanceof LabError) return refusal(error);
       throw error;
     }
-    const rc = native.ioasid_lab_ioctl(handle, cmd, arg, structSize(cmd), this.#out, this.#out.length);
-    if (rc === -ERRNO.ENOMEM && this.#out.readUInt32LE(0) === 0)
-      return refusal(new LabError('ENOMEM', 'core out of memory'));
-    return JSON.parse(this.#text()) as OpResult;
+    native.ioasid_lab_ioctl(handle, cmd, arg, structSize(cmd), this.#out, this.#out.length);
+    return this.#result();
   }
 
   applyBatch(ops: AnyOp[], options: { atomic?: boolean } = {}): OpResult[] {
@@ -168,12 +176,12 @@ export class Lab {
       this.#out,
       this.#out.length,
     );
-    const parsed = JSON.parse(this.#text()) as OpResult[] | RawRefusal;
     if (rc < 0) {
-      const error = parsed as RawRefusal;
+      const error = JSON.parse(this.#text()) as RawRefusal;
       throw new LabError(error.code ?? errnoCode(-rc), error.message ?? 'batch refused');
     }
-    return parsed as OpResult[];
+    this.#complete();
+    return decodeResults(this.#out, 4, rc);
   }
 
   state(): CoreState {
@@ -218,7 +226,7 @@ export class Lab {
    */
   rawIoctl(cmd: number, bytes: Buffer): { rc: number; result: OpResult } {
     const rc = native.ioasid_lab_ioctl(this.#live, cmd, bytes, bytes.length, this.#out, this.#out.length);
-    return { rc, result: JSON.parse(this.#text()) as OpResult };
+    return { rc, result: this.#result() };
   }
 
   /** As rawIoctl, returning only the core's return code (the result stays unparsed in the output buffer). */

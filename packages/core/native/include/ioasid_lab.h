@@ -60,6 +60,56 @@ enum ioasid_cmd {
 	IOASID_CMD_MAX,
 };
 
+/*
+ * Op results (ioasid_lab_ioctl, ioasid_lab_batch) are binary records, little endian:
+ *   u32 status (0, or the positive errno of a refusal)
+ *   refusal: u16 message length, message bytes (UTF-8)
+ *   success: u32 effect count, then per effect: u8 type (enum ioasid_effect), u8 field count, and per
+ *            field: u8 key (enum ioasid_effect_key) and its value: a name is u8 length + bytes, HWPT/IOAS
+ *            ids and noncoherentDma are u32, iova and length u64, enforceCacheCoherency u8.
+ * A batch's output is its results one after another.
+ */
+enum ioasid_effect {
+	IOASID_EFFECT_IOMMU_ADDED = 0, /* iommu.added */
+	IOASID_EFFECT_DEVICE_ADDED = 1, /* device.added */
+	IOASID_EFFECT_DEVICE_REMOVED = 2, /* device.removed */
+	IOASID_EFFECT_VM_CREATED = 3, /* vm.created */
+	IOASID_EFFECT_VM_DESTROYED = 4, /* vm.destroyed */
+	IOASID_EFFECT_IOAS_CREATED = 5, /* ioas.created */
+	IOASID_EFFECT_IOAS_DESTROYED = 6, /* ioas.destroyed */
+	IOASID_EFFECT_IOAS_ALLOWED_CHANGED = 7, /* ioas.allowed_changed */
+	IOASID_EFFECT_AREA_MAPPED = 8, /* area.mapped */
+	IOASID_EFFECT_AREA_UNMAPPED = 9, /* area.unmapped */
+	IOASID_EFFECT_HWPT_CREATED = 10, /* hwpt.created */
+	IOASID_EFFECT_HWPT_DESTROYED = 11, /* hwpt.destroyed */
+	IOASID_EFFECT_HWPT_SNOOP_DOWNGRADED = 12, /* hwpt.snoop_downgraded */
+	IOASID_EFFECT_DEVICE_ATTACHED = 13, /* device.attached */
+	IOASID_EFFECT_DEVICE_DETACHED = 14, /* device.detached */
+	IOASID_EFFECT_DEVICE_REPLACED = 15, /* device.replaced */
+	IOASID_EFFECT_VM_KVM_FILE_ADDED = 16, /* vm.kvm_file_added */
+	IOASID_EFFECT_VM_KVM_FILE_REMOVED = 17, /* vm.kvm_file_removed */
+	IOASID_EFFECT_VM_NONCOHERENT_CHANGED = 18, /* vm.noncoherent_changed */
+	IOASID_EFFECT_VM_WBINVD_ON = 19, /* vm.wbinvd_on */
+	IOASID_EFFECT_VM_WBINVD_OFF = 20, /* vm.wbinvd_off */
+	IOASID_EFFECT_VM_HAZARD_ON = 21, /* vm.hazard_on */
+	IOASID_EFFECT_VM_HAZARD_OFF = 22, /* vm.hazard_off */
+	IOASID_EFFECT_MAX,
+};
+
+enum ioasid_effect_key {
+	IOASID_KEY_VM = 0, /* vm */
+	IOASID_KEY_DEVICE = 1, /* device */
+	IOASID_KEY_IOMMU = 2, /* iommu */
+	IOASID_KEY_HWPT = 3, /* hwpt */
+	IOASID_KEY_FROM_HWPT = 4, /* fromHwpt */
+	IOASID_KEY_IOAS = 5, /* ioas */
+	IOASID_KEY_IOVA = 6, /* iova */
+	IOASID_KEY_LENGTH = 7, /* length */
+	IOASID_KEY_ENFORCE_CC = 8, /* enforceCacheCoherency */
+	IOASID_KEY_NONCOHERENT_DMA = 9, /* noncoherentDma */
+	IOASID_KEY_MAX,
+};
+
 struct ioasid_refuse {
 	uint32_t size;
 	uint32_t flags;
@@ -241,8 +291,8 @@ struct ioasid_lab_limits {
  * Output convention: entry points that produce text or bytes write them into the lab's own buffer,
  * then copy them to out as [u32 length][bytes] when 4 + length <= out_cap; otherwise only the
  * length is written (out_cap >= 4) and ioasid_lab_fetch() copies the bytes into a larger buffer.
- * Text is UTF-8 JSON. Results: {"ok":true,"effects":[...]} or
- * {"ok":false,"errno":N,"code":"E...","message":"...","effects":[]}.
+ * Op results are binary (see enum ioasid_effect); state and page-table walks are UTF-8 JSON, and so is the
+ * error of a call refused as a whole: {"ok":false,"errno":N,"code":"E...","message":"...","effects":[]}.
  */
 IOASID_API uint32_t ioasid_abi_version(void);
 

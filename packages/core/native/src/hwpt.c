@@ -100,11 +100,11 @@ int hwpt_create(struct ioasid_lab *lab, struct ioas *ioas, struct iommu *iommu, 
 			       (unsigned long long)lab->pool->max_bytes);
 	}
 	lab->next_id++;
-	ef_begin(lab, "hwpt.created");
-	ef_u32(lab, "hwpt", h->id);
-	ef_u32(lab, "ioas", ioas->id);
-	ef_str(lab, "iommu", iommu->name);
-	ef_bool(lab, "enforceCacheCoherency", enforce);
+	ef_begin(lab, IOASID_EFFECT_HWPT_CREATED);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
+	ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
+	ef_str(lab, IOASID_KEY_IOMMU, iommu->name);
+	ef_bool(lab, IOASID_KEY_ENFORCE_CC, enforce);
 	ef_end(lab);
 	*out = h;
 	return 0;
@@ -113,8 +113,8 @@ int hwpt_create(struct ioasid_lab *lab, struct ioas *ioas, struct iommu *iommu, 
 void hwpt_destroy(struct ioasid_lab *lab, struct hwpt *h)
 {
 	pvec_remove(&lab->hwpts, h);
-	ef_begin(lab, "hwpt.destroyed");
-	ef_u32(lab, "hwpt", h->id);
+	ef_begin(lab, IOASID_EFFECT_HWPT_DESTROYED);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
 	ef_end(lab);
 	hwpt_free(lab, h);
 	lab_put_object(lab);
@@ -199,10 +199,10 @@ int hwpt_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struc
 	if (pvec_push(&h->devices, dev))
 		return lab_err(lab, ENOMEM, "no memory to attach device %s", dev->name);
 	dev->hwpt = h;
-	ef_begin(lab, "device.attached");
-	ef_str(lab, "vm", vm->name);
-	ef_str(lab, "device", dev->name);
-	ef_u32(lab, "hwpt", h->id);
+	ef_begin(lab, IOASID_EFFECT_DEVICE_ATTACHED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
 	ef_end(lab);
 	return 0;
 }
@@ -214,10 +214,10 @@ void hwpt_detach(struct ioasid_lab *lab, struct device *dev)
 
 	pvec_remove(&h->devices, dev);
 	dev->hwpt = NULL;
-	ef_begin(lab, "device.detached");
-	ef_str(lab, "vm", dev->vm->name);
-	ef_str(lab, "device", dev->name);
-	ef_u32(lab, "hwpt", h->id);
+	ef_begin(lab, IOASID_EFFECT_DEVICE_DETACHED);
+	ef_str(lab, IOASID_KEY_VM, dev->vm->name);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
 	ef_end(lab);
 	if (h->autod && h->devices.n == 0)
 		hwpt_destroy(lab, h);
@@ -227,10 +227,10 @@ void hwpt_downgrade(struct ioasid_lab *lab, struct hwpt *h, struct device *dev)
 {
 	h->enforce = false;
 	pt_set_snoop(&h->pt, false);
-	ef_begin(lab, "hwpt.snoop_downgraded");
-	ef_u32(lab, "hwpt", h->id);
-	ef_str(lab, "device", dev->name);
-	ef_str(lab, "iommu", dev->iommu->name);
+	ef_begin(lab, IOASID_EFFECT_HWPT_SNOOP_DOWNGRADED);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
+	ef_str(lab, IOASID_KEY_IOMMU, dev->iommu->name);
 	ef_end(lab);
 }
 

@@ -177,10 +177,10 @@ int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t 
 		unmap_from_hwpts(lab, ioas, iova, last);
 		return lab_err(lab, ENOMEM, "ioas %u: no memory for an area", ioas->id);
 	}
-	ef_begin(lab, "area.mapped");
-	ef_u32(lab, "ioas", ioas->id);
-	ef_hex(lab, "iova", iova);
-	ef_hex(lab, "length", length);
+	ef_begin(lab, IOASID_EFFECT_AREA_MAPPED);
+	ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
+	ef_hex(lab, IOASID_KEY_IOVA, iova);
+	ef_hex(lab, IOASID_KEY_LENGTH, length);
 	ef_end(lab);
 	return 0;
 }
@@ -204,10 +204,10 @@ static void ioas_unmap_areas(struct ioasid_lab *lab, struct ioas *ioas, size_t f
 		const struct area *a = &ioas->areas[i];
 
 		unmap_from_hwpts(lab, ioas, a->iova, a->last);
-		ef_begin(lab, "area.unmapped");
-		ef_u32(lab, "ioas", ioas->id);
-		ef_hex(lab, "iova", a->iova);
-		ef_hex(lab, "length", a->last - a->iova + 1);
+		ef_begin(lab, IOASID_EFFECT_AREA_UNMAPPED);
+		ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
+		ef_hex(lab, IOASID_KEY_IOVA, a->iova);
+		ef_hex(lab, IOASID_KEY_LENGTH, a->last - a->iova + 1);
 		ef_end(lab);
 	}
 	ioas_remove_areas(ioas, from, to);
@@ -305,8 +305,8 @@ int op_ioas_allow(struct ioasid_lab *lab, const struct ioasid_ioas_allow *a)
 	}
 	memcpy(ioas->allowed, ranges, sizeof(ranges));
 	ioas->nr_allowed = a->nr_ranges;
-	ef_begin(lab, "ioas.allowed_changed");
-	ef_u32(lab, "ioas", ioas->id);
+	ef_begin(lab, IOASID_EFFECT_IOAS_ALLOWED_CHANGED);
+	ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
 	ef_end(lab);
 	return 0;
 }

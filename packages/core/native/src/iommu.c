@@ -138,8 +138,8 @@ int op_iommu_add(struct ioasid_lab *lab, const struct ioasid_iommu_add *a)
 	}
 	*u = tmp;
 	memcpy(u->name, name, sizeof(u->name));
-	ef_begin(lab, "iommu.added");
-	ef_str(lab, "iommu", u->name);
+	ef_begin(lab, IOASID_EFFECT_IOMMU_ADDED);
+	ef_str(lab, IOASID_KEY_IOMMU, u->name);
 	ef_end(lab);
 	return 0;
 }
@@ -194,9 +194,9 @@ int op_device_add(struct ioasid_lab *lab, const struct ioasid_device_add *a)
 	d->nosnoop = a->flags & IOASID_DEVICE_NO_SNOOP;
 	if (group >= lab->next_group && group != UINT32_MAX)
 		lab->next_group = group + 1;
-	ef_begin(lab, "device.added");
-	ef_str(lab, "device", d->name);
-	ef_str(lab, "iommu", u->name);
+	ef_begin(lab, IOASID_EFFECT_DEVICE_ADDED);
+	ef_str(lab, IOASID_KEY_DEVICE, d->name);
+	ef_str(lab, IOASID_KEY_IOMMU, u->name);
 	ef_end(lab);
 	return 0;
 }
@@ -216,8 +216,8 @@ int op_device_remove(struct ioasid_lab *lab, const struct ioasid_device_remove *
 	if (d->vm)
 		return lab_err(lab, EBUSY, "device %s is attached in vm %s", name, d->vm->name);
 	pvec_remove(&lab->devices, d);
-	ef_begin(lab, "device.removed");
-	ef_str(lab, "device", d->name);
+	ef_begin(lab, IOASID_EFFECT_DEVICE_REMOVED);
+	ef_str(lab, IOASID_KEY_DEVICE, d->name);
 	ef_end(lab);
 	free(d);
 	lab_put_object(lab);

@@ -235,59 +235,56 @@ struct hwpt *lab_find_hwpt(struct ioasid_lab *lab, uint32_t id)
 	return NULL;
 }
 
-void ef_begin(struct ioasid_lab *lab, const char *type)
+static inline void out8(struct ioasid_lab *lab, uint8_t v)
 {
-	if (lab->nr_effects++)
-		sb_putn(&lab->out, ",", 1);
-	sb_puts(&lab->out, "{\"type\":\"");
-	sb_puts(&lab->out, type);
-	sb_putn(&lab->out, "\"", 1);
+	sb_putn(&lab->out, &v, 1);
 }
 
-/* Effects are on the hot path of every op: no printf here. */
-static void ef_key(struct ioasid_lab *lab, const char *key)
+void ef_begin(struct ioasid_lab *lab, enum ioasid_effect type)
 {
-	sb_putn(&lab->out, ",\"", 2);
-	sb_puts(&lab->out, key);
-	sb_putn(&lab->out, "\":", 2);
+	lab->nr_effects++;
+	out8(lab, (uint8_t)type);
+	lab->ef_fields_at = lab->out.len;
+	out8(lab, 0);
 }
 
-void ef_str(struct ioasid_lab *lab, const char *key, const char *value)
+static void ef_key(struct ioasid_lab *lab, enum ioasid_effect_key key)
 {
-	ef_key(lab, key);
-	sb_jstr(&lab->out, value);
+	if (!lab->out.oom)
+		lab->out.p[lab->ef_fields_at]++;
+	out8(lab, (uint8_t)key);
 }
 
-void ef_u32(struct ioasid_lab *lab, const char *key, uint32_t value)
+void ef_str(struct ioasid_lab *lab, enum ioasid_effect_key key, const char *value)
 {
-	char buf[10];
-	int i = 10;
+	size_t n = strnlen(value, 255);
 
 	ef_key(lab, key);
-	do {
-		buf[--i] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	sb_putn(&lab->out, buf + i, (size_t)(10 - i));
+	out8(lab, (uint8_t)n);
+	sb_putn(&lab->out, value, n);
 }
 
-void ef_hex(struct ioasid_lab *lab, const char *key, uint64_t value)
+void ef_u32(struct ioasid_lab *lab, enum ioasid_effect_key key, uint32_t value)
 {
 	ef_key(lab, key);
-	sb_putn(&lab->out, "\"", 1);
-	sb_hex(&lab->out, value);
-	sb_putn(&lab->out, "\"", 1);
+	sb_putn(&lab->out, &value, 4);
 }
 
-void ef_bool(struct ioasid_lab *lab, const char *key, bool value)
+void ef_hex(struct ioasid_lab *lab, enum ioasid_effect_key key, uint64_t value)
 {
 	ef_key(lab, key);
-	sb_puts(&lab->out, value ? "true" : "false");
+	sb_putn(&lab->out, &value, 8);
+}
+
+void ef_bool(struct ioasid_lab *lab, enum ioasid_effect_key key, bool value)
+{
+	ef_key(lab, key);
+	out8(lab, value);
 }
 
 void ef_end(struct ioasid_lab *lab)
 {
-	sb_putn(&lab->out, "}", 1);
+	(void)lab;
 }
 
 static const char *errno_name(int err)
@@ -438,21 +435,35 @@ static int dispatch(struct ioasid_lab *lab, uint32_t cmd, const void *src, size_
 	return rc;
 }
 
-/* Runs one op and appends its result object to lab->out; refused ops leave only the error. */
+/* Runs one op and appends its result record to lab->out; a refused op leaves only its errno and message. */
 static int run_op(struct ioasid_lab *lab, uint32_t cmd, const void *arg, size_t arg_len)
 {
 	size_t start = lab->out.len;
+	uint32_t status = 0;
+	uint32_t count = 0;
 	int rc;
 
 	lab->nr_effects = 0;
 	lab->msg[0] = 0;
-	sb_puts(&lab->out, "{\"ok\":true,\"effects\":[");
+	sb_putn(&lab->out, &status, 4);
+	sb_putn(&lab->out, &count, 4);
 	rc = dispatch(lab, cmd, arg, arg_len);
 	if (rc) {
+		uint16_t len;
+
+		status = (uint32_t)-rc;
+		if (!errno_name((int)status))
+			status = EINVAL;
+		if (!lab->msg[0])
+			snprintf(lab->msg, sizeof(lab->msg), "%s", errno_name((int)status));
+		len = (uint16_t)strlen(lab->msg);
 		lab->out.len = start;
-		write_error(lab, rc);
-	} else {
-		sb_puts(&lab->out, "]}");
+		sb_putn(&lab->out, &status, 4);
+		sb_putn(&lab->out, &len, 2);
+		sb_putn(&lab->out, lab->msg, len);
+	} else if (!lab->out.oom) {
+		count = (uint32_t)lab->nr_effects;
+		memcpy(lab->out.p + start + 4, &count, 4);
 	}
 	return rc;
 }
@@ -485,8 +496,13 @@ int32_t ioasid_lab_ioctl(struct ioasid_lab *lab, uint32_t cmd, const void *arg, 
 	lab->out.len = 0;
 	lab->out.oom = false;
 	rc = run_op(lab, cmd, arg, arg_len);
-	if (lab->out.oom)
+	if (lab->out.oom) {
+		/* An empty output tells the caller no result could be written. */
+		lab->out.len = 0;
+		lab->out.oom = false;
+		emit(lab, out, out_cap);
 		return -ENOMEM;
+	}
 	emit(lab, out, out_cap);
 	return rc;
 }
@@ -532,13 +548,10 @@ int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_l
 			return rc;
 		}
 	}
-	sb_putn(&lab->out, "[", 1);
 	for (off = 0; off < ops_len; count++) {
 		uint32_t hdr[2];
 
 		memcpy(hdr, p + off, 8);
-		if (count)
-			sb_putn(&lab->out, ",", 1);
 		rc = run_op(lab, hdr[0], p + off + 8, hdr[1] - 8);
 		off += hdr[1];
 		if (rc && (flags & IOASID_BATCH_ATOMIC)) {
@@ -551,10 +564,14 @@ int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_l
 			break;
 		}
 	}
-	sb_putn(&lab->out, "]", 1);
 	sb_free(&snapshot);
-	if (lab->out.oom)
+	if (lab->out.oom) {
+		lab->out.len = 0;
+		lab->out.oom = false;
+		write_error(lab, lab_err(lab, ENOMEM, "batch: no memory for the results"));
+		emit(lab, out, out_cap);
 		return -ENOMEM;
+	}
 	emit(lab, out, out_cap);
 	return (int32_t)count;
 }

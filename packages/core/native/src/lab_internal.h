@@ -133,19 +133,20 @@ struct ioasid_lab {
 
 	/* Output side, not part of the model (kept across rollback). */
 	struct sbuf out;
-	int nr_effects; /* effects written in the current op */
+	int nr_effects;      /* effects written in the current op */
+	size_t ef_fields_at; /* offset of the current effect's field count */
 	char msg[256];
 };
 
 /* Errors: set the message, return -errno. */
 int lab_err(struct ioasid_lab *lab, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Effects, written into lab->out as JSON objects. */
-void ef_begin(struct ioasid_lab *lab, const char *type);
-void ef_str(struct ioasid_lab *lab, const char *key, const char *value);
-void ef_u32(struct ioasid_lab *lab, const char *key, uint32_t value);
-void ef_hex(struct ioasid_lab *lab, const char *key, uint64_t value);
-void ef_bool(struct ioasid_lab *lab, const char *key, bool value);
+/* Effects, written into lab->out as binary records (see enum ioasid_effect in the ABI header). */
+void ef_begin(struct ioasid_lab *lab, enum ioasid_effect type);
+void ef_str(struct ioasid_lab *lab, enum ioasid_effect_key key, const char *value);
+void ef_u32(struct ioasid_lab *lab, enum ioasid_effect_key key, uint32_t value);
+void ef_hex(struct ioasid_lab *lab, enum ioasid_effect_key key, uint64_t value);
+void ef_bool(struct ioasid_lab *lab, enum ioasid_effect_key key, bool value);
 void ef_end(struct ioasid_lab *lab);
 
 /* Lookups. */

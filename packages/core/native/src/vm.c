@@ -62,13 +62,13 @@ void kvm_update_coherency(struct ioasid_lab *lab, struct vm *vm)
 	if (count == old)
 		return;
 	vm->noncoherent = count;
-	ef_begin(lab, "vm.noncoherent_changed");
-	ef_str(lab, "vm", vm->name);
-	ef_u32(lab, "noncoherentDma", count);
+	ef_begin(lab, IOASID_EFFECT_VM_NONCOHERENT_CHANGED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_u32(lab, IOASID_KEY_NONCOHERENT_DMA, count);
 	ef_end(lab);
 	if (!old || !count) {
-		ef_begin(lab, count ? "vm.wbinvd_on" : "vm.wbinvd_off");
-		ef_str(lab, "vm", vm->name);
+		ef_begin(lab, count ? IOASID_EFFECT_VM_WBINVD_ON : IOASID_EFFECT_VM_WBINVD_OFF);
+		ef_str(lab, IOASID_KEY_VM, vm->name);
 		ef_end(lab);
 	}
 }
@@ -107,11 +107,11 @@ void lab_update_hazards(struct ioasid_lab *lab)
 		if ((d != NULL) == vm->hazard)
 			continue;
 		vm->hazard = d != NULL;
-		ef_begin(lab, d ? "vm.hazard_on" : "vm.hazard_off");
-		ef_str(lab, "vm", vm->name);
+		ef_begin(lab, d ? IOASID_EFFECT_VM_HAZARD_ON : IOASID_EFFECT_VM_HAZARD_OFF);
+		ef_str(lab, IOASID_KEY_VM, vm->name);
 		if (d) {
-			ef_str(lab, "device", d->name);
-			ef_u32(lab, "hwpt", d->hwpt->id);
+			ef_str(lab, IOASID_KEY_DEVICE, d->name);
+			ef_u32(lab, IOASID_KEY_HWPT, d->hwpt->id);
 		}
 		ef_end(lab);
 	}
@@ -122,9 +122,9 @@ static int kvm_file_add(struct ioasid_lab *lab, struct vm *vm, struct device *de
 	if (pvec_push(&vm->kvm_files, dev))
 		return lab_err(lab, ENOMEM, "no memory for a kvm-vfio file");
 	dev->kvm_file = true;
-	ef_begin(lab, "vm.kvm_file_added");
-	ef_str(lab, "vm", vm->name);
-	ef_str(lab, "device", dev->name);
+	ef_begin(lab, IOASID_EFFECT_VM_KVM_FILE_ADDED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
 	ef_end(lab);
 	kvm_update_coherency(lab, vm);
 	return 0;
@@ -134,9 +134,9 @@ static void kvm_file_del(struct ioasid_lab *lab, struct vm *vm, struct device *d
 {
 	pvec_remove(&vm->kvm_files, dev);
 	dev->kvm_file = false;
-	ef_begin(lab, "vm.kvm_file_removed");
-	ef_str(lab, "vm", vm->name);
-	ef_str(lab, "device", dev->name);
+	ef_begin(lab, IOASID_EFFECT_VM_KVM_FILE_REMOVED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
 	ef_end(lab);
 	kvm_update_coherency(lab, vm);
 }
@@ -333,14 +333,14 @@ static int do_vm_create(struct ioasid_lab *lab, const void *arg)
 		return lab_err(lab, ENOMEM, "no memory for an ioas");
 	ioas->vm = vm;
 	vm->ioas = ioas;
-	ef_begin(lab, "vm.created");
-	ef_str(lab, "vm", vm->name);
-	ef_u32(lab, "ioas", ioas->id);
-	ef_hex(lab, "length", memory);
+	ef_begin(lab, IOASID_EFFECT_VM_CREATED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
+	ef_hex(lab, IOASID_KEY_LENGTH, memory);
 	ef_end(lab);
-	ef_begin(lab, "ioas.created");
-	ef_u32(lab, "ioas", ioas->id);
-	ef_str(lab, "vm", vm->name);
+	ef_begin(lab, IOASID_EFFECT_IOAS_CREATED);
+	ef_u32(lab, IOASID_KEY_IOAS, ioas->id);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
 	ef_end(lab);
 	/* Guest RAM at IOVA 0; RAM past the x86 MSI window continues at 4 GiB. */
 	if (memory <= MSI_WINDOW_START) {
@@ -412,12 +412,12 @@ int op_vm_destroy(struct ioasid_lab *lab, const struct ioasid_vm_destroy *a)
 		if (h->ioas == vm->ioas)
 			return lab_err(lab, EBUSY, "ioas %u of vm %s is in use by hwpt %u", vm->ioas->id, name, h->id);
 	}
-	ef_begin(lab, "ioas.destroyed");
-	ef_u32(lab, "ioas", vm->ioas->id);
-	ef_str(lab, "vm", vm->name);
+	ef_begin(lab, IOASID_EFFECT_IOAS_DESTROYED);
+	ef_u32(lab, IOASID_KEY_IOAS, vm->ioas->id);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
 	ef_end(lab);
-	ef_begin(lab, "vm.destroyed");
-	ef_str(lab, "vm", vm->name);
+	ef_begin(lab, IOASID_EFFECT_VM_DESTROYED);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
 	ef_end(lab);
 	pvec_remove(&lab->ioas, vm->ioas);
 	ioas_free(vm->ioas);
@@ -465,11 +465,11 @@ static int do_replace(struct ioasid_lab *lab, const void *arg)
 			break;
 		}
 		d->hwpt = h;
-		ef_begin(lab, "device.replaced");
-		ef_str(lab, "vm", r->vm->name);
-		ef_str(lab, "device", d->name);
-		ef_u32(lab, "hwpt", h->id);
-		ef_u32(lab, "fromHwpt", old->id);
+		ef_begin(lab, IOASID_EFFECT_DEVICE_REPLACED);
+		ef_str(lab, IOASID_KEY_VM, r->vm->name);
+		ef_str(lab, IOASID_KEY_DEVICE, d->name);
+		ef_u32(lab, IOASID_KEY_HWPT, h->id);
+		ef_u32(lab, IOASID_KEY_FROM_HWPT, old->id);
 		ef_end(lab);
 	}
 	pvec_free(&moving);

@@ -83,7 +83,14 @@ void object_tests(void)
 	CHECK("reserved field", call(lab, IOASID_CMD_HWPT_DESTROY, &destroy, sizeof(destroy)) == -EOPNOTSUPP);
 	CHECK("size past the buffer", call(lab, IOASID_CMD_HWPT_DESTROY, &destroy, 8) == -EINVAL);
 	CHECK("unknown command", call(lab, 999, &destroy, sizeof(destroy)) == -EINVAL);
-	CHECK("error result is JSON", strstr(out + 4, "\"ok\":false") != NULL);
+	{
+		uint32_t status;
+		uint16_t len;
+
+		memcpy(&status, out + 4, 4);
+		memcpy(&len, out + 8, 2);
+		CHECK("refusal record", status == EINVAL && len > 0 && memcmp(out + 10, "unknown command", 15) == 0);
+	}
 
 	/* Objects. */
 	name(iommu.name, "iommu0");
@@ -98,7 +105,35 @@ void object_tests(void)
 	vm.nr_devices = 1;
 	name(vm.devices[0], "A");
 	CHECK("vm create", call(lab, IOASID_CMD_VM_CREATE, &vm, sizeof(vm)) == 0);
-	CHECK("effects written", strstr(out + 4, "\"hwpt.created\"") != NULL);
+	{
+		uint32_t status, count;
+		const unsigned char *e = (const unsigned char *)out + 12;
+		int found = 0;
+
+		memcpy(&status, out + 4, 4);
+		memcpy(&count, out + 8, 4);
+		/* Walk the effect records: type, field count, fields. */
+		for (uint32_t i = 0; i < count; i++) {
+			unsigned fields = e[1];
+
+			found |= e[0] == IOASID_EFFECT_HWPT_CREATED;
+			e += 2;
+			for (unsigned f = 0; f < fields; f++) {
+				unsigned key = *e++;
+
+				if (key <= IOASID_KEY_IOMMU)
+					e += 1 + *e;
+				else if (key == IOASID_KEY_IOVA || key == IOASID_KEY_LENGTH)
+					e += 8;
+				else if (key == IOASID_KEY_ENFORCE_CC)
+					e += 1;
+				else
+					e += 4;
+			}
+		}
+		CHECK("effects written", status == 0 && count >= 6 && found);
+		CHECK("effect records fill the output", (const char *)e == out + 4 + *(uint32_t *)out);
+	}
 
 	snap_len = snapshot(lab, &snap);
 	map.ioas = 1;
