@@ -70,18 +70,21 @@ export function useLab(lab: string): LiveLab {
     })();
   }, [lab]);
 
-  const loadEvents = useCallback(async () => {
-    const all: LabEvent[] = [];
-    let after = 0;
-    for (;;) {
-      const page = await get<{ events: LabEvent[] }>(`/labs/${enc(lab)}/events?after=${after}&limit=1000`);
-      all.push(...page.events);
-      const last = page.events.at(-1);
-      if (!last || page.events.length < 1000) break;
-      after = last.seq;
-    }
-    return all;
-  }, [lab]);
+  const loadEvents = useCallback(
+    async (from = 0) => {
+      const all: LabEvent[] = [];
+      let after = from;
+      for (;;) {
+        const page = await get<{ events: LabEvent[] }>(`/labs/${enc(lab)}/events?after=${after}&limit=1000`);
+        all.push(...page.events);
+        const last = page.events.at(-1);
+        if (!last || page.events.length < 1000) break;
+        after = last.seq;
+      }
+      return all;
+    },
+    [lab],
+  );
 
   useEffect(() => {
     alive.current = true;
@@ -91,7 +94,9 @@ export function useLab(lab: string): LiveLab {
     let attempts = 0;
     let pendingFlash = new Set<string>();
 
-    const mergeEvents = (incoming: LabEvent[]) =>
+    let lastEventSeq = 0;
+    const mergeEvents = (incoming: LabEvent[]) => {
+      lastEventSeq = Math.max(lastEventSeq, incoming.at(-1)?.seq ?? 0);
       setEvents((prev) => {
         if (incoming.length === 0) return prev;
         const lastSeq = prev.at(-1)?.seq ?? 0;
@@ -105,10 +110,15 @@ export function useLab(lab: string): LiveLab {
         }
         return merged.length > KEEP_EVENTS ? merged.slice(-KEEP_EVENTS) : merged;
       });
+    };
 
+    let hadState = false;
     const takeState = (next: LabState) => {
       markData(next.seq);
-      setState((prev) => share(prev, next));
+      // The first state renders at once; later ones (resync) render as a transition, like refreshes.
+      if (hadState) startTransition(() => setState((prev) => share(prev, next)));
+      else setState((prev) => share(prev, next));
+      hadState = true;
       seqRef.current = Math.max(seqRef.current, next.seq);
       setSeq(seqRef.current);
     };
@@ -116,7 +126,13 @@ export function useLab(lab: string): LiveLab {
     const onMessage = (message: StreamMessage) => {
       if (message.type === 'hello' || message.type === 'resync') {
         takeState(message.state);
-        if (message.type === 'resync') void loadEvents().then((all) => alive.current && setEvents(all));
+        // After a resync only the events this page missed are fetched, not the whole log again.
+        if (message.type === 'resync') {
+          const known = lastEventSeq;
+          void loadEvents(known).then(
+            (missed) => alive.current && startTransition(() => mergeEvents(missed)),
+          );
+        }
         return;
       }
       if (message.type === 'events' && message.events.length > 0) {
@@ -132,7 +148,8 @@ export function useLab(lab: string): LiveLab {
         clearTimeout(flashTimer);
         flashTimer = setTimeout(() => {
           pendingFlash = new Set();
-          setFlash(pendingFlash);
+          const cleared = pendingFlash;
+          startTransition(() => setFlash(cleared));
         }, FLASH_MS);
         refresh();
       }
@@ -158,7 +175,7 @@ export function useLab(lab: string): LiveLab {
     };
 
     loadEvents().then(
-      (all) => alive.current && mergeEvents(all),
+      (all) => alive.current && startTransition(() => mergeEvents(all)),
       (failure) => failure instanceof ApiFailure && setError(failure),
     );
     connect();

@@ -6,8 +6,7 @@ export function ResultCell({ event }: { event: LabEvent }) {
   if (event.result.ok) return <span className="ok">ok</span>;
   return (
     <span className="refused" title={event.result.message}>
-      {event.result.code}
-      {event.result.message ? `: ${event.result.message}` : ''}
+      {event.result.code} ({event.result.errno}){event.result.message ? `: ${event.result.message}` : ''}
     </span>
   );
 }
