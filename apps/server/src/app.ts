@@ -79,9 +79,10 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   // later hook (auth, rate limit) still ends the socket instead of leaving it open forever.
   await app.register(streamPlugin, { hub: options.stream });
   await app.register(securityPlugin, { rateLimit });
+  // Before any route, so the document lists them all (the session route of auth included).
+  await app.register(openapiPlugin);
   await app.register(authPlugin, { token });
   await app.register(storePlugin, { dbPath });
-  await app.register(openapiPlugin);
 
   await app.register(
     async (api) => {

@@ -65,6 +65,53 @@ describe('bearer token', () => {
   });
 });
 
+describe('session cookie for browsers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ token: TOKEN });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('shows a login page to a browser, guards docs and the document too', async () => {
+    const page = await fetch(`${server.base}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('action="/api/v1/session"');
+    expect((await fetch(`${server.base}/docs`)).status).toBe(401);
+    expect((await call(server.base, 'GET', '/openapi.json')).status).toBe(401);
+  });
+
+  it('trades the token for an HttpOnly cookie that then works for REST and the stream', async () => {
+    const wrong = await call(server.base, 'POST', '/session', { token: 'nope' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const form = await fetch(`${server.base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(TOKEN)}`,
+      redirect: 'manual',
+    });
+    expect(form.status).toBe(303);
+    expect(form.headers.get('location')).toBe('/');
+    const cookie = form.headers.get('set-cookie') ?? '';
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    const pair = cookie.split(';')[0] as string;
+
+    expect((await call(server.base, 'GET', '/labs', undefined, { cookie: pair })).status).toBe(200);
+    expect(
+      (await call(server.base, 'GET', '/labs', undefined, { cookie: 'ioasid_lab_token=bad' })).status,
+    ).toBe(403);
+    const reader = new StreamReader(streamUrl(server.base, 'seed'), { headers: { cookie: pair } });
+    await reader.until(() => reader.messages.length > 0);
+    expect(reader.messages[0]?.type).toBe('hello');
+    await reader.close();
+  });
+});
+
 describe('rate limit', () => {
   let server: TestServer;
   beforeAll(async () => {
