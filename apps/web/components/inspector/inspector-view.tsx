@@ -8,6 +8,7 @@ import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { IovaStrip, SIZE_COLOUR } from './iova-strip';
+import { LeavesTable } from './leaves-table';
 
 export function InspectorView({ lab, id }: { lab: string; id: number }) {
   const live = useLab(lab);
@@ -183,32 +184,7 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
               {error.code}: {error.message}
             </p>
           ) : null}
-          <div style={{ maxHeight: 360, overflow: 'auto' }}>
-            <table aria-label="Leaves" className="mono">
-              <thead>
-                <tr>
-                  <th>IOVA</th>
-                  <th>size</th>
-                  <th>level</th>
-                  <th>R</th>
-                  <th>W</th>
-                  <th>SNP</th>
-                </tr>
-              </thead>
-              <tbody>
-                {leaves.map((l) => (
-                  <tr key={l.iova}>
-                    <td>{l.iova}</td>
-                    <td>{pageSize(l.size)}</td>
-                    <td>{l.level}</td>
-                    <td>{l.read ? '✓' : ''}</td>
-                    <td>{l.write ? '✓' : ''}</td>
-                    <td>{l.snoop ? '✓' : <span className="refused">no</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <LeavesTable leaves={leaves} />
           {next ? (
             <button type="button" onClick={() => void load(next, true)}>
               More leaves (from {next})
