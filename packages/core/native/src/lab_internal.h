@@ -106,7 +106,7 @@ struct ioasid_lab;
 /* How a policy chooses tables and how KVM judges coherency under it (one file per policy). */
 struct attach_policy_ops {
 	const char *name;
-	/* Attaches dev (not attached yet) to a table of vm's IOAS chosen by the policy. */
+	/* Attaches dev (not attached, no group mate attached) to a table of vm's IOAS the policy chooses. */
 	int (*auto_attach)(struct ioasid_lab *lab, struct vm *vm, struct device *dev);
 	/* kvm_vfio_file_enforced_coherent() for dev's file in vm. */
 	bool (*file_coherent)(struct ioasid_lab *lab, struct vm *vm, struct device *dev);
@@ -227,7 +227,6 @@ int op_device_replace(struct ioasid_lab *lab, const struct ioasid_device_replace
 void kvm_update_coherency(struct ioasid_lab *lab, struct vm *vm);
 void kvm_tables_changed(struct ioasid_lab *lab, struct vm *vm);
 void lab_update_hazards(struct ioasid_lab *lab);
-bool vm_hazard(struct vm *vm);
 bool vm_tables_enforce(struct ioasid_lab *lab, struct vm *vm);
 
 /* state.c */

@@ -5,12 +5,9 @@
 
 static int iommufd_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
 {
-	struct device *mate = group_mate_attached(lab, dev);
 	struct hwpt *h;
 	int rc;
 
-	if (mate)
-		return hwpt_attach(lab, vm, dev, mate->hwpt);
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
 		h = lab->hwpts.v[i];
 		if (h->ioas != vm->ioas || !h->autod)

@@ -6,13 +6,9 @@
 
 static int shared_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
 {
-	struct device *mate = group_mate_attached(lab, dev);
 	struct hwpt *h = NULL;
 	int rc;
 
-	/* A group shares one translation: its table is the group's. */
-	if (mate)
-		return hwpt_attach(lab, vm, dev, mate->hwpt);
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
 		struct hwpt *c = lab->hwpts.v[i];
 

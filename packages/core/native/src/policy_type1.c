@@ -6,13 +6,10 @@
 
 static int type1_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
 {
-	struct device *mate = group_mate_attached(lab, dev);
 	bool enforce = dev->iommu->enforce;
 	struct hwpt *h;
 	int rc;
 
-	if (mate)
-		return hwpt_attach(lab, vm, dev, mate->hwpt);
 	rc = hwpt_check_areas_for_device(lab, vm->ioas, dev);
 	if (rc)
 		return rc;

@@ -93,11 +93,6 @@ static struct device *hazard_device(struct vm *vm)
 	return NULL;
 }
 
-bool vm_hazard(struct vm *vm)
-{
-	return hazard_device(vm) != NULL;
-}
-
 void lab_update_hazards(struct ioasid_lab *lab)
 {
 	for (size_t i = 0; i < lab->vms.n; i++) {
@@ -152,19 +147,21 @@ static int device_open(struct ioasid_lab *lab, struct device *dev)
 	return lab_err(lab, ESRCH, "device %s (kvmgt) cannot open: no KVM associated yet", dev->name);
 }
 
+/* A hot-plug, resolved: the objects it names and how to announce the device to KVM. */
 struct attach_req {
-	const char *vm;
-	const char *device;
-	bool has_hwpt;
-	uint32_t hwpt;
+	struct vm *vm;
+	struct device *dev;
+	struct hwpt *target; /* NULL: the policy chooses */
 	uint32_t announce;
 };
 
-/* Everything that refuses without changing anything, before a transaction starts. */
-static int attach_precheck(struct ioasid_lab *lab, struct vm *vm, struct device *dev, const struct attach_req *r,
-			   struct hwpt **target)
+/* Everything that refuses without changing anything, before a transaction starts; fills r->target. */
+static int attach_precheck(struct ioasid_lab *lab, struct attach_req *r, bool has_hwpt, uint32_t hwpt)
 {
-	*target = NULL;
+	struct vm *vm = r->vm;
+	struct device *dev = r->dev;
+
+	r->target = NULL;
 	if (dev->vm == vm)
 		return lab_err(lab, EINVAL, "device %s is already attached in vm %s", dev->name, vm->name);
 	if (dev->vm)
@@ -178,24 +175,30 @@ static int attach_precheck(struct ioasid_lab *lab, struct vm *vm, struct device 
 	}
 	if (r->announce > IOASID_ANNOUNCE_NEVER)
 		return lab_err(lab, EINVAL, "vm.attach: unknown announceKvm %u", r->announce);
-	if (!r->has_hwpt && lab->ops->needs_explicit_hwpt)
+	if (!has_hwpt && lab->ops->needs_explicit_hwpt)
 		return lab_err(lab, EINVAL, "policy %s: attaching device %s needs an explicit hwpt", lab->ops->name,
 			       dev->name);
-	if (r->has_hwpt) {
-		*target = lab_find_hwpt(lab, r->hwpt);
-		if (!*target)
-			return lab_err(lab, ENOENT, "no hwpt %u", r->hwpt);
-		if ((*target)->ioas != vm->ioas)
-			return lab_err(lab, EINVAL, "hwpt %u belongs to ioas %u, not to ioas %u of vm %s", r->hwpt,
-				       (*target)->ioas->id, vm->ioas->id, vm->name);
+	if (has_hwpt) {
+		r->target = lab_find_hwpt(lab, hwpt);
+		if (!r->target)
+			return lab_err(lab, ENOENT, "no hwpt %u", hwpt);
+		if (r->target->ioas != vm->ioas)
+			return lab_err(lab, EINVAL, "hwpt %u belongs to ioas %u, not to ioas %u of vm %s", hwpt,
+				       r->target->ioas->id, vm->ioas->id, vm->name);
 	}
 	return 0;
 }
 
 static int attach_domain(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struct hwpt *target)
 {
+	struct device *mate;
+
 	if (target)
 		return hwpt_attach(lab, vm, dev, target);
+	/* A group shares one translation: under every policy a group mate's table is the group's. */
+	mate = group_mate_attached(lab, dev);
+	if (mate)
+		return hwpt_attach(lab, vm, dev, mate->hwpt);
 	return lab->ops->auto_attach(lab, vm, dev);
 }
 
@@ -254,35 +257,22 @@ static int lookup_vm_device(struct ioasid_lab *lab, const char *vm_field, const 
 
 static int do_vm_attach(struct ioasid_lab *lab, const void *arg)
 {
-	const struct ioasid_vm_attach *a = arg;
-	struct vm *vm;
-	struct device *dev;
-	struct hwpt *target;
-	struct attach_req r = { a->vm, a->device, a->flags & IOASID_ATTACH_HAS_HWPT, a->hwpt, a->announce };
-	int rc;
+	const struct attach_req *r = arg;
 
-	rc = lookup_vm_device(lab, a->vm, a->device, &vm, &dev);
-	if (!rc)
-		rc = attach_precheck(lab, vm, dev, &r, &target);
-	if (!rc)
-		rc = vm_attach_device(lab, vm, dev, target, a->announce);
-	return rc;
+	return vm_attach_device(lab, r->vm, r->dev, r->target, r->announce);
 }
 
 int op_vm_attach(struct ioasid_lab *lab, const struct ioasid_vm_attach *a)
 {
-	struct vm *vm;
-	struct device *dev;
-	struct hwpt *target;
-	struct attach_req r = { a->vm, a->device, a->flags & IOASID_ATTACH_HAS_HWPT, a->hwpt, a->announce };
+	struct attach_req r = { .announce = a->announce };
 	int rc;
 
-	rc = lookup_vm_device(lab, a->vm, a->device, &vm, &dev);
+	rc = lookup_vm_device(lab, a->vm, a->device, &r.vm, &r.dev);
 	if (!rc)
-		rc = attach_precheck(lab, vm, dev, &r, &target);
+		rc = attach_precheck(lab, &r, a->flags & IOASID_ATTACH_HAS_HWPT, a->hwpt);
 	if (rc)
 		return rc;
-	return lab_transaction(lab, do_vm_attach, a);
+	return lab_transaction(lab, do_vm_attach, &r);
 }
 
 static void vm_detach_device(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -350,12 +340,21 @@ static int do_vm_create(struct ioasid_lab *lab, const void *arg)
 		if (!rc)
 			rc = ioas_map(lab, ioas, HIGH_RAM_START, memory - MSI_WINDOW_START, true, true);
 	}
+	/* Then "booted with": each device hot-plugged with the defaults, in order. */
 	for (uint32_t i = 0; !rc && i < a->nr_devices; i++) {
-		struct ioasid_vm_attach at = { .size = sizeof(at), .announce = IOASID_ANNOUNCE_BEFORE };
+		char name[IOASID_NAME_LEN + 1];
+		struct attach_req r = { .vm = vm, .announce = IOASID_ANNOUNCE_BEFORE };
 
-		memcpy(at.vm, vm->name, IOASID_NAME_LEN);
-		memcpy(at.device, a->devices[i], IOASID_NAME_LEN);
-		rc = do_vm_attach(lab, &at);
+		rc = lab_name_check(lab, "device", name, a->devices[i]);
+		if (rc)
+			break;
+		r.dev = lab_find_device(lab, name);
+		if (!r.dev)
+			rc = lab_err(lab, ENOENT, "no device %s", name);
+		if (!rc)
+			rc = attach_precheck(lab, &r, false, 0);
+		if (!rc)
+			rc = vm_attach_device(lab, r.vm, r.dev, r.target, r.announce);
 	}
 	return rc;
 }
