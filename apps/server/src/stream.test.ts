@@ -173,8 +173,21 @@ describe('stream', () => {
     await server.client.createLab({ name: 'doomed', policy: 'shared' });
     const reader = new StreamReader(streamUrl(server.base, 'doomed'));
     await reader.until(() => reader.messages.length > 0);
+    const statuses: string[] = [];
+    const stream = new LabStream('doomed', {
+      baseUrl: server.base,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      onStatus: (status) => statuses.push(status),
+    });
+    for (let i = 0; i < 200 && stream.seq < 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     const closed = new Promise<number>((resolve) => reader.socket.once('close', (code) => resolve(code)));
     await server.client.deleteLab('doomed');
     expect(await closed).toBe(4404);
+    // The client library stops instead of reconnecting to a lab that is gone.
+    for (let i = 0; i < 200 && statuses.at(-1) !== 'closed'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(statuses).toEqual(['connecting', 'open', 'closed']);
   });
 });

@@ -3,6 +3,7 @@
 export { errorFromResponse, LabApiError } from './errors.ts';
 export { LabClient, type LabClientOptions } from './http.ts';
 export {
+  CLOSE_LAB_DELETED,
   LabStream,
   STREAM_PROTOCOL,
   type StreamHandlers,

@@ -4,6 +4,8 @@ import type { LabState, StoredEvent, StreamMessage } from './types.ts';
 
 /** Must match the server's subprotocol (plugins/auth.ts). */
 export const STREAM_PROTOCOL = 'ioasid-lab.v1';
+/** Close code the server uses when the lab was deleted: reconnecting would be pointless. */
+export const CLOSE_LAB_DELETED = 4404;
 
 /** The browser's WebSocket constructor, or a compatible one (the `ws` package in Node 20). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -79,10 +81,10 @@ export class LabStream {
       if (typeof message.data !== 'string') return;
       this.#receive(JSON.parse(message.data) as StreamMessage);
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
-      if (this.#closed || this.#options.reconnect === false) {
+      if (this.#closed || this.#options.reconnect === false || event.code === CLOSE_LAB_DELETED) {
         this.#closed = true;
         this.#options.onStatus?.('closed');
         return;

@@ -1,6 +1,7 @@
 // Fan-out of one lab's events to its stream clients: one serialisation per batch, batches coalesced
 // at most every 50 ms, per-client cursors so nothing is skipped or repeated, resync for slow readers.
 import type { LabState, StoredEvent, StoredLab } from '@ioasid-lab/db';
+import { CLOSE_LAB_DELETED } from '../client/stream.ts';
 
 /** The part of a WebSocket the hub needs (the `ws` package's WebSocket satisfies it). */
 export interface StreamSocket {
@@ -248,7 +249,7 @@ export class StreamHub {
 
   /** Closes the streams of a lab that no longer exists. */
   closeLab(name: string): void {
-    this.#channels.get(name)?.closeAll(4404, 'lab deleted');
+    this.#channels.get(name)?.closeAll(CLOSE_LAB_DELETED, 'lab deleted');
   }
 
   closeAll(): void {
