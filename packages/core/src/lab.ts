@@ -151,9 +151,15 @@ export class Lab {
 
   applyBatch(ops: AnyOp[], options: { atomic?: boolean } = {}): OpResult[] {
     const handle = this.#live;
-    const records = Buffer.alloc(ops.length * BATCH_RECORD_MAX);
+    // Most ops are small: start at 256 bytes a record and grow when a large one (vm.create) needs room.
+    let records = Buffer.alloc(Math.max(ops.length * 256, BATCH_RECORD_MAX));
     let offset = 0;
     for (const op of ops) {
+      if (records.length - offset < BATCH_RECORD_MAX) {
+        const grown = Buffer.alloc(records.length * 2 + BATCH_RECORD_MAX);
+        records.copy(grown, 0, 0, offset);
+        records = grown;
+      }
       const body = records.subarray(offset + 8, offset + BATCH_RECORD_MAX);
       let cmd: number;
       try {
