@@ -104,7 +104,9 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const web = options.web ? await prepareWeb() : null;
   if (web) app.addHook('onClose', web.close);
 
-  app.setNotFoundHandler(async (request, reply) => {
+  // Unknown routes and UI pages count against the same per-client budget as the API.
+  const notFoundOptions = rateLimit ? { preHandler: app.rateLimit() } : {};
+  app.setNotFoundHandler(notFoundOptions, async (request, reply) => {
     if (web && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
       // Headers set by hooks (helmet, request id) live on the Fastify reply; Next writes to the raw one.
       for (const [name, value] of Object.entries(reply.getHeaders())) {

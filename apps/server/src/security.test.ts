@@ -132,6 +132,9 @@ describe('rate limit', () => {
     expect(statuses.slice(5)).toEqual([429, 429]);
     expect(last?.body.error.code).toBe('EBUSY');
     expect(last?.headers.get('retry-after')).not.toBeNull();
+    // Unknown routes are limited too, so probing them is no way around the budget.
+    const probe = await call(server.base, 'GET', '/no-such-route');
+    expect(probe.status).toBe(429);
   });
 });
 
