@@ -154,7 +154,14 @@ export function LabView({ lab }: { lab: string }) {
       </LabHeader>
       <div className="lab-grid">
         {state ? (
-          <LeftRail lab={lab} state={state} filters={filters} onFilters={setFilters} searchRef={searchRef} />
+          <LeftRail
+            lab={lab}
+            state={state}
+            filters={filters}
+            onFilters={setFilters}
+            searchRef={searchRef}
+            onSelect={select}
+          />
         ) : (
           <aside className="rail" />
         )}

@@ -12,9 +12,10 @@ interface Props {
   filters: Filters;
   onFilters: (f: Filters) => void;
   searchRef: RefObject<HTMLInputElement | null>;
+  onSelect: (key: string) => void;
 }
 
-export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
+export function LeftRail({ lab, state, filters, onFilters, searchRef, onSelect }: Props) {
   const base = `/labs/${enc(lab)}`;
   const hazards = state.vms.filter((v) => v.coherencyHazard).length;
   return (
@@ -44,6 +45,16 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
           value={filters.search}
           placeholder="name, hwpt 3…"
           onChange={(e) => onFilters({ ...filters, search: e.target.value })}
+          onKeyDown={(e) => {
+            // Enter selects (and brings into view) the first object whose name matches.
+            if (e.key !== 'Enter') return;
+            const q = filters.search.trim().toLowerCase();
+            const vm = state.vms.find((v) => v.name.toLowerCase().includes(q));
+            const dev = state.devices.find((d) => d.name.toLowerCase().includes(q));
+            const unit = state.iommus.find((u) => u.name.toLowerCase().includes(q));
+            const key = vm ? `vm:${vm.name}` : dev ? `dev:${dev.name}` : unit ? `iommu:${unit.name}` : null;
+            if (q && key) onSelect(key);
+          }}
         />
       </label>
       <label>
@@ -51,7 +62,10 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef }: Props) {
         <select
           aria-label="VM"
           value={filters.vm}
-          onChange={(e) => onFilters({ ...filters, vm: e.target.value })}
+          onChange={(e) => {
+            onFilters({ ...filters, vm: e.target.value });
+            if (e.target.value) onSelect(`vm:${e.target.value}`);
+          }}
         >
           <option value="">all</option>
           {state.vms.map((v) => (

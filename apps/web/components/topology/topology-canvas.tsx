@@ -1,7 +1,7 @@
 'use client';
 // The lab's topology as one SVG: rows of nodes, edges per kind, pan (drag) and zoom (wheel, buttons, fit).
 // The SVG element is exposed through svgRef so exports serialise exactly what is on screen.
-import { type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
 import { markPainted } from '../../lib/perf';
 import { edgePaths } from './edges';
@@ -19,6 +19,11 @@ interface Props {
   /** Draw every node in full whatever the zoom (for exports). */
   forceDetail?: boolean;
 }
+
+/** Screen pixels per layout unit at which labels are comfortably readable. */
+const READABLE_PX_PER_UNIT = 0.75;
+/** Culling bounds move in these steps, so panning re-renders only when a step is crossed. */
+const CULL_STEP = 2000;
 
 interface View {
   x: number;
@@ -40,20 +45,24 @@ export function TopologyCanvas({
   const boxRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState<View | null>(null);
   const touched = useRef(false);
+  /** 'readable' starts a lab too wide for the screen at a zoom where labels read; 'all' shows everything. */
+  const fitMode = useRef<'readable' | 'all'>('readable');
   const drag = useRef<{ px: number; py: number; view: View } | null>(null);
 
   const fit = useCallback(() => {
     const box = boxRef.current;
     if (!box) return;
     const aspect = box.clientWidth / Math.max(1, box.clientHeight);
-    const w = Math.max(layout.width, 600);
+    let w = Math.max(layout.width, 600);
+    if (fitMode.current === 'readable') w = Math.min(w, box.clientWidth / READABLE_PX_PER_UNIT);
     const h = Math.max(layout.height, w / aspect);
     // Wide labs leave spare height: centre the rows in it rather than hugging the top.
     setView({ x: 0, y: -(h - layout.height) / 2, w: Math.max(w, h * aspect), h });
   }, [layout.width, layout.height]);
 
   // Fit once, and keep fitting while the user has not panned or zoomed (so growth stays visible).
-  useEffect(() => {
+  // A layout effect, so the first frame already has the fitted view (nothing is drawn before it).
+  useLayoutEffect(() => {
     if (!touched.current) fit();
   }, [fit]);
 
@@ -84,20 +93,44 @@ export function TopologyCanvas({
     return () => svg.removeEventListener('wheel', onWheel);
   }, [svgRef, zoom]);
 
-  useEffect(() => markPainted(layout.nodes.length), [layout]);
+  // A selection made elsewhere (URL, search, filter) that lies outside the view brings the view to it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection moves the view.
+  useEffect(() => {
+    const node = selected ? layout.byKey.get(selected) : undefined;
+    if (!node) return;
+    setView((cur) => {
+      if (!cur) return cur;
+      const inside = node.x >= cur.x && node.x + node.w <= cur.x + cur.w;
+      if (inside) return cur;
+      touched.current = true;
+      return { ...cur, x: node.x + node.w / 2 - cur.w / 2 };
+    });
+  }, [selected, view === null]);
 
   const hot = selected;
   const paths = useMemo(() => edgePaths(layout, hot), [layout, hot]);
-  const chunks = useMemo(() => {
-    const out = [];
-    for (let i = 0; i < layout.nodes.length; i += CHUNK) out.push(layout.nodes.slice(i, i + CHUNK));
-    return out;
-  }, [layout]);
-  const select = useCallback((key: string) => onSelect(key), [onSelect]);
   const v = view ?? { x: 0, y: 0, w: layout.width, h: layout.height };
   // Level of detail: below ~0.4 px per unit a node's text is unreadable, so only its box is drawn.
   const pxPerUnit = (boxRef.current?.clientWidth ?? 1200) / v.w;
   const detail = Boolean(forceDetail) || pxPerUnit > 0.4;
+  // Nodes well outside the view are left out of the DOM (exports draw them all).
+  const cullFrom = forceDetail
+    ? Number.NEGATIVE_INFINITY
+    : Math.floor((v.x - v.w / 2) / CULL_STEP) * CULL_STEP;
+  const cullTo = forceDetail
+    ? Number.POSITIVE_INFINITY
+    : Math.ceil((v.x + v.w * 1.5) / CULL_STEP) * CULL_STEP;
+  const visible = useMemo(
+    () => (view || forceDetail ? layout.nodes.filter((n) => n.x + n.w >= cullFrom && n.x <= cullTo) : []),
+    [layout, cullFrom, cullTo, view, forceDetail],
+  );
+  const chunks = useMemo(() => {
+    const out = [];
+    for (let i = 0; i < visible.length; i += CHUNK) out.push(visible.slice(i, i + CHUNK));
+    return out;
+  }, [visible]);
+  useEffect(() => markPainted(visible.length), [visible]);
+  const select = useCallback((key: string) => onSelect(key), [onSelect]);
 
   return (
     <div className="canvas" ref={boxRef}>
@@ -112,6 +145,7 @@ export function TopologyCanvas({
           type="button"
           onClick={() => {
             touched.current = false;
+            fitMode.current = 'all';
             fit();
           }}
           aria-label="Fit topology"
