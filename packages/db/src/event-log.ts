@@ -108,23 +108,28 @@ export class EventLog {
   }
 
   /**
-   * Streams [seq, effects JSON] of the applied events up to `upTo` whose effects JSON contains any of
+   * Streams [seq, effects JSON] of the applied events in (after, upTo] whose effects JSON contains any of
    * `fragments` (exact substrings), in seq order. A cheap text pre-filter: callers re-check the effects.
    */
-  *effectsMentioning(labId: number, upTo: number, fragments: readonly string[]): Generator<[number, string]> {
+  *effectsMentioning(
+    labId: number,
+    after: number,
+    upTo: number,
+    fragments: readonly string[],
+  ): Generator<[number, string]> {
     if (fragments.length === 0) return;
     let statement = this.#matchingByCount.get(fragments.length);
     if (!statement) {
       const any = fragments.map(() => 'instr(effects, ?) > 0').join(' or ');
       statement = this.sqlite
         .prepare(
-          `select seq, effects from events where lab_id = ? and errno = 0 and seq <= ? and (${any}) order by seq`,
+          `select seq, effects from events where lab_id = ? and errno = 0 and seq > ? and seq <= ? and (${any}) order by seq`,
         )
         .raw(true);
       this.#matchingByCount.set(fragments.length, statement);
     }
     // Streamed, so a long history never sits in memory at once.
-    yield* statement.iterate(labId, upTo, ...fragments) as IterableIterator<[number, string]>;
+    yield* statement.iterate(labId, after, upTo, ...fragments) as IterableIterator<[number, string]>;
   }
 
   /** The op JSON of the given events. */

@@ -1,7 +1,8 @@
 // explain(a, b): why two VMs of a lab do or do not differ in wbinvd/hazard, from the event log's effects
 // and replays (counterfactual policies, remedies on scratch copies). Pure over the core and the log.
 import { type CoreState, type Lab, LabError, type OpName, POLICIES, type Policy } from '@ioasid-lab/core';
-import { type Role, type ScanRow, scanFragments, scanHistory, VmScan } from './causality.ts';
+import { CausalView } from './causality.ts';
+import type { HistoryIndex } from './history-index.ts';
 import { candidatesFor, findRemedies } from './remedies.ts';
 import { vmOutcome } from './replay.ts';
 import type { ChainLink, Explanation, VmOutcome, VmVerdict } from './store-types.ts';
@@ -13,8 +14,8 @@ export interface ExplainInput {
   state: CoreState;
   a: string;
   b: string;
-  /** Applied events whose effects JSON contains any fragment (a superset is fine), in seq order. */
-  rows(fragments: string[]): Iterable<ScanRow>;
+  /** The lab's history indexed up to `seq` for (at least) a and b. */
+  history(a: string, b: string): HistoryIndex;
   /** Op names of these events. */
   opNames(seqs: number[]): Map<number, OpName>;
   /** A copy of the live core to try remedies on; the caller's explain frees it. */
@@ -35,27 +36,30 @@ export function explainVms(input: ExplainInput): Explanation {
   if (!oa) throw new LabError('ENOENT', `no VM named ${a}`);
   if (!ob) throw new LabError('ENOENT', `no VM named ${b}`);
 
-  const diverges = oa.wbinvd !== ob.wbinvd || oa.coherencyHazard !== ob.coherencyHazard;
-  const aIsOdd = badness(oa) >= badness(ob);
-  const role = (odd: boolean): Role => (!diverges ? 'plain' : odd ? 'odd' : 'other');
-  const scanA = new VmScan(state, a, role(aIsOdd));
-  const scanB = new VmScan(state, b, role(!aIsOdd));
-  const catalog = scanHistory(state, input.rows(scanFragments([a, b])), [scanA, scanB]);
-  const whyA = scanA.whyLinks();
-  const whyB = scanB.whyLinks();
+  const history = input.history(a, b);
+  const indexA = history.vms.get(a);
+  const indexB = history.vms.get(b);
+  if (!indexA || !indexB) throw new Error('history index misses a VM it was built for');
+  const viewA = new CausalView(indexA, state);
+  const viewB = new CausalView(indexB, state);
+  const whyA = viewA.whyLinks();
+  const whyB = viewB.whyLinks();
 
+  const diverges = oa.wbinvd !== ob.wbinvd || oa.coherencyHazard !== ob.coherencyHazard;
   let firstDivergence: Explanation['firstDivergence'] = null;
   let chain: ChainLink[] = [];
   if (diverges) {
-    const [odd, other, oddWhy] = aIsOdd ? [scanA, scanB, whyA] : [scanB, scanA, whyB];
-    const found = odd.firstUnmatched(other, catalog);
+    const aIsOdd = badness(oa) >= badness(ob);
+    const [odd, other, oddWhy] = aIsOdd ? [viewA, indexB, whyA] : [viewB, indexA, whyB];
+    const found = odd.firstUnmatched(other);
     let start = found?.link;
     let effect = found?.effect;
     if (!start) {
       // Same events on both sides: name the event that last set the differing fact instead.
       const what = oa.coherencyHazard !== ob.coherencyHazard ? 'hazard' : 'wbinvd';
-      start = what === 'hazard' ? odd.hazard : odd.wbinvd;
-      effect = start?.effects.find((e) => e.vm === odd.vm && e.type.startsWith(`vm.${what}_`));
+      const flip = odd.lastFlip(what);
+      start = flip ? odd.link(flip) : undefined;
+      effect = start?.effects.find((e) => e.vm === odd.index.vm && e.type.startsWith(`vm.${what}_`));
     }
     if (start && effect) {
       const from = start.seq;
@@ -69,7 +73,6 @@ export function explainVms(input: ExplainInput): Explanation {
   if (firstDivergence) firstDivergence.op = names.get(firstDivergence.seq) ?? firstDivergence.op;
   const verdictA: VmVerdict = { vm: a, ...oa, why: whyA.map((l) => l.seq) };
   const verdictB: VmVerdict = { vm: b, ...ob, why: whyB.map((l) => l.seq) };
-  chain = chain.map((link) => ({ seq: link.seq, op: link.op, effects: link.effects }));
 
   const remedies =
     badness(oa) + badness(ob) === 0

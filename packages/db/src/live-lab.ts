@@ -13,11 +13,11 @@ import {
   type Policy,
   type U64Input,
 } from '@ioasid-lab/core';
-import type { ScanRow } from './causality.ts';
 import { type EventRow, opNameOf, toEvent, toRow } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVms } from './explain.ts';
+import { HistoryIndex, type ScanRow } from './history-index.ts';
 import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
 import type {
   BatchOptions,
@@ -48,6 +48,8 @@ interface Shadow {
 }
 
 const MAX_EVENTS_PAGE = 10_000;
+/** VMs one history index follows before it starts over with just the pair asked. */
+const MAX_INDEXED_VMS = 8;
 /** Explanations kept per lab (the latest few (a, b, seq) asked). */
 const EXPLAIN_CACHE = 8;
 
@@ -78,6 +80,7 @@ export class LiveLab implements StoredLab {
   #shadows = new Map<Policy, Shadow>();
   #savedShadowSeq = new Map<Policy, number>();
   #explained = new Map<string, Explanation>();
+  #history: HistoryIndex | undefined;
   #closed = false;
 
   private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
@@ -290,8 +293,27 @@ export class LiveLab implements StoredLab {
     return { state: shadow.core.state(), refused: shadow.refused };
   }
 
-  *#scanRows(fragments: string[]): Generator<ScanRow> {
-    for (const [seq, effects] of this.#ctx.log.effectsMentioning(this.id, this.#seq, fragments)) {
+  /**
+   * The history index for explain, extended by the events since it was last used; rebuilt from event 1
+   * when it does not cover these VMs or the hardware or a VM's IOAS changed.
+   */
+  #historyFor(a: string, b: string): HistoryIndex {
+    const state = this.#core.state();
+    const known = this.#history ? [...this.#history.vms.keys()] : [];
+    const wanted = [...new Set([...known, a, b])].filter((vm) => state.vms.some((v) => v.name === vm));
+    if (!this.#history || !this.#history.fits(state, wanted)) {
+      this.#history = new HistoryIndex(state, wanted.length > MAX_INDEXED_VMS ? [a, b] : wanted);
+    }
+    const index = this.#history;
+    if (index.seq < this.#seq) {
+      index.fold(this.#scanRows(index.fragments(), index.seq));
+      index.seq = this.#seq;
+    }
+    return index;
+  }
+
+  *#scanRows(fragments: string[], after: number): Generator<ScanRow> {
+    for (const [seq, effects] of this.#ctx.log.effectsMentioning(this.id, after, this.#seq, fragments)) {
       yield { seq, effects: JSON.parse(effects) as Effect[] };
     }
   }
@@ -318,7 +340,7 @@ export class LiveLab implements StoredLab {
       state: this.#core.state(),
       a,
       b,
-      rows: (fragments) => this.#scanRows(fragments),
+      history: (a, b) => this.#historyFor(a, b),
       opNames: (seqs) => {
         const names = new Map<number, OpName>();
         for (const [seq, json] of this.#ctx.log.opsAt(this.id, seqs)) names.set(seq, opNameOf(json));

@@ -6,39 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEED_HARDWARE } from './templates.ts';
 import { openTempStore } from './testing.ts';
-
-const vm = fc.constantFrom('VM1', 'VM2', 'VM3');
-const device = fc.constantFrom('A', 'A2', 'B');
-const ioas = fc.integer({ min: 1, max: 4 });
-const hwpt = fc.integer({ min: 1, max: 6 });
-const iova = fc.integer({ min: 0, max: 7 }).map((k) => k * 0x200000 + 0x40000000);
-const length = fc.constantFrom(0x1000, 0x200000, 0x400000);
-
-const vmCreate = (name: fc.Arbitrary<string>) =>
-  fc.record({ op: fc.constant('vm.create' as const), name, devices: fc.subarray(['A', 'A2', 'B']) });
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  vmCreate(vm),
-  fc.record({ op: fc.constant('vm.attach' as const), vm, device }),
-  fc.record({ op: fc.constant('vm.detach' as const), vm, device }),
-  fc.record({ op: fc.constant('vm.destroy' as const), vm }),
-  fc.record({
-    op: fc.constant('device.replace' as const),
-    vm,
-    device,
-    hwpt: fc.oneof(fc.constant('new' as const), hwpt),
-    enforceCacheCoherency: fc.boolean(),
-  }),
-  fc.record({ op: fc.constant('ioas.map' as const), ioas, iova, length }),
-  fc.record({ op: fc.constant('ioas.unmap' as const), ioas, iova, length }),
-  fc.record({
-    op: fc.constant('hwpt.alloc' as const),
-    ioas,
-    iommu: fc.constantFrom('iommu0', 'iommu1'),
-    enforceCacheCoherency: fc.boolean(),
-  }),
-  fc.record({ op: fc.constant('hwpt.destroy' as const), hwpt }),
-);
+import { randomOp as op, vmCreate } from './testing-ops.ts';
 
 function referenceState(policy: Lab['policy'], ops: Op[]) {
   const core = Lab.create(policy);

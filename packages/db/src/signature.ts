@@ -9,6 +9,8 @@ export interface Catalog {
   iommu(name: string): string;
   device(name: string): string;
   hwpt(id: number): string;
+  /** Drops what it remembers of a freed table (ids are never reused). */
+  forget(id: number): void;
 }
 
 export function catalogOf(state: CoreState, origins: HwptOrigins): Catalog {
@@ -37,6 +39,9 @@ export function catalogOf(state: CoreState, origins: HwptOrigins): Catalog {
         if (origin) hwptNames.set(id, named);
       }
       return named;
+    },
+    forget: (id) => {
+      hwptNames.delete(id);
     },
   };
 }
