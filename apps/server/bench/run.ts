@@ -79,10 +79,32 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `worker` on CONCURRENCY connections for PHASE_MS; each call is one request. */
+type Stats = { commits: number; ops: number; applyMs: number };
+let server: ChildProcess | null = null;
+
+/** The server process's counters and CPU time (user + system, microseconds). */
+function serverStats(): Promise<{ stats: Stats; cpuUs: number }> {
+  return new Promise((resolve) => {
+    server?.once('message', (message) => {
+      const { stats, cpu } = message as { stats: Stats; cpu: { user: number; system: number } };
+      resolve({ stats, cpuUs: cpu.user + cpu.system });
+    });
+    server?.send('stats');
+  });
+}
+
 async function load(
   name: string,
   worker: (id: number, iteration: number) => Promise<void>,
-): Promise<{ name: string; rps: number; p50: number; p99: number; count: number }> {
+): Promise<{
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  count: number;
+  serverUsPerRequest: number;
+}> {
+  const before = await serverStats();
   const latencies: number[] = [];
   const deadline = performance.now() + PHASE_MS;
   await Promise.all(
@@ -96,7 +118,9 @@ async function load(
   );
   const elapsed = PHASE_MS / 1000;
   latencies.sort((a, b) => a - b);
+  const after = await serverStats();
   return {
+    serverUsPerRequest: (after.cpuUs - before.cpuUs) / latencies.length,
     name,
     rps: latencies.length / elapsed,
     p50: percentile(latencies, 50),
@@ -156,7 +180,7 @@ async function singleOps(url: string): Promise<void> {
     const durable = await load(`POST map|unmap 4 KiB (durable) #${round}`, durableRequest);
     for (const phase of [trivial, durable]) {
       console.log(
-        `${phase.name.padEnd(36)} ${phase.rps.toFixed(0).padStart(7)} req/s  p50 ${phase.p50.toFixed(2)} ms  p99 ${phase.p99.toFixed(2)} ms  (${phase.count} requests, ${CONCURRENCY} connections)`,
+        `${phase.name.padEnd(36)} ${phase.rps.toFixed(0).padStart(7)} req/s  p50 ${phase.p50.toFixed(2)} ms  p99 ${phase.p99.toFixed(2)} ms  server CPU ${phase.serverUsPerRequest.toFixed(0)} us/req  (${phase.count} requests, ${CONCURRENCY} connections)`,
       );
     }
     trivialTotal += trivial.count;
@@ -318,16 +342,13 @@ async function fanout(url: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'ioasid-bench-'));
 const { child, url } = await startServer(join(dir, 'bench.db'));
+server = child;
 try {
   console.log(
     `server ${url}, SQLite ${join(dir, 'bench.db')} (WAL, synchronous=FULL), rate limit off, ${PHASE_MS} ms per phase`,
   );
   await singleOps(url);
-  type Stats = { commits: number; ops: number; applyMs: number };
-  const stats = await new Promise<Stats>((resolve) => {
-    child.once('message', (message) => resolve((message as { stats: Stats }).stats));
-    child.send('stats');
-  });
+  const { stats } = await serverStats();
   console.log(
     `group commit: ${stats.ops} single ops in ${stats.commits} commits (${(stats.ops / stats.commits).toFixed(1)} per commit), ` +
       `${((stats.applyMs * 1000) / stats.ops).toFixed(1)} us per op applying + committing`,

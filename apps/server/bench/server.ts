@@ -11,7 +11,7 @@ const app = await buildApp({
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`LISTENING ${url}\n`);
 process.on('message', (message) => {
-  if (message === 'stats') process.send?.({ stats: app.ops.stats() });
+  if (message === 'stats') process.send?.({ stats: app.ops.stats(), cpu: process.cpuUsage() });
 });
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0));
