@@ -277,17 +277,17 @@ function benchChurn(): void {
     }
   }
   for (let i = 0; i < ops.length; i += 1000) lab.applyBatch(ops.slice(i, i + 1000));
+  // First call: the history index is built from event 1; later calls only fold in the new events.
+  const first = time(() => lab.explain('VM1', 'VM2'));
   const runs: number[] = [];
-  let diverges = false;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     lab.apply({ op: 'ioas.map', ioas: 1, iova: 0x200000000 + i * 0x1000, length: 0x1000 });
-    const t = time(() => lab.explain('VM1', 'VM2'));
-    diverges = t.value.diverges;
-    runs.push(t.ms);
+    runs.push(time(() => lab.explain('VM1', 'VM2')).ms);
   }
   console.log(
-    `explain(VM1, VM2) on ${lab.seq} events that all touch VM2 (worst case: every event is history): ` +
-      `median of 3 ${f(median(runs))} ms (target < 500 ms); diverges=${diverges}`,
+    `explain(VM1, VM2) on ${lab.seq} events that all touch VM2 (worst case: every event is history, ` +
+      `target < 500 ms): first call ${f(first.ms)} ms, after each new event median ${f(median(runs))} ms; ` +
+      `diverges=${first.value.diverges}`,
   );
   store.close();
 }
