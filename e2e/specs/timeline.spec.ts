@@ -27,6 +27,14 @@ test('scrubbing shows an earlier state, then returns to live', async ({ page, re
   const add = await actionForm(page, 'Add device');
   await expect(add.getByRole('button', { name: 'Add device' })).toBeDisabled();
 
+  // Fork the lab as it was here: a new lab holding only these inputs.
+  const fork = page.getByRole('form', { name: `Fork at seq ${before}` });
+  await fork.getByRole('button', { name: `Fork at seq ${before}` }).click();
+  await expect(fork.getByRole('status')).toContainText('done');
+  const forked = await request.get(`${BASE()}/api/v1/labs/${lab}-at-${before}`);
+  expect(forked.ok()).toBe(true);
+  expect(((await forked.json()) as { events: number }).events).toBe(before);
+
   await page.getByRole('button', { name: 'Back to live' }).click();
   await expect(page.getByRole('status', { name: 'Viewing the past' })).toHaveCount(0);
   await expect(vmNode(page, 'VM1')).toBeVisible();

@@ -53,6 +53,10 @@ export const del = <T>(path: string) => call<T>({ method: 'DELETE', path });
 /** The curl command a script would run for the same request. */
 export function curlFor({ method, path, body }: Request, origin: string): string {
   const parts = [`curl -sS -X ${method} '${origin}/api/v1${path}'`];
+  // Off loopback the server wants LAB_TOKEN; the command reads it from the caller's environment.
+  const host = new URL(origin).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host))
+    parts.push(`-H "authorization: Bearer $LAB_TOKEN"`);
   if (body !== undefined) {
     parts.push(`-H 'content-type: application/json'`);
     parts.push(`-d '${JSON.stringify(body).replaceAll("'", "'\\''")}'`);

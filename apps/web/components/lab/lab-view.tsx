@@ -9,6 +9,7 @@ import { exportLabJson, exportPng, exportSvg } from '../../lib/exports';
 import { type Layout, layoutLab } from '../../lib/layout';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
+import { ActionForm } from '../actions/action-form';
 import type { Selection } from '../actions/action-specs';
 import { ActionsPanel } from '../actions/actions-panel';
 import { DetailsPanel } from '../details/details-panel';
@@ -172,6 +173,16 @@ export function LabView({ lab }: { lab: string }) {
               <button type="button" onClick={() => scrub(null)}>
                 Back to live
               </button>
+              <ActionForm
+                key={`fork-${viewSeq}`}
+                title={`Fork at seq ${viewSeq}`}
+                fields={[{ name: 'name', label: 'new lab', value: `${lab}-at-${viewSeq}` }]}
+                build={(v) => ({
+                  method: 'POST',
+                  path: `/labs/${enc(lab)}/fork`,
+                  body: { name: String(v.name).trim(), at: viewSeq },
+                })}
+              />
             </div>
           ) : null}
           {live.error && !state ? (

@@ -75,11 +75,16 @@ export function LabsView() {
                           options: [...POLICIES],
                           value: l.policy,
                         },
+                        { name: 'at', label: 'at seq', value: '', placeholder: `≤ ${l.events}` },
                       ]}
                       build={(v) => ({
                         method: 'POST',
                         path: `/labs/${enc(l.name)}/fork`,
-                        body: { name: String(v.name).trim(), policy: v.policy },
+                        body: {
+                          name: String(v.name).trim(),
+                          policy: v.policy,
+                          ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
+                        },
                       })}
                       onDone={load}
                     />
