@@ -301,7 +301,7 @@ export class LiveLab implements StoredLab {
     const state = this.#core.state();
     const known = this.#history ? [...this.#history.vms.keys()] : [];
     const wanted = [...new Set([...known, a, b])].filter((vm) => state.vms.some((v) => v.name === vm));
-    if (!this.#history || !this.#history.fits(state, wanted)) {
+    if (!this.#history?.fits(state, wanted)) {
       this.#history = new HistoryIndex(state, wanted.length > MAX_INDEXED_VMS ? [a, b] : wanted);
     }
     const index = this.#history;
