@@ -75,6 +75,23 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     return reply.status(apiError.status).send(apiError.body());
   });
 
+  try {
+    await registerEverything(app, options, { token, dbPath, rateLimit });
+  } catch (error) {
+    // Whatever was opened (the database, Next) is closed again before the failure is reported.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+async function registerEverything(
+  app: FastifyInstance,
+  options: AppOptions,
+  settings: { token: string | undefined; dbPath: string; rateLimit: RateLimitSettings | false },
+): Promise<void> {
+  const { token, dbPath, rateLimit } = settings;
+
   // The WebSocket plugin goes first: its onRequest hook marks upgrade requests so that a refusal by a
   // later hook (auth, rate limit) still ends the socket instead of leaving it open forever.
   await app.register(streamPlugin, { hub: options.stream });
@@ -118,6 +135,4 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     }
     throw new ApiError('ENOENT', `no route ${request.method} ${request.url.split('?')[0]}`, { status: 404 });
   });
-
-  return app;
 }
