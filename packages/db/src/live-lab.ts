@@ -297,8 +297,7 @@ export class LiveLab implements StoredLab {
    * The history index for explain, extended by the events since it was last used; rebuilt from event 1
    * when it does not cover these VMs or the hardware or a VM's IOAS changed.
    */
-  #historyFor(a: string, b: string): HistoryIndex {
-    const state = this.#core.state();
+  #historyFor(a: string, b: string, state: CoreState): HistoryIndex {
     const known = this.#history ? [...this.#history.vms.keys()] : [];
     const wanted = [...new Set([...known, a, b])].filter((vm) => state.vms.some((v) => v.name === vm));
     if (!this.#history?.fits(state, wanted)) {
@@ -334,13 +333,14 @@ export class LiveLab implements StoredLab {
   }
 
   #explainNow(a: string, b: string): Explanation {
+    const state = this.#core.state();
     return explainVms({
       policy: this.policy,
       seq: this.#seq,
-      state: this.#core.state(),
+      state,
       a,
       b,
-      history: (a, b) => this.#historyFor(a, b),
+      history: (a, b) => this.#historyFor(a, b, state),
       opNames: (seqs) => {
         const names = new Map<number, OpName>();
         for (const [seq, json] of this.#ctx.log.opsAt(this.id, seqs)) names.set(seq, opNameOf(json));
