@@ -190,7 +190,10 @@ export interface LabStore {
   deleteLab(name: string): void;
   /** Replays `exported.ops` into a new lab under `policy ?? exported.policy`. LabError EEXIST / EINVAL. */
   importLab(name: string, policy: Policy | undefined, exported: LabExport): StoredLab;
-  /** On a fresh database (never seeded), creates lab `seed` from `seed-story` under `shared`. Idempotent. */
+  /**
+   * On a fresh database (never seeded and holding no labs), creates lab `seed` from `seed-story` under
+   * `shared`. Idempotent; a deleted seed is not recreated. Returns the seed lab, or null when there is none.
+   */
   ensureSeedLab(): StoredLab | null;
   close(): void;
 }
