@@ -22,6 +22,12 @@ test('an action in one browser appears in another within a second', async ({ bro
     await form.getByRole('button', { name: 'Create VM' }).click();
 
     await expect(vmNode(b, 'VM9')).toBeVisible({ timeout: 1000 });
+    // What the event touched is marked as changed for about a second, then calms down.
+    await expect(b.getByRole('button', { name: /^IOAS \d+, 1 area/ }).last()).toHaveAttribute(
+      'data-changed',
+      'true',
+    );
+    await expect(vmNode(b, 'VM9')).not.toHaveAttribute('data-changed', 'true', { timeout: 3000 });
     await expect(b.getByRole('button', { name: /^device A2 on iommu0 in VM9/ })).toBeVisible({
       timeout: 1000,
     });

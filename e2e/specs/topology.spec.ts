@@ -1,7 +1,8 @@
 // The topology as an engineer reads it: the hazard badge of the iommufd ordering case, selecting a page
 // table to see its facts and open its inspector, filters that dim everything else, arrow keys on the timeline.
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BASE, createLab, labName, vmNode } from './helpers';
+import { BASE, createLab, labName, SCREENSHOTS, vmNode } from './helpers';
 
 test('iommufd with VM1 booted {B, A}: after B leaves, VM1 shows HAZARD with wbinvd off', async ({
   page,
@@ -19,6 +20,8 @@ test('iommufd with VM1 booted {B, A}: after B leaves, VM1 shows HAZARD with wbin
   await request.delete(`${BASE()}/api/v1/labs/${lab}/vms/VM1/devices/B`);
   await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/^VM VM1 wbinvd off HAZARD$/);
   await expect(vmNode(page, 'VM1').getByText('HAZARD')).toBeVisible();
+  await expect(vmNode(page, 'VM1')).toContainText(/A: no-snoop, HWPT \d+ no SNP/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'topology-hazard.png') });
   await page.getByLabel('hazards only').check();
   await expect(page.getByLabel('hazards only')).toBeChecked();
 

@@ -10,7 +10,7 @@ export type LaidNode =
   | { kind: 'dev'; key: string; x: number; y: number; w: number; h: number; data: DeviceState }
   | { kind: 'hwpt'; key: string; x: number; y: number; w: number; h: number; data: HwptState }
   | { kind: 'ioas'; key: string; x: number; y: number; w: number; h: number; data: IoasState }
-  | { kind: 'vm'; key: string; x: number; y: number; w: number; h: number; data: VmState };
+  | { kind: 'vm'; key: string; x: number; y: number; w: number; h: number; data: VmState; note?: string };
 
 export interface LaidEdge {
   from: string;
@@ -32,7 +32,7 @@ export const SIZE: Record<NodeKind, { w: number; h: number }> = {
   dev: { w: 104, h: 44 },
   hwpt: { w: 168, h: 74 },
   ioas: { w: 120, h: 40 },
-  vm: { w: 168, h: 62 },
+  vm: { w: 190, h: 62 },
 };
 export const ROW_Y: Record<NodeKind, number> = { iommu: 40, dev: 160, hwpt: 290, ioas: 440, vm: 560 };
 export const ROW_LABEL: Record<NodeKind, string> = {
@@ -130,9 +130,18 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
     if (a.vm) edges.push({ from: key, to: nodeKey('vm', a.vm), kind: 'owner' });
   }
   const vmWish = state.vms.map((v) => ({ item: v, want: centre.get(nodeKey('ioas', v.ioas)) ?? cursor }));
+  const hwptById = new Map(state.hwpts.map((h) => [h.id, h]));
   for (const [v, x] of sweep(vmWish, SIZE.vm.w)) {
     const key = nodeKey('vm', v.name);
-    nodes.push({ kind: 'vm', key, x, y: ROW_Y.vm, ...SIZE.vm, data: v });
+    nodes.push({
+      kind: 'vm',
+      key,
+      x,
+      y: ROW_Y.vm,
+      ...SIZE.vm,
+      data: v,
+      note: hazardReason(state, v, hwptById),
+    });
   }
 
   // Nodes that did not move and carry the same data keep their identity, so memoised views skip them.
@@ -140,7 +149,8 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i] as LaidNode;
       const old = previous.byKey.get(n.key);
-      if (old && old.x === n.x && old.y === n.y && old.data === n.data) nodes[i] = old;
+      const sameNote = !('note' in n) || (old && 'note' in old && old.note === n.note);
+      if (old && old.x === n.x && old.y === n.y && old.data === n.data && sameNote) nodes[i] = old;
     }
   }
   const byKey = new Map(nodes.map((n) => [n.key, n]));
@@ -152,4 +162,19 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
     width,
     height: 660,
   };
+}
+
+/** One line on why a VM is in a coherency hazard: a no-snoop device behind a table without SNP. */
+export function hazardReason(
+  state: LabState,
+  vm: VmState,
+  hwpts: Map<number, HwptState>,
+): string | undefined {
+  if (!vm.coherencyHazard) return undefined;
+  for (const d of state.devices) {
+    if (d.vm !== vm.name || !d.noSnoop || d.hwpt === null) continue;
+    const table = hwpts.get(d.hwpt);
+    if (table && !table.enforceCacheCoherency) return `${d.name}: no-snoop, HWPT ${table.id} no SNP`;
+  }
+  return 'KVM sees coherent DMA, a device can snoop-bypass';
 }

@@ -122,7 +122,15 @@ function Body({ node }: { node: LaidNode }) {
           <text className="muted" x={6} y={36}>
             {v.devices.length} dev · nc {v.noncoherentDma}
           </text>
-          {v.coherencyHazard ? <Tag x={r} y={42} text="HAZARD" tone="red" /> : null}
+          {v.coherencyHazard ? (
+            <>
+              <Tag x={r} y={24} text="HAZARD" tone="red" />
+              <text className="hazard-note" x={6} y={54}>
+                <title>{node.note}</title>
+                {node.note && node.note.length > 28 ? `${node.note.slice(0, 27)}…` : node.note}
+              </text>
+            </>
+          ) : null}
         </>
       );
     }
@@ -149,6 +157,7 @@ function NodeViewInner({ node, selected, flashing, dimmed, detail, onSelect, onO
       aria-label={nodeLabel(node)}
       aria-pressed={selected}
       data-key={node.key}
+      data-changed={flashing ? 'true' : undefined}
       onClick={(e) => {
         e.stopPropagation();
         onSelect(node.key);

@@ -20,6 +20,7 @@ export const TOPOLOGY_CSS = `
 .tn text { fill: var(--fg); font: 11px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .tn text.title { font-weight: 600; font-size: 12px; }
 .tn text.muted { fill: var(--muted); }
+.tn text.hazard-note { fill: var(--red); font-size: 10px; }
 .tn.snp rect.box { stroke: var(--snp); stroke-width: 2; }
 .tn.nosnp rect.box { stroke: var(--nosnp); stroke-width: 2; stroke-dasharray: 4 2; }
 .tn.sel rect.box { stroke: var(--accent); stroke-width: 3; }
