@@ -19,7 +19,9 @@ export const Timeline = forwardRef<HTMLInputElement, Props>(function Timeline(
   ref,
 ) {
   const at = viewSeq ?? liveSeq;
-  const upTo = events.filter((e) => e.seq <= at);
+  // With a marked event (explain's first divergence) and nothing scrubbed, the list centres on the mark.
+  const centre = viewSeq === null && mark !== null ? mark + 3 : at;
+  const upTo = events.filter((e) => e.seq <= centre);
   const shown = upTo.slice(-6).reverse();
   const pick = (seq: number) => onScrub(seq >= liveSeq ? null : seq);
   return (
