@@ -18,7 +18,7 @@ test('labs can be created, forked under another policy and deleted', async ({ pa
   await expect(row).toContainText('shared');
 
   const fork = row.getByRole('form', { name: `Fork ${lab}` });
-  await fork.getByLabel('new name').fill(`${lab}-t1`);
+  await fork.getByLabel('fork as').fill(`${lab}-t1`);
   await fork.getByLabel('policy').selectOption('type1');
   await fork.getByRole('button', { name: `Fork ${lab}` }).click();
   const forkRow = page

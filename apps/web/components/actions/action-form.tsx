@@ -25,13 +25,15 @@ interface Props {
   onDone?: () => void;
   /** Destructive actions look it, and never look like the main action. */
   danger?: boolean;
+  /** Visible text of the submit button when the title (its accessible name) is too long for a table row. */
+  short?: string;
 }
 
 function initial(fields: Field[]): Values {
   return Object.fromEntries(fields.map((f) => [f.name, f.value]));
 }
 
-export function ActionForm({ title, fields, build, disabled, onDone, danger }: Props) {
+export function ActionForm({ title, fields, build, disabled, onDone, danger, short }: Props) {
   const [values, setValues] = useState<Values>(() => initial(fields));
   const [failure, setFailure] = useState<ApiFailure | Error | null>(null);
   const [done, setDone] = useState(false);
@@ -113,10 +115,19 @@ export function ActionForm({ title, fields, build, disabled, onDone, danger }: P
         );
       })}
       <div className="buttons">
-        <button type="submit" className={danger ? 'danger' : 'primary'} disabled={disabled || busy}>
-          {title}
+        <button
+          type="submit"
+          className={danger ? 'danger' : 'primary'}
+          disabled={disabled || busy}
+          aria-label={short ? title : undefined}
+        >
+          {short ?? title}
         </button>
-        <CopyButton label="Copy as curl" text={() => curlFor(build(effective), location.origin)} />
+        <CopyButton
+          label="Copy as curl"
+          short={short ? 'curl' : undefined}
+          text={() => curlFor(build(effective), location.origin)}
+        />
       </div>
       {failure ? (
         <p role="alert" className="refused">

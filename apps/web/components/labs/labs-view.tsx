@@ -66,8 +66,9 @@ export function LabsView() {
                   <td>
                     <ActionForm
                       title={`Fork ${l.name}`}
+                      short="Fork"
                       fields={[
-                        { name: 'name', label: 'new name', value: `${l.name}-fork` },
+                        { name: 'name', label: 'fork as', value: `${l.name}-fork` },
                         {
                           name: 'policy',
                           label: 'policy',
@@ -75,7 +76,7 @@ export function LabsView() {
                           options: [...POLICIES],
                           value: l.policy,
                         },
-                        { name: 'at', label: 'at seq', value: '', placeholder: `≤ ${l.events}` },
+                        { name: 'at', label: 'at', value: '', placeholder: `seq ≤ ${l.events}` },
                       ]}
                       build={(v) => ({
                         method: 'POST',
@@ -92,6 +93,7 @@ export function LabsView() {
                   <td>
                     <ActionForm
                       title={`Delete ${l.name}`}
+                      short="Delete"
                       danger
                       fields={[]}
                       build={() => ({ method: 'DELETE', path: `/labs/${enc(l.name)}` })}

@@ -2,7 +2,7 @@
 // Copies text to the clipboard and confirms; when the clipboard is unavailable the text is shown to copy by hand.
 import { useState } from 'react';
 
-export function CopyButton({ text, label }: { text: () => string; label: string }) {
+export function CopyButton({ text, label, short }: { text: () => string; label: string; short?: string }) {
   const [shown, setShown] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   return (
@@ -21,7 +21,7 @@ export function CopyButton({ text, label }: { text: () => string; label: string 
           }
         }}
       >
-        {label}
+        {short ?? label}
         {copied ? ' ✓' : ''}
       </button>
       {shown !== null ? <pre className="curl">{shown}</pre> : null}
