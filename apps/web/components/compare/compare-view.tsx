@@ -5,6 +5,7 @@ import { ApiFailure, enc, get } from '../../lib/api';
 import { bytes } from '../../lib/format';
 import type { Comparison } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
+import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { CompareChart } from './compare-chart';
 
@@ -12,10 +13,13 @@ export function CompareView({ lab }: { lab: string }) {
   const live = useLab(lab);
   const [data, setData] = useState<Comparison | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
+  // ?policies=type1,shared narrows the comparison; by default every policy is replayed.
+  const [query] = useQuery();
+  const policies = query.get('policies') ?? 'type1,iommufd,shared,explicit';
   useEffect(() => {
     if (live.seq === 0 && !live.state) return;
     let current = true;
-    get<Comparison>(`/labs/${enc(lab)}/compare?policies=type1,iommufd,shared,explicit`).then(
+    get<Comparison>(`/labs/${enc(lab)}/compare?policies=${policies}`).then(
       (r) => {
         if (!current) return;
         setData(r);
@@ -26,7 +30,7 @@ export function CompareView({ lab }: { lab: string }) {
     return () => {
       current = false;
     };
-  }, [lab, live.seq, live.state]);
+  }, [lab, live.seq, live.state, policies]);
 
   return (
     <LabFrame lab={lab} live={live} current="compare">
