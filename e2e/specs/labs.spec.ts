@@ -56,3 +56,8 @@ test('? opens the keyboard help and the theme toggle switches to dark', async ({
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
+
+test('a lab that does not exist says so with its errno', async ({ page }) => {
+  await page.goto(`${BASE()}/labs/no-such-lab`);
+  await expect(page.getByRole('alert').filter({ hasText: 'ENOENT' })).toBeVisible();
+});

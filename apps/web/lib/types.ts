@@ -156,7 +156,8 @@ export interface Explanation {
 export type StreamMessage =
   | { type: 'hello'; seq: number; state: LabState }
   | { type: 'events'; events: LabEvent[] }
-  | { type: 'resync'; seq: number; state: LabState };
+  | { type: 'resync'; seq: number; state: LabState }
+  | { type: 'error'; error: { code: string; errno?: number; message: string } };
 
 export interface VmComparison {
   vm: string;

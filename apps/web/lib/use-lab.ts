@@ -124,6 +124,10 @@ export function useLab(lab: string): LiveLab {
     };
 
     const onMessage = (message: StreamMessage) => {
+      if (message.type === 'error') {
+        setError(new ApiFailure(message.error.code, message.error.errno, message.error.message, 0));
+        return;
+      }
       if (message.type === 'hello' || message.type === 'resync') {
         takeState(message.state);
         // After a resync only the events this page missed are fetched, not the whole log again.

@@ -185,9 +185,10 @@ export function LabView({ lab }: { lab: string }) {
               />
             </div>
           ) : null}
-          {live.error && !state ? (
-            <p role="alert" className="refused" style={{ padding: 16 }}>
+          {live.error ? (
+            <p role="alert" className="refused" style={{ padding: state ? '4px 12px' : 16, margin: 0 }}>
               {live.error.code}: {live.error.message}
+              {state ? ' — showing the last state received' : ''}
             </p>
           ) : null}
           {pastError ? (
