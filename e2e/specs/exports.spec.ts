@@ -1,14 +1,19 @@
 // Exports: the lab's JSON (which imports back as a new lab), the topology as SVG and as PNG — all parse.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { BASE, createLab, labName, vmNode } from './helpers';
 
+const EXPORTS = join(import.meta.dirname, '..', 'artifacts', 'exports');
+
+/** Clicks an export button and keeps a copy of the file under e2e/artifacts/exports/. */
 async function download(page: Page, button: string): Promise<{ name: string; path: string }> {
   const [file] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: button }).click(),
   ]);
-  const path = await file.path();
+  const path = join(EXPORTS, file.suggestedFilename());
+  await file.saveAs(path);
   return { name: file.suggestedFilename(), path };
 }
 
