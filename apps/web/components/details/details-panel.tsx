@@ -78,7 +78,19 @@ export function DetailsPanel({ lab, state, selection, readOnly, onDone }: Props)
           rows={[
             ['IOAS', v.ioas],
             ['memory', v.memory ?? '—'],
-            ['devices', v.devices.join(', ') || '—'],
+            [
+              'devices',
+              v.devices.length
+                ? v.devices
+                    .map((name) => {
+                      const d = state.devices.find((x) => x.name === name);
+                      const h = state.hwpts.find((x) => x.id === d?.hwpt);
+                      const snp = h ? (h.enforceCacheCoherency ? 'SNP' : 'no SNP') : 'no table';
+                      return `${name}${d?.noSnoop ? ' (no-snoop)' : ''} → ${h ? `HWPT ${h.id} ${snp}` : snp}`;
+                    })
+                    .join('; ')
+                : '—',
+            ],
             ['non-coherent', v.noncoherentDma],
             ['wbinvd', v.wbinvd ? 'emulated (costs speed)' : 'off'],
           ]}
