@@ -80,7 +80,16 @@ function ensureChromium() {
   record('Vitest', passed, failed, result.status);
 }
 
-// 3. Playwright end to end in Debian's Chromium.
+// 3. The core's Vitest suites again, through koffi, against the ASan+UBSan build of the library.
+{
+  const result = run('bash', ['packages/core/native/test-sanitized.sh'], { env: { ...process.env, NO_COLOR: '1' } });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes from Vitest's summary
+  const output = (result.stdout ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  const summary = /^\s*Tests\s+(?:(\d+) failed \| )?(\d+) passed/m.exec(output);
+  record('Core under ASan+UBSan', Number(summary?.[2] ?? 0), Number(summary?.[1] ?? 0), result.status);
+}
+
+// 4. Playwright end to end in Debian's Chromium.
 if (ensureChromium()) {
   const report = join(root, 'e2e', 'artifacts', 'results.json');
   const result = run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], {
