@@ -52,6 +52,7 @@ test('seed story: VM1 keeps wbinvd after B leaves, explain names B, the replace 
 
   // Explain: the first divergence is B's attach to VM1.
   await page.getByRole('navigation', { name: 'Lab views' }).getByRole('link', { name: 'Explain' }).click();
+  await expect(page).toHaveTitle(`${lab} · explain — ioasid-lab`);
   await expect(page.getByLabel('VM A')).toHaveValue('VM1');
   await expect(page.getByLabel('VM B')).toHaveValue('VM2');
   await expect(page.getByRole('region', { name: 'Verdict' })).toContainText(

@@ -2,6 +2,11 @@
 import { Suspense } from 'react';
 import { LabView } from '../../../components/lab/lab-view';
 
+export async function generateMetadata({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return { title: `${decodeURIComponent(lab)} · topology — ioasid-lab` };
+}
+
 export default async function LabPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab } = await params;
   return (

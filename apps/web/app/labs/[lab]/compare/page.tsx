@@ -2,6 +2,11 @@
 import { Suspense } from 'react';
 import { CompareView } from '../../../../components/compare/compare-view';
 
+export async function generateMetadata({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return { title: `${decodeURIComponent(lab)} · compare — ioasid-lab` };
+}
+
 export default async function ComparePage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab } = await params;
   return (

@@ -2,6 +2,11 @@
 import { Suspense } from 'react';
 import { EventsView } from '../../../../components/events/events-view';
 
+export async function generateMetadata({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return { title: `${decodeURIComponent(lab)} · events — ioasid-lab` };
+}
+
 export default async function EventsPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab } = await params;
   return (

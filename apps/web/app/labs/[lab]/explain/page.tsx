@@ -2,6 +2,11 @@
 import { Suspense } from 'react';
 import { ExplainView } from '../../../../components/explain/explain-view';
 
+export async function generateMetadata({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab } = await params;
+  return { title: `${decodeURIComponent(lab)} · explain — ioasid-lab` };
+}
+
 export default async function ExplainPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab } = await params;
   return (

@@ -2,6 +2,11 @@
 import { Suspense } from 'react';
 import { InspectorView } from '../../../../../components/inspector/inspector-view';
 
+export async function generateMetadata({ params }: { params: Promise<{ lab: string; id: string }> }) {
+  const { lab, id } = await params;
+  return { title: `${decodeURIComponent(lab)} · HWPT ${id} — ioasid-lab` };
+}
+
 export default async function InspectorPage({ params }: { params: Promise<{ lab: string; id: string }> }) {
   const { lab, id } = await params;
   return (
