@@ -1,3 +1,5 @@
+// Next.js settings of the dashboard: strict React, no X-Powered-By, tracing rooted at the monorepo.
+// The server (apps/server) runs this app through next({ dir }); there is no separate Next server.
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {

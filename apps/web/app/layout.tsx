@@ -1,4 +1,5 @@
 // Root layout of the lab dashboard: theme boot script, global styles, keyboard help available everywhere.
+// Every page is a client view below it; nothing here fetches.
 import type { ReactNode } from 'react';
 import { THEME_BOOT } from '../components/shell/theme';
 import './globals.css';

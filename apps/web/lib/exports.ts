@@ -1,4 +1,5 @@
 // Downloads: the lab's events as JSON (importable) and the topology as SVG or PNG, colours resolved.
+// The SVG is a clone of the canvas with the current theme resolved, so files look like the screen.
 import { COLOUR_VARS } from '../components/topology/topology-css';
 import { enc, get } from './api';
 

@@ -1,4 +1,5 @@
 // Number and text formatting for the dashboard: hex IOVAs, byte counts, page sizes, errno lines.
+// Sizes use binary units; IOVAs and lengths stay exact hex strings.
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

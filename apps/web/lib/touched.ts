@@ -1,4 +1,5 @@
 // Which topology nodes an event touched, as node keys ("vm:VM1", "hwpt:3"), so the canvas can flash them.
+// Keys match the topology layout keys (lib/layout.ts).
 import type { LabEvent } from './types';
 
 export function nodeKey(kind: 'iommu' | 'dev' | 'hwpt' | 'ioas' | 'vm', id: string | number): string {

@@ -1,5 +1,6 @@
 'use client';
 // Reads and writes search params of the current page without a navigation, so deep links carry view state.
+// router.replace keeps history clean while the scrubber or a selection moves.
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback } from 'react';
 

@@ -1,5 +1,6 @@
 'use client';
 // One lab action as a form: labelled fields, submit, copy as curl, and the refusal (errno + message) inline.
+// Values stay in the form across live updates; a select whose options vanish falls back to the first.
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
 import { CopyButton } from '../shell/copy-button';

@@ -1,4 +1,5 @@
 // A small bar chart for Compare: page-table bytes per policy, with the count of VMs emulating wbinvd above.
+// Plain SVG with theme colours, sized to the number of policies.
 import { bytes } from '../../lib/format';
 import type { PolicyComparison } from '../../lib/types';
 

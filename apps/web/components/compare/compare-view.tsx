@@ -1,5 +1,6 @@
 'use client';
 // Compare: the lab's inputs replayed under each policy, side by side (wbinvd per VM, tables, bytes) + chart.
+// Recomputed whenever the lab moves on; ?policies= narrows the set.
 import { useEffect, useState } from 'react';
 import { ApiFailure, enc, get } from '../../lib/api';
 import { bytes } from '../../lib/format';

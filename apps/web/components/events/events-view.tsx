@@ -1,5 +1,6 @@
 'use client';
 // Events: the whole history of the lab, filterable by op and by refusals, each row a link to that seq.
+// Rows come from the live stream, so new events appear without a reload.
 import Link from 'next/link';
 import { useState } from 'react';
 import { enc } from '../../lib/api';

@@ -1,4 +1,5 @@
 // Counterfactual table: the same inputs under every policy, per VM wbinvd and hazard, plus tables and bytes.
+// Tables and bytes come from /compare, joined per VM; a policy that refused the VM shows a dash.
 import { bytes } from '../../lib/format';
 import type { Comparison, Explanation, Outcome } from '../../lib/types';
 

@@ -1,5 +1,6 @@
 'use client';
 // One remedy: what it does, the ops it would run, its verified result, and Apply (an atomic batch).
+// Apply posts the ops as one atomic batch; a refusal shows its errno on the card.
 import { useState } from 'react';
 import { ApiFailure, curlFor, enc, post } from '../../lib/api';
 import { inputText } from '../../lib/format';

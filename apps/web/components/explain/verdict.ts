@@ -1,4 +1,5 @@
 // The verdict sentence of an explanation, e.g. "VM1 emulates wbinvd and VM2 does not, since event 7: …".
+// Built from the explanation and the event log only; no rule of thumb of its own.
 import { effectText, inputText } from '../../lib/format';
 import type { Explanation, LabEvent } from '../../lib/types';
 

@@ -1,5 +1,6 @@
 'use client';
 // Page-table inspector of one HWPT: IOVA strip, levels and totals, and the leaves of a selected range (paged).
+// The range (?iova=&length=) is part of the URL, so a view of some leaves can be shared.
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, enc, get } from '../../lib/api';
 import { bytes, hex, pageSize, parseU64 } from '../../lib/format';

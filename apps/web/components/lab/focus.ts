@@ -1,4 +1,5 @@
 // Filters of the left rail turned into the set of node keys to keep bright (null = no filter).
+// Filters combine as an intersection; an empty set means nothing matches, null means no filter.
 import { nodeKey } from '../../lib/touched';
 import type { LabState } from '../../lib/types';
 

@@ -3,13 +3,10 @@
 // URL carries the selection (?sel=vm:VM1) and the seq being viewed (?seq=N).
 import { useRouter } from 'next/navigation';
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { flushSync } from 'react-dom';
 import { enc } from '../../lib/api';
-import { exportLabJson, exportPng, exportSvg } from '../../lib/exports';
 import { type Layout, layoutLab } from '../../lib/layout';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
-import { ActionForm } from '../actions/action-form';
 import type { Selection } from '../actions/action-specs';
 import { ActionsPanel } from '../actions/actions-panel';
 import { DetailsPanel } from '../details/details-panel';
@@ -17,8 +14,10 @@ import { LabHeader } from '../shell/lab-header';
 import type { Shortcut } from '../shell/shortcuts';
 import { Timeline } from '../timeline/timeline';
 import { TopologyCanvas } from '../topology/topology-canvas';
+import { ExportButtons } from './export-buttons';
 import { type Filters, focusSet } from './focus';
 import { LeftRail } from './left-rail';
+import { PastBar } from './past-bar';
 import { usePastState } from './use-past-state';
 
 const NO_FLASH: ReadonlySet<string> = new Set();
@@ -43,7 +42,6 @@ export function LabView({ lab }: { lab: string }) {
   const svgRef = useRef<SVGSVGElement>(null);
   const scrubRef = useRef<HTMLInputElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
-  const [exportError, setExportError] = useState<string | null>(null);
 
   // The previous layout lets unchanged nodes keep their identity (a cache, so a discarded render is harmless).
   const layoutCache = useRef<Layout | null>(null);
@@ -97,27 +95,7 @@ export function LabView({ lab }: { lab: string }) {
     { keys: 'g l', label: 'go live', run: () => scrub(null) },
   ];
 
-  // Exports carry every label, even when the canvas is zoomed out to boxes: render in full, copy, go back.
   const [forceDetail, setForceDetail] = useState(false);
-  const withFullDetail = async (
-    job: (svg: SVGSVGElement, width: number, height: number) => Promise<void> | void,
-  ) => {
-    flushSync(() => setForceDetail(true));
-    try {
-      const svg = svgRef.current;
-      if (!svg || !layout) throw new Error('nothing to export yet');
-      await job(svg, layout.width, layout.height);
-    } finally {
-      setForceDetail(false);
-    }
-  };
-
-  const runExport = (job: () => Promise<void> | void) => {
-    setExportError(null);
-    Promise.resolve()
-      .then(job)
-      .catch((e: Error) => setExportError(e.message));
-  };
 
   return (
     <>
@@ -130,28 +108,7 @@ export function LabView({ lab }: { lab: string }) {
         current="topology"
         shortcuts={shortcuts}
       >
-        <button type="button" onClick={() => runExport(() => exportLabJson(lab))}>
-          Export JSON
-        </button>
-        <button
-          type="button"
-          disabled={!layout}
-          onClick={() => runExport(() => withFullDetail((svg, w, h) => exportSvg(lab, svg, w, h)))}
-        >
-          Export SVG
-        </button>
-        <button
-          type="button"
-          disabled={!layout}
-          onClick={() => runExport(() => withFullDetail((svg, w, h) => exportPng(lab, svg, w, h)))}
-        >
-          Export PNG
-        </button>
-        {exportError ? (
-          <span role="alert" className="refused">
-            {exportError}
-          </span>
-        ) : null}
+        <ExportButtons lab={lab} layout={layout} svgRef={svgRef} setForceDetail={setForceDetail} />
       </LabHeader>
       <div className="lab-grid">
         {state ? (
@@ -167,24 +124,7 @@ export function LabView({ lab }: { lab: string }) {
           <aside className="rail" />
         )}
         <main className="center" aria-label="Topology">
-          {viewSeq !== null ? (
-            <div className="pastbar" role="status" aria-label="Viewing the past">
-              viewing seq {viewSeq} — read-only
-              <button type="button" onClick={() => scrub(null)}>
-                Back to live
-              </button>
-              <ActionForm
-                key={`fork-${viewSeq}`}
-                title={`Fork at seq ${viewSeq}`}
-                fields={[{ name: 'name', label: 'new lab', value: `${lab}-at-${viewSeq}` }]}
-                build={(v) => ({
-                  method: 'POST',
-                  path: `/labs/${enc(lab)}/fork`,
-                  body: { name: String(v.name).trim(), at: viewSeq },
-                })}
-              />
-            </div>
-          ) : null}
+          {viewSeq !== null ? <PastBar lab={lab} seq={viewSeq} onLive={() => scrub(null)} /> : null}
           {live.error ? (
             <p role="alert" className="refused" style={{ padding: state ? '4px 12px' : 16, margin: 0 }}>
               {live.error.code}: {live.error.message}

@@ -1,5 +1,6 @@
 'use client';
 // Left rail of a lab: its views and the filters that dim everything outside a VM, a unit, or the hazards.
+// Search + Enter and the VM filter also select, which brings the object into view.
 import Link from 'next/link';
 import type { RefObject } from 'react';
 import { enc } from '../../lib/api';

@@ -1,5 +1,6 @@
 'use client';
 // The lab as it was at a past seq (null = live): fetched from /state?at=, latest request wins.
+// Only the response to the latest requested seq is kept, however fast the scrubber moves.
 import { useEffect, useState } from 'react';
 import { ApiFailure, enc, get } from '../../lib/api';
 import type { LabState } from '../../lib/types';

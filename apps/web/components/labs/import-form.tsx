@@ -1,5 +1,6 @@
 'use client';
 // Imports a lab export (JSON file from "Export JSON") as a new lab, optionally under another policy.
+// The file is read in the browser and posted as the import body.
 import { useState } from 'react';
 import { ApiFailure, post } from '../../lib/api';
 import { POLICIES } from '../../lib/types';

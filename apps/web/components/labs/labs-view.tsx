@@ -1,5 +1,6 @@
 'use client';
 // The labs list at `/`: every lab with policy and event count, create (name, policy, template), fork, delete.
+// Every action is an ActionForm, so refusals show their errno in the row.
 import Link from 'next/link';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, enc, get } from '../../lib/api';

@@ -1,5 +1,6 @@
 'use client';
 // Copies text to the clipboard and confirms; when the clipboard is unavailable the text is shown to copy by hand.
+// The text is computed on click, so it always matches the form as filled in.
 import { useState } from 'react';
 
 export function CopyButton({ text, label, short }: { text: () => string; label: string; short?: string }) {

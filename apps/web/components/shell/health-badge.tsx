@@ -1,5 +1,6 @@
 'use client';
 // Fetches /api/v1/health from the same origin and shows it: the footer of the labs list.
+// Proves the page reached the real server and its native core.
 import { useEffect, useState } from 'react';
 
 interface Health {

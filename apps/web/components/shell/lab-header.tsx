@@ -1,5 +1,6 @@
 'use client';
 // Header of every lab view: name · policy · seq (live ●), links to the lab's views, theme and help.
+// View-specific buttons (exports) come in as children.
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { enc } from '../../lib/api';

@@ -1,5 +1,6 @@
 'use client';
 // Keyboard shortcuts of a view and the `?` help overlay listing them; keys typed into fields are ignored.
+// Multi-key sequences ("g l") are matched by prefix; Escape closes the overlay.
 import { useEffect, useRef, useState } from 'react';
 
 export interface Shortcut {

@@ -1,5 +1,6 @@
 'use client';
 // Light/dark switch for the header; its accessible name says which theme a press selects.
+// Until mounted it assumes the light theme, so server and client markup agree.
 import { useEffect, useState } from 'react';
 import { currentTheme, setTheme, type Theme } from './theme';
 

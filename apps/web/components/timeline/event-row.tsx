@@ -1,4 +1,5 @@
 // One event of the history in a table row: seq, op and input, result (errno for refusals), effects.
+// Long inputs and effects are cut to one line; the full text is in the title.
 import { effectText, inputText } from '../../lib/format';
 import type { LabEvent } from '../../lib/types';
 

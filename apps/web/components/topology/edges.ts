@@ -1,4 +1,5 @@
 // Edge geometry for the topology: one SVG path string per edge kind, so thousands of edges cost a few elements.
+// Edges touching the selected node are drawn again on top in the accent colour.
 import type { LaidEdge, Layout } from '../../lib/layout';
 
 function curve(layout: Layout, edge: LaidEdge): string {

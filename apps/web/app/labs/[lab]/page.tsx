@@ -1,4 +1,5 @@
 // /labs/:lab — the lab's live topology (deep links: ?seq=N, ?sel=kind:id).
+// A server component: it only unwraps the route params for the client view.
 import { Suspense } from 'react';
 import { LabView } from '../../../components/lab/lab-view';
 

@@ -1,4 +1,5 @@
 // /labs/:lab/compare — the lab under each policy side by side.
+// A server component: it only unwraps the route params for the client view.
 import { Suspense } from 'react';
 import { CompareView } from '../../../../components/compare/compare-view';
 

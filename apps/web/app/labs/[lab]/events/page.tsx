@@ -1,4 +1,5 @@
 // /labs/:lab/events — the lab's whole history.
+// A server component: it only unwraps the route params for the client view.
 import { Suspense } from 'react';
 import { EventsView } from '../../../../components/events/events-view';
 

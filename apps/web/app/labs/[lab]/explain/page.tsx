@@ -1,4 +1,5 @@
 // /labs/:lab/explain?a=VM1&b=VM2 — why two VMs differ, and what would fix it.
+// A server component: it only unwraps the route params for the client view.
 import { Suspense } from 'react';
 import { ExplainView } from '../../../../components/explain/explain-view';
 

@@ -1,4 +1,5 @@
 // /labs/:lab/hwpts/:id — the page-table inspector of one HWPT.
+// A server component: it only unwraps the route params for the client view.
 import { Suspense } from 'react';
 import { InspectorView } from '../../../../../components/inspector/inspector-view';
 

@@ -1,0 +1,66 @@
+'use client';
+// A VM in the details panel: badges, hazard reason, devices with their tables, explain link, destroy.
+// Destroy is refused with EBUSY while devices are attached; the errno shows inline.
+import Link from 'next/link';
+import { enc, labPath } from '../../lib/api';
+import { ActionForm } from '../actions/action-form';
+import { Facts } from './facts';
+import type { KindProps } from './kind-props';
+
+export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
+  const base = labPath(lab);
+  const href = (p: string) => `/labs/${enc(lab)}${p}`;
+  const v = state.vms.find((x) => x.name === id);
+  if (!v) return <p className="muted">VM {id} does not exist at this seq.</p>;
+  const other = state.vms.find((x) => x.name !== id)?.name;
+  return (
+    <section aria-label="Details">
+      <h2>
+        VM {v.name}{' '}
+        <span className={`badge ${v.wbinvd ? 'amber' : 'off'}`}>{v.wbinvd ? 'wbinvd ON' : 'wbinvd off'}</span>{' '}
+        {v.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
+      </h2>
+      {v.coherencyHazard ? (
+        <p className="refused">
+          Coherency hazard: KVM treats this VM as coherent while a device can do no-snoop DMA through a table
+          without SNP.
+        </p>
+      ) : null}
+      <Facts
+        rows={[
+          ['IOAS', v.ioas],
+          ['memory', v.memory ?? '—'],
+          [
+            'devices',
+            v.devices.length
+              ? v.devices
+                  .map((name) => {
+                    const d = state.devices.find((x) => x.name === name);
+                    const h = state.hwpts.find((x) => x.id === d?.hwpt);
+                    const snp = h ? (h.enforceCacheCoherency ? 'SNP' : 'no SNP') : 'no table';
+                    return `${name}${d?.noSnoop ? ' (no-snoop)' : ''} → ${h ? `HWPT ${h.id} ${snp}` : snp}`;
+                  })
+                  .join('; ')
+              : '—',
+          ],
+          ['non-coherent', v.noncoherentDma],
+          ['wbinvd', v.wbinvd ? 'emulated (costs speed)' : 'off'],
+        ]}
+      />
+      {other ? (
+        <Link href={href(`/explain?a=${enc(v.name)}&b=${enc(other)}`)}>
+          Explain {v.name} vs {other}
+        </Link>
+      ) : null}
+      <ActionForm
+        key={`destroy-${id}`}
+        title="Destroy VM"
+        danger
+        fields={[]}
+        disabled={readOnly}
+        onDone={onDone}
+        build={() => ({ method: 'DELETE', path: `${base}/vms/${enc(v.name)}` })}
+      />
+    </section>
+  );
+}
