@@ -1,4 +1,5 @@
 // Starts one real server for the run (built UI, fresh SQLite file in a temp dir) and exposes its URL.
+// The returned function stops the server after the run.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

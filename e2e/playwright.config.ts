@@ -1,4 +1,5 @@
 // End-to-end tests: the real server (built UI, real SQLite file) on an ephemeral port, Debian's Chromium.
+// One worker: specs share the server, each works in its own uniquely named lab.
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({

@@ -1,4 +1,5 @@
 // Starts the real server for the end-to-end run and prints its address for global-setup to read.
+// Runs under tsx, so the server and core are used from source exactly as in development.
 import { buildApp } from '@ioasid-lab/server';
 
 const app = await buildApp({ web: true });

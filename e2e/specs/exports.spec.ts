@@ -1,4 +1,5 @@
 // Exports: the lab's JSON (which imports back as a new lab), the topology as SVG and as PNG — all parse.
+// Each file is kept under e2e/artifacts/exports so a reviewer can open it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';

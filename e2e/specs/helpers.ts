@@ -1,4 +1,5 @@
 // Shared steps of the end-to-end specs: the server's address, labs made through the real API, form helpers.
+// Specs select by role and accessible name only; these helpers keep that uniform.
 import { join } from 'node:path';
 import { type APIRequestContext, expect, type Locator, type Page } from '@playwright/test';
 

@@ -1,4 +1,5 @@
 // The labs list: create, fork under another policy, delete; keyboard help and the theme toggle.
+// Everything through the browser except the final check of the fork, which reads the API.
 import { expect, test } from '@playwright/test';
 import { BASE, labName, vmNode } from './helpers';
 

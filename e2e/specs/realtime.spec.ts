@@ -1,4 +1,5 @@
 // Real time: two browser contexts on one lab; what one does, the other sees within a second, no reload.
+// Both contexts keep their documents; the second sees the change through its WebSocket.
 import { expect, test } from '@playwright/test';
 import { actionForm, BASE, createLab, labName, vmNode } from './helpers';
 

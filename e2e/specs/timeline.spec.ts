@@ -1,4 +1,5 @@
 // Timeline: scrubbing shows the lab as it was (read-only), the bar leads back to live; deep link ?seq=N too.
+// Also forks the lab at that past seq and checks the fork holds only those events.
 import { expect, test } from '@playwright/test';
 import { actionForm, BASE, createLab, labName, vmNode } from './helpers';
 
