@@ -1,87 +1,102 @@
-// Group commit: ops that arrive for one lab while the event loop is busy are applied together in
-// arrival order through one non-atomic applyBatch, so one SQLite commit (one fsync) serves them all.
-// Every op still gets its own event and result; nothing is acknowledged before it is durable.
+// Group commit: while one group of a lab's ops is being committed by the store worker, the ops that
+// arrive meanwhile wait here and then go as the next group, in arrival order, through one non-atomic
+// applyBatch: one SQLite commit (one fsync) serves them all, and the slower the disk, the larger the
+// groups. Every op still gets its own event; nothing is acknowledged before it is durable.
 import type { Op } from '@ioasid-lab/core';
-import type { StoredEvent, StoredLab } from '@ioasid-lab/db';
+import type { StoredEvent } from '@ioasid-lab/db';
+import type { RemoteLab } from './store/remote.ts';
 
-type Entry =
-  | { kind: 'op'; op: Op; resolve(event: StoredEvent): void; reject(error: unknown): void }
-  | {
-      kind: 'batch';
-      ops: Op[];
-      atomic: boolean;
-      resolve(events: StoredEvent[]): void;
-      reject(error: unknown): void;
-    };
+type OpEntry = { kind: 'op'; op: Op; resolve(event: StoredEvent): void; reject(error: unknown): void };
+type BatchEntry = {
+  kind: 'batch';
+  ops: Op[];
+  atomic: boolean;
+  resolve(events: StoredEvent[]): void;
+  reject(error: unknown): void;
+};
+type Entry = OpEntry | BatchEntry;
+
+interface LabQueue {
+  entries: Entry[];
+  running: boolean;
+}
 
 export class OpQueue {
-  readonly #pending = new Map<StoredLab, Entry[]>();
+  readonly #queues = new Map<string, LabQueue>();
   #groups = 0;
   #grouped = 0;
   #applyMs = 0;
 
   /** Applies one op after everything submitted before it for this lab. */
-  apply(lab: StoredLab, op: Op): Promise<StoredEvent> {
+  apply(lab: RemoteLab, op: Op): Promise<StoredEvent> {
     return new Promise((resolve, reject) => this.#enqueue(lab, { kind: 'op', op, resolve, reject }));
   }
 
   /** Applies a client's batch as its own transaction, in order with single ops around it. */
-  applyBatch(lab: StoredLab, ops: Op[], atomic: boolean): Promise<StoredEvent[]> {
+  applyBatch(lab: RemoteLab, ops: Op[], atomic: boolean): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) =>
       this.#enqueue(lab, { kind: 'batch', ops, atomic, resolve, reject }),
     );
   }
 
-  /** Commits made for single ops, how many ops they carried, and time spent applying them. */
+  /** Commits made for single ops, how many ops they carried, and time from sending to answer. */
   stats(): { commits: number; ops: number; applyMs: number } {
     return { commits: this.#groups, ops: this.#grouped, applyMs: Math.round(this.#applyMs) };
   }
 
-  #enqueue(lab: StoredLab, entry: Entry): void {
-    const queue = this.#pending.get(lab);
-    if (queue) {
-      queue.push(entry);
-      return;
+  #enqueue(lab: RemoteLab, entry: Entry): void {
+    let queue = this.#queues.get(lab.name);
+    if (!queue) {
+      queue = { entries: [], running: false };
+      this.#queues.set(lab.name, queue);
     }
-    this.#pending.set(lab, [entry]);
-    // setImmediate runs after this loop turn's I/O callbacks: every request already read joins the group.
-    setImmediate(() => this.#drain(lab));
+    queue.entries.push(entry);
+    if (!queue.running) {
+      queue.running = true;
+      // setImmediate runs after this loop turn's I/O callbacks: every request already read joins.
+      setImmediate(() => void this.#drain(lab, queue));
+    }
   }
 
-  #drain(lab: StoredLab): void {
-    const entries = this.#pending.get(lab) ?? [];
-    this.#pending.delete(lab);
-    let index = 0;
-    while (index < entries.length) {
-      const entry = entries[index] as Entry;
-      if (entry.kind === 'batch') {
-        try {
-          entry.resolve(lab.applyBatch(entry.ops, { atomic: entry.atomic }));
-        } catch (error) {
-          entry.reject(error);
+  async #drain(lab: RemoteLab, queue: LabQueue): Promise<void> {
+    while (queue.entries.length > 0) {
+      const entries = queue.entries;
+      queue.entries = [];
+      let index = 0;
+      while (index < entries.length) {
+        const entry = entries[index] as Entry;
+        if (entry.kind === 'batch') {
+          await lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject);
+          index += 1;
+          continue;
         }
-        index += 1;
-        continue;
+        let end = index;
+        while (end < entries.length && (entries[end] as Entry).kind === 'op') end += 1;
+        await this.#applyGroup(lab, entries.slice(index, end) as OpEntry[]);
+        index = end;
       }
-      let end = index;
-      while (end < entries.length && (entries[end] as Entry).kind === 'op') end += 1;
-      const group = entries.slice(index, end) as Extract<Entry, { kind: 'op' }>[];
-      const started = performance.now();
-      try {
-        const events =
-          group.length === 1 ? [lab.apply(group[0]?.op as Op)] : lab.applyBatch(group.map((g) => g.op));
-        this.#groups += 1;
-        this.#grouped += group.length;
-        group.forEach((g, i) => {
-          const event = events[i];
-          if (event) g.resolve(event);
-          else g.reject(new Error('the store returned fewer events than ops'));
-        });
-      } catch (error) {
-        for (const g of group) g.reject(error);
-      }
-      this.#applyMs += performance.now() - started;
-      index = end;
     }
+    queue.running = false;
+    if (this.#queues.get(lab.name) === queue) this.#queues.delete(lab.name);
+  }
+
+  async #applyGroup(lab: RemoteLab, group: OpEntry[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const events =
+        group.length === 1
+          ? [await lab.apply((group[0] as OpEntry).op)]
+          : await lab.applyBatch(group.map((g) => g.op));
+      this.#groups += 1;
+      this.#grouped += group.length;
+      group.forEach((g, i) => {
+        const event = events[i];
+        if (event) g.resolve(event);
+        else g.reject(new Error('the store returned fewer events than ops'));
+      });
+    } catch (error) {
+      for (const g of group) g.reject(error);
+    }
+    this.#applyMs += performance.now() - started;
   }
 }

@@ -61,7 +61,8 @@ describe('main.ts', () => {
       const answered = await inFlight;
       expect(answered.status).toBe(200);
       expect(answered.body.applied).toBe(5000);
-      expect(await exited).toBe(0);
+      const code = await exited;
+      expect(code).toBe(0);
 
       const lines = logs()
         .split('\n')

@@ -27,7 +27,7 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const event = await applyOrThrow(app.ops, lab, { op: 'device.add', ...request.body });
-      const device = lab.state().devices.find((candidate) => candidate.name === request.body.name);
+      const device = (await lab.state()).devices.find((candidate) => candidate.name === request.body.name);
       return reply.status(201).send(withEvent(device ?? { name: request.body.name }, event));
     },
   );
@@ -42,7 +42,7 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
         response: { 200: Type.Object({ devices: Type.Array(DeviceState) }), ...errorResponses },
       },
     },
-    async (request) => ({ devices: app.labs.getLab(request.params.lab).state().devices }),
+    async (request) => ({ devices: (await app.labs.getLab(request.params.lab).state()).devices }),
   );
 
   app.delete(

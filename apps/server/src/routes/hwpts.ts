@@ -53,7 +53,7 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
       const lab = app.labs.getLab(request.params.lab);
       const event = await applyOrThrow(app.ops, lab, { op: 'hwpt.alloc', ...request.body });
       const id = event.effects.find((effect) => effect.type === 'hwpt.created')?.hwpt;
-      const hwpt = lab.state().hwpts.find((candidate) => candidate.id === id);
+      const hwpt = (await lab.state()).hwpts.find((candidate) => candidate.id === id);
       return reply.status(201).send(withEvent(hwpt ?? { id }, event));
     },
   );
@@ -68,7 +68,7 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
         response: { 200: Type.Object({ hwpts: Type.Array(HwptState) }), ...errorResponses },
       },
     },
-    async (request) => ({ hwpts: app.labs.getLab(request.params.lab).state().hwpts }),
+    async (request) => ({ hwpts: (await app.labs.getLab(request.params.lab).state()).hwpts }),
   );
 
   app.get(
@@ -83,10 +83,7 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
     },
     async (request) => {
       const { lab, id } = request.params;
-      const hwpt = app.labs
-        .getLab(lab)
-        .state()
-        .hwpts.find((candidate) => candidate.id === id);
+      const hwpt = (await app.labs.getLab(lab).state()).hwpts.find((candidate) => candidate.id === id);
       if (!hwpt) throw new ApiError('ENOENT', `no hwpt ${id} in lab ${lab}`);
       return hwpt;
     },

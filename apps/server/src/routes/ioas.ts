@@ -22,7 +22,7 @@ export default async function ioasRoutes(fastify: FastifyInstance): Promise<void
         response: { 200: Type.Object({ ioas: Type.Array(IoasState) }), ...errorResponses },
       },
     },
-    async (request) => ({ ioas: app.labs.getLab(request.params.lab).state().ioas }),
+    async (request) => ({ ioas: (await app.labs.getLab(request.params.lab).state()).ioas }),
   );
 
   app.post(

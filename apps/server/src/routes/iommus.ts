@@ -26,7 +26,7 @@ export default async function iommuRoutes(fastify: FastifyInstance): Promise<voi
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const event = await applyOrThrow(app.ops, lab, { op: 'iommu.add', ...request.body });
-      const iommu = lab.state().iommus.find((unit) => unit.name === request.body.name);
+      const iommu = (await lab.state()).iommus.find((unit) => unit.name === request.body.name);
       return reply.status(201).send(withEvent(iommu ?? { name: request.body.name }, event));
     },
   );
@@ -41,6 +41,6 @@ export default async function iommuRoutes(fastify: FastifyInstance): Promise<voi
         response: { 200: Type.Object({ iommus: Type.Array(IommuState) }), ...errorResponses },
       },
     },
-    async (request) => ({ iommus: app.labs.getLab(request.params.lab).state().iommus }),
+    async (request) => ({ iommus: (await app.labs.getLab(request.params.lab).state()).iommus }),
   );
 }

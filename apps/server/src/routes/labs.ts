@@ -1,5 +1,6 @@
 // /labs: list, create (from a template), read, delete, fork, export and import whole labs.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { LabExport as LabExportType } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { errorResponses, LabParams } from '../schemas/common.ts';
@@ -14,7 +15,7 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
   app.get(
     '/labs',
     { schema: { tags, summary: 'List labs', response: { 200: LabList, ...errorResponses } } },
-    async () => ({ labs: app.labs.listLabs() }),
+    async () => ({ labs: await app.labs.listLabs() }),
   );
 
   app.post(
@@ -28,8 +29,7 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
       },
     },
     async (request, reply) => {
-      const lab = app.labs.createLab(request.body);
-      return reply.status(201).send(lab.summary());
+      return reply.status(201).send(await app.labs.createLab(request.body));
     },
   );
 
@@ -51,8 +51,11 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
           `export format ${exported.format} is not supported (${EXPORT_FORMAT} is)`,
         );
       }
-      const lab = app.labs.importLab(name, policy, { ...exported, format: EXPORT_FORMAT });
-      return reply.status(201).send(lab.summary());
+      const lab = await app.labs.importLab(name, policy, {
+        ...exported,
+        format: EXPORT_FORMAT,
+      } as LabExportType);
+      return reply.status(201).send(lab);
     },
   );
 
@@ -80,7 +83,7 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
       },
     },
     async (request, reply) => {
-      app.labs.deleteLab(request.params.lab);
+      await app.labs.deleteLab(request.params.lab);
       app.streams.closeLab(request.params.lab);
       return reply.status(204).send(null);
     },
@@ -99,8 +102,7 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
     },
     async (request, reply) => {
       const { name, policy, at } = request.body;
-      const fork = app.labs.getLab(request.params.lab).fork(name, policy, at);
-      return reply.status(201).send(fork.summary());
+      return reply.status(201).send(await app.labs.getLab(request.params.lab).fork(name, policy, at));
     },
   );
 

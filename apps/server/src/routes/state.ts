@@ -46,7 +46,7 @@ export default async function stateRoutes(fastify: FastifyInstance): Promise<voi
     },
     async (request) => {
       const { after, limit } = request.query;
-      return { events: app.labs.getLab(request.params.lab).events(after ?? 0, limit) };
+      return { events: await app.labs.getLab(request.params.lab).events(after ?? 0, limit) };
     },
   );
 }

@@ -22,7 +22,7 @@ export default async function streamRoutes(fastify: FastifyInstance): Promise<vo
     },
     preHandler: async (request) => {
       // Throws ENOENT (404) before the upgrade for an unknown lab.
-      app.labs.getLab(request.params.lab);
+      await app.labs.getLab(request.params.lab).summary();
     },
     handler: async () => {
       throw new ApiError('EINVAL', 'this endpoint is a WebSocket: send an Upgrade request');

@@ -1,12 +1,13 @@
 // /labs/:lab/vms: create (boot with devices), list, destroy VMs; hot-plug, hot-unplug and replace.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { StoredEvent, StoredLab } from '@ioasid-lab/db';
+import type { StoredEvent } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { applyOrThrow, withEvent } from '../ops.ts';
 import { errorResponses, LabParams, Name } from '../schemas/common.ts';
 import { AttachBody, ReplaceBody, VmBody } from '../schemas/ops.ts';
 import { CreatedBy } from '../schemas/results.ts';
 import { DeviceState, StoredEvent as StoredEventSchema, VmState } from '../schemas/state.ts';
+import type { RemoteLab } from '../store/remote.ts';
 
 const tags = ['vms'];
 const closed = { additionalProperties: false } as const;
@@ -14,8 +15,8 @@ const VmParams = Type.Object({ lab: Name, vm: Name }, closed);
 const VmDeviceParams = Type.Object({ lab: Name, vm: Name, dev: Name }, closed);
 
 /** The device as it is after `event`, with the event's seq and effects. */
-function deviceAfter(lab: StoredLab, name: string, event: StoredEvent) {
-  const device = lab.state().devices.find((candidate) => candidate.name === name);
+async function deviceAfter(lab: RemoteLab, name: string, event: StoredEvent) {
+  const device = (await lab.state()).devices.find((candidate) => candidate.name === name);
   return withEvent(device ?? { name }, event);
 }
 
@@ -36,7 +37,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const event = await applyOrThrow(app.ops, lab, { op: 'vm.create', ...request.body });
-      const vm = lab.state().vms.find((candidate) => candidate.name === request.body.name);
+      const vm = (await lab.state()).vms.find((candidate) => candidate.name === request.body.name);
       return reply.status(201).send(withEvent(vm ?? { name: request.body.name }, event));
     },
   );
@@ -51,7 +52,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
         response: { 200: Type.Object({ vms: Type.Array(VmState) }), ...errorResponses },
       },
     },
-    async (request) => ({ vms: app.labs.getLab(request.params.lab).state().vms }),
+    async (request) => ({ vms: (await app.labs.getLab(request.params.lab).state()).vms }),
   );
 
   app.delete(
