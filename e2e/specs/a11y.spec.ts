@@ -19,7 +19,10 @@ test('every control on every view has an accessible name', async ({ page, reques
     [`/labs/${lab}?seq=3`, () => page.getByRole('status', { name: 'Viewing the past' })],
     [`/labs/${lab}/explain?a=VM1&b=VM2`, () => page.getByRole('heading', { name: 'First divergence' })],
     [`/labs/${lab}/compare`, () => page.getByRole('region', { name: 'Policy shared' })],
-    [`/labs/${lab}/events`, () => page.getByRole('cell', { name: /^vm\.create name=VM1/ })],
+    [
+      `/labs/${lab}/events`,
+      () => page.getByRole('table', { name: 'Events' }).getByRole('cell', { name: /^vm\.create name=VM1/ }),
+    ],
     [
       `/labs/${lab}/hwpts/${hwpt}`,
       () => page.getByRole('heading', { name: `Page table: HWPT ${hwpt}`, exact: false }),
