@@ -37,8 +37,9 @@ async function securityPlugin(app: FastifyInstance, options: SecurityOptions): P
     // The lab is served over plain HTTP on loopback; HSTS there would only break other local ports.
     strictTransportSecurity: false,
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
+    done();
   });
 
   if (options.rateLimit) {
