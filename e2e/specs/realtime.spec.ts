@@ -1,5 +1,7 @@
 // Real time: two browser contexts on one lab; what one does, the other sees within a second, no reload.
 // Both contexts keep their documents; the second sees the change through its WebSocket.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { actionForm, BASE, createLab, labName, vmNode } from './helpers';
 
@@ -20,9 +22,16 @@ test('an action in one browser appears in another within a second', async ({ bro
     const form = await actionForm(a, 'Create VM');
     await form.getByLabel('name', { exact: true }).fill('VM9');
     await form.getByLabel('boot devices').fill('A2');
+    const clicked = Date.now();
     await form.getByRole('button', { name: 'Create VM' }).click();
 
     await expect(vmNode(b, 'VM9')).toBeVisible({ timeout: 1000 });
+    const latencyMs = Date.now() - clicked;
+    await writeFile(
+      join(import.meta.dirname, '..', 'artifacts', 'bench-realtime.json'),
+      `${JSON.stringify({ clickToOtherBrowserMs: latencyMs }, null, 2)}\n`,
+    );
+    console.log('real time: click in one browser to visible in the other', latencyMs, 'ms');
     // What the event touched is marked as changed for about a second, then calms down.
     await expect(b.getByRole('button', { name: /^IOAS \d+, 1 area/ }).last()).toHaveAttribute(
       'data-changed',
