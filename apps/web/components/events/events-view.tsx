@@ -4,9 +4,10 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { enc } from '../../lib/api';
-import { effectText, inputText } from '../../lib/format';
+import { inputText } from '../../lib/format';
 import { useLab } from '../../lib/use-lab';
 import { LabFrame } from '../frame/lab-frame';
+import { Effects } from '../timeline/effects';
 import { ResultCell } from '../timeline/event-row';
 
 export function EventsView({ lab }: { lab: string }) {
@@ -59,7 +60,9 @@ export function EventsView({ lab }: { lab: string }) {
               <td className="mono">
                 <ResultCell event={e} />
               </td>
-              <td className="mono">{e.effects.map(effectText).join(' · ')}</td>
+              <td className="mono">
+                <Effects effects={e.effects} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -10,6 +10,7 @@ import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { CopyButton } from '../shell/copy-button';
+import { Effects } from '../timeline/effects';
 import { Counterfactuals } from './counterfactuals';
 import { RemedyCard } from './remedy-card';
 import { verdictSentence } from './verdict';
@@ -101,7 +102,7 @@ export function ExplainView({ lab }: { lab: string }) {
                 return (
                   <li key={link.seq} style={link.seq === first?.seq ? { color: 'var(--red)' } : undefined}>
                     {link.seq}: {link.op} {event ? inputText(event.input) : ''} →{' '}
-                    {link.effects.map(effectText).join(' · ')}
+                    <Effects effects={link.effects} />
                   </li>
                 );
               })}

@@ -2,6 +2,7 @@
 // Long inputs and effects are cut to one line; the full text is in the title.
 import { effectText, inputText } from '../../lib/format';
 import type { LabEvent } from '../../lib/types';
+import { Effects } from './effects';
 
 export function ResultCell({ event }: { event: LabEvent }) {
   if (event.result.ok) return <span className="ok">ok</span>;
@@ -44,7 +45,7 @@ export function EventRow({
         <ResultCell event={event} />
       </td>
       <td className="mono" title={event.effects.map(effectText).join('\n')}>
-        {event.effects.map(effectText).join(' · ')}
+        <Effects effects={event.effects} />
       </td>
     </tr>
   );
