@@ -100,7 +100,8 @@ export function ExplainView({ lab }: { lab: string }) {
               {x.chain.map((link) => {
                 const event = live.events.find((e) => e.seq === link.seq);
                 return (
-                  <li key={link.seq} style={link.seq === first?.seq ? { color: 'var(--red)' } : undefined}>
+                  <li key={link.seq} className={link.seq === first?.seq ? 'first' : undefined}>
+                    {link.seq === first?.seq ? <b>first divergence · </b> : null}
                     {link.seq}: {link.op} {event ? inputText(event.input) : ''} →{' '}
                     <Effects effects={link.effects} />
                   </li>
