@@ -19,6 +19,9 @@ export interface StoreOptions {
 
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
   const store = await RemoteStore.open(options.dbPath);
+  // Without its store the server can only answer errors: say so loudly, once.
+  store.onFailure = (error) =>
+    app.log.fatal({ err: error }, 'the lab store worker died; every lab call will fail');
   app.decorate('labs', store);
   app.decorate('ops', new OpQueue());
   app.addHook('onClose', async () => {

@@ -32,12 +32,14 @@ export class RemoteStore {
   readonly #labs = new Map<string, RemoteLab>();
   #nextId = 1;
   #closed = false;
+  /** Called once if the worker dies while the store is open (every later call fails). */
+  onFailure: (error: unknown) => void = () => {};
 
   private constructor(worker: Worker) {
     this.#worker = worker;
     worker.on('message', (message: WorkerMessage) => this.#receive(message));
     worker.on('error', (error) => this.#failAll(error));
-    worker.on('exit', () => this.#failAll(new Error('the store worker exited')));
+    worker.on('exit', (code) => this.#failAll(new Error(`the store worker exited with code ${code}`)));
   }
 
   /** Starts the worker on `dbPath`; resolves once the store is open and seeded. */
@@ -129,6 +131,7 @@ export class RemoteStore {
   }
 
   #failAll(error: unknown): void {
+    if (!this.#closed) this.onFailure(error);
     this.#closed = true;
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
