@@ -41,7 +41,7 @@ test('seed story: VM1 keeps wbinvd after B leaves, explain names B, the replace 
 
   // Hot-unplug B from VM1.
   const unplug = await actionForm(page, 'Unplug');
-  await unplug.getByLabel('VM').selectOption('VM1');
+  await unplug.getByLabel('VM', { exact: true }).selectOption('VM1');
   await unplug.getByLabel('device').selectOption('B');
   await unplug.getByRole('button', { name: 'Unplug' }).click();
   await expect(page.getByRole('button', { name: /^device B on iommu1$/ })).toBeVisible();
