@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BASE, createLab, labName, SCREENSHOTS, vmNode } from './helpers';
+import { BASE, createLab, labName, SCREENSHOTS, vmNode } from '../specs/helpers';
 
 const IOMMUS = 64;
 const DEVICES = 1000;
