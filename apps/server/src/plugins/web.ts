@@ -1,17 +1,20 @@
 // Serves the Next.js UI from this same process and port: requests the API does not own go to Next.
+// The UI folder is found by path, not by package resolution, so the web app may depend on this server.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import next from 'next';
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** The UI folder: `LAB_WEB_DIR` when set, else the sibling workspace `apps/web`. */
+export function webDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LAB_WEB_DIR || fileURLToPath(new URL('../../../web', import.meta.url));
+}
+
 /** Prepares the built UI (apps/web/.next) and returns Next's request handler plus a closer. */
 export async function prepareWeb(dev = false): Promise<{ handle: WebHandler; close: () => Promise<void> }> {
-  const require = createRequire(import.meta.url);
-  const dir = dirname(require.resolve('@ioasid-lab/web/package.json'));
-  const nextApp = next({ dir, dev, quiet: true });
+  const nextApp = next({ dir: webDir(), dev, quiet: true });
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
   return { handle: (req, res) => handle(req, res), close: () => nextApp.close() };
