@@ -1,29 +1,10 @@
 // The real entry point (main.ts) as a process: JSON logs with request ids, and SIGTERM that lets an
 // in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call, startServer, tempDir } from './test/harness.ts';
-
-function startMain(dbPath: string): Promise<{ child: ChildProcess; base: string; logs: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LAB_DB: dbPath, LAB_NO_WEB: '1', LAB_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /LISTENING (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ child, base: match[1], logs: () => output });
-    });
-    child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}: ${output}`)));
-  });
-}
+import { startMain } from './test/main-process.ts';
 
 describe('main.ts', () => {
   it('logs JSON lines with request ids, finishes in-flight work on SIGTERM and closes the database', async () => {

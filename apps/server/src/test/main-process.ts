@@ -1,0 +1,39 @@
+// The real entry point (main.ts) as a child process on an ephemeral port, API only, for tests that
+// need signals: SIGTERM for clean shutdown, SIGKILL for crash recovery.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface MainProcess {
+  child: ChildProcess;
+  base: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string;
+}
+
+export function startMain(dbPath: string, env: Record<string, string> = {}): Promise<MainProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LAB_DB: dbPath,
+      LAB_NO_WEB: '1',
+      LAB_TOKEN: '',
+      LAB_RATE_LIMIT: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /LISTENING (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ child, base: match[1], logs: () => output });
+    });
+    child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}: ${output}`)));
+  });
+}
