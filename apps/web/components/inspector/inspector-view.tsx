@@ -10,6 +10,7 @@ import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { IovaStrip, SIZE_COLOUR } from './iova-strip';
 import { LeavesTable } from './leaves-table';
+import { useAreaSamples } from './use-area-samples';
 
 export function InspectorView({ lab, id }: { lab: string; id: number }) {
   const live = useLab(lab);
@@ -25,6 +26,13 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
   const [leaves, setLeaves] = useState<Leaf[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
+  const areasKey = ioas?.areas.map((a) => `${a.iova}+${a.length}`).join(',') ?? '';
+  const samples = useAreaSamples(
+    lab,
+    id,
+    ioas?.areas,
+    `${areasKey}|${hwpt?.stats.leaves}|${hwpt?.stats.snoopLeaves}|${hwpt?.enforceCacheCoherency}`,
+  );
 
   useEffect(() => {
     setIovaText(iova);
@@ -77,7 +85,8 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
             bits={unit.iovaBits}
             areas={ioas.areas}
             reserved={unit.reserved}
-            leaves={leaves}
+            samples={samples}
+            selected={ioas.areas.find((a) => a.iova === iova && a.length === length)?.iova ?? null}
             onPick={(a) => setQuery({ iova: a.iova, length: a.length })}
           />
           <p className="muted">
@@ -87,7 +96,8 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
                 {pageSize(s)} leaf
               </span>
             ))}
-            <span style={{ color: 'var(--red)' }}>▨ hatched: no SNP</span> · grey: reserved
+            <span style={{ color: 'var(--red)' }}>▨ hatched: no SNP</span> · grey: reserved · click a range
+            for its leaves
           </p>
           <div className="cards">
             <section className="card" aria-label="Totals">

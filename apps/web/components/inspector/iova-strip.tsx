@@ -1,7 +1,10 @@
-// The whole IOVA space of a HWPT as one strip, log-scaled so a 4 KiB page and a 256 TiB aperture both show:
-// mapped areas, reserved regions, leaves of the selected range coloured by size and hatched where SNP is missing.
-import { big } from '../../lib/format';
-import type { AreaState, Leaf } from '../../lib/types';
+// The whole IOVA aperture of a HWPT as one strip on a piecewise log scale: mapped areas coloured by their
+// sampled leaf size, hatched where SNP is missing, reserved regions in grey; clicking an area selects it.
+import type { KeyboardEvent } from 'react';
+import { bytes, hex, pageSize } from '../../lib/format';
+import type { AreaState } from '../../lib/types';
+import { layoutStrip, type Piece } from './strip-scale';
+import type { AreaSample } from './use-area-samples';
 
 export const SIZE_COLOUR: Record<number, string> = {
   4096: '#3b82f6',
@@ -13,30 +16,59 @@ interface Props {
   bits: number;
   areas: AreaState[];
   reserved: { start: string; length: string; kind: string }[];
-  leaves: Leaf[];
+  samples: Map<string, AreaSample>;
+  /** IOVA of the selected area, if any. */
+  selected: string | null;
   onPick: (area: AreaState) => void;
 }
 
 const W = 1000;
+const LABEL_GAP = 90;
 
-export function IovaStrip({ bits, areas, reserved, leaves, onPick }: Props) {
-  const pos = (v: bigint) => (Math.log2(Number(v) + 1) / bits) * W;
-  const span = (start: bigint, length: bigint) => {
-    const x = pos(start);
-    return { x, w: Math.max(1.5, pos(start + length) - x) };
-  };
-  const ticks = [12, 21, 30, 32, 39, 48, 57].filter((b) => b <= bits);
-  const tickLabel: Record<number, string> = {
-    12: '4K',
-    21: '2M',
-    30: '1G',
-    32: '4G',
-    39: '512G',
-    48: '256T',
-    57: '128P',
+function rangeText(p: Piece): string {
+  return `${hex(p.start)}–${hex(p.end - 1n)} (${bytes(Number(p.end - p.start))})`;
+}
+
+export function areaName(p: Piece, sample: AreaSample | undefined): string {
+  const leaves = sample?.sizes.length
+    ? `${sample.sizes.map((s) => pageSize(s)).join(' and ')} leaves, ${sample.noSnoop ? 'no SNP' : 'SNP'}`
+    : 'leaves not sampled';
+  return `Mapped ${rangeText(p)}: ${leaves}`;
+}
+
+function axisLabels(pieces: Piece[]): { x: number; text: string }[] {
+  const labels = [{ x: 0, text: '0x0' }];
+  for (const p of pieces) {
+    if (p.kind === 'gap' || p.start === 0n) continue;
+    const last = labels[labels.length - 1];
+    if ((!last || p.x - last.x >= LABEL_GAP) && p.x <= W - 1.5 * LABEL_GAP)
+      labels.push({ x: p.x, text: hex(p.start) });
+  }
+  return labels;
+}
+
+export function IovaStrip({ bits, areas, reserved, samples, selected, onPick }: Props) {
+  const pieces = layoutStrip(
+    bits,
+    areas.map((a) => ({ start: BigInt(a.iova), length: BigInt(a.length) })),
+    reserved.map((r) => ({ start: BigInt(r.start), length: BigInt(r.length) })),
+    W,
+  );
+  const top = hex((1n << BigInt(bits)) - 1n);
+  const keyPick = (e: KeyboardEvent, area: AreaState) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    onPick(area);
   };
   return (
-    <svg viewBox={`0 0 ${W} 64`} width="100%" height={72} role="img" aria-label="IOVA space (log scale)">
+    // biome-ignore lint/a11y/useSemanticElements: the strip is an SVG; a group role names its range buttons.
+    <svg
+      viewBox={`0 0 ${W} 64`}
+      width="100%"
+      height={72}
+      role="group"
+      aria-label={`IOVA space 0x0–${top} (${bits}-bit, piecewise log scale)`}
+    >
       <defs>
         <pattern
           id="nosnp-hatch"
@@ -45,49 +77,65 @@ export function IovaStrip({ bits, areas, reserved, leaves, onPick }: Props) {
           patternUnits="userSpaceOnUse"
           patternTransform="rotate(45)"
         >
-          <rect width="6" height="6" fill="transparent" />
           <line x1="0" y1="0" x2="0" y2="6" stroke="var(--red)" strokeWidth="2" />
         </pattern>
       </defs>
       <rect x={0} y={8} width={W} height={30} fill="var(--panel)" stroke="var(--line)" />
-      {reserved.map((r) => {
-        const s = span(big(r.start), big(r.length));
-        return <rect key={r.start} x={s.x} y={8} width={s.w} height={30} fill="var(--line)" opacity={0.8} />;
-      })}
-      {areas.map((a) => {
-        const s = span(big(a.iova), big(a.length));
+      {pieces.map((p) => {
+        if (p.kind === 'gap') return null;
+        if (p.kind === 'reserved') {
+          const r = reserved[p.index];
+          return (
+            <rect key={`r${p.start}`} x={p.x} y={8} width={p.w} height={30} fill="var(--line)">
+              <title>{`Reserved ${rangeText(p)}${r ? ` (${r.kind})` : ''}`}</title>
+            </rect>
+          );
+        }
+        const area = areas[p.index];
+        if (!area) return null;
+        const sample = samples.get(area.iova);
+        const size = sample?.sizes[0];
+        const name = areaName(p, sample);
+        const isSelected = selected === area.iova;
         return (
-          // biome-ignore lint/a11y/noStaticElementInteractions: the areas table below offers the same picks by keyboard.
-          <rect
-            key={a.iova}
-            x={s.x}
-            y={12}
-            width={s.w}
-            height={22}
-            fill="var(--muted)"
-            opacity={0.5}
-            onClick={() => onPick(a)}
+          // biome-ignore lint/a11y/useSemanticElements: an SVG shape cannot be a <button>; role and keys make it one.
+          <g
+            key={`m${p.start}`}
+            role="button"
+            tabIndex={0}
+            aria-label={name}
+            aria-pressed={isSelected}
+            onClick={() => onPick(area)}
+            onKeyDown={(e) => keyPick(e, area)}
             style={{ cursor: 'pointer' }}
-          />
-        );
-      })}
-      {leaves.map((l) => {
-        const s = span(big(l.iova), BigInt(l.size));
-        return (
-          <g key={l.iova}>
-            <rect x={s.x} y={14} width={s.w} height={18} fill={SIZE_COLOUR[l.size] ?? 'var(--accent)'} />
-            {!l.snoop ? <rect x={s.x} y={14} width={s.w} height={18} fill="url(#nosnp-hatch)" /> : null}
+          >
+            <title>{name}</title>
+            <rect
+              x={p.x}
+              y={12}
+              width={p.w}
+              height={22}
+              fill={size ? (SIZE_COLOUR[size] ?? 'var(--accent)') : 'var(--muted)'}
+              stroke={isSelected ? 'var(--fg)' : 'none'}
+              strokeWidth={2}
+            />
+            {sample?.noSnoop ? (
+              <rect x={p.x} y={12} width={p.w} height={22} fill="url(#nosnp-hatch)" />
+            ) : null}
           </g>
         );
       })}
-      {ticks.map((b) => (
-        <g key={b}>
-          <line x1={pos(1n << BigInt(b))} x2={pos(1n << BigInt(b))} y1={38} y2={44} stroke="var(--muted)" />
-          <text x={pos(1n << BigInt(b))} y={56} fontSize={10} textAnchor="middle" fill="var(--muted)">
-            {tickLabel[b]}
+      {axisLabels(pieces).map((l) => (
+        <g key={l.text}>
+          <line x1={l.x} x2={l.x} y1={38} y2={44} stroke="var(--muted)" />
+          <text x={l.x} y={56} fontSize={10} textAnchor="start" fill="var(--muted)">
+            {l.text}
           </text>
         </g>
       ))}
+      <text x={W} y={56} fontSize={10} textAnchor="end" fill="var(--muted)">
+        {top}
+      </text>
     </svg>
   );
 }
