@@ -40,9 +40,14 @@ export const STRUCT_SIZE: Record<number, number> = {
   13: 40,
   14: 272,
 };
+/** The same sizes as an array indexed by command (an element load, where STRUCT_SIZE is a keyed one). */
+const SIZES: number[] = Object.values(CMD).map((cmd) => STRUCT_SIZE[cmd] as number);
+/** Op name → command, without `refuse` (not an op a caller may send). */
+const CMD_OF = new Map<string, number>(Object.entries(CMD).filter(([name]) => name !== 'refuse'));
+
 /** sizeof() of command cmd's struct. */
 export function structSize(cmd: number): number {
-  const size = STRUCT_SIZE[cmd];
+  const size = SIZES[cmd];
   if (size === undefined) throw new LabError('EINVAL', `unknown command ${cmd}`);
   return size;
 }
@@ -104,7 +109,7 @@ function oneOf(value: unknown, what: string, values: string[], fallback: number)
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('a little-endian host is required');
 
 /** The buffer being encoded and its 32-bit view (encoding is synchronous, so one slot is enough). */
-let w32 = new Uint32Array(0);
+let w32: Uint32Array = new Uint32Array(0);
 let w32Of: Buffer | null = null;
 
 function view32(buf: Buffer): Uint32Array {
@@ -156,28 +161,31 @@ function writeName(buf: Buffer, offset: number, name: string, what: string): voi
 }
 
 /**
- * Writes op's struct at buf[0..] (buf must be zeroed over the struct) and returns its command.
+ * Writes op's struct at buf[0..] (zeroing the struct's bytes first) and returns its command.
  * Throws LabError EINVAL for a malformed op.
  */
 export function encodeOp(input: AnyOp, buf: Buffer): number {
   if (buf.byteOffset & 3) {
     // A buffer at an odd offset (a slice of Node's pool): encode aligned, then copy.
-    const aligned = Buffer.alloc(buf.length);
+    const aligned = Buffer.alloc(buf.length & ~3);
     const cmd = encodeOp(input, aligned);
     aligned.copy(buf, 0, 0, Math.min(buf.length, structSize(cmd)));
     return cmd;
   }
-  view32(buf);
   encoding = '';
   if (typeof input !== 'object' || input === null) bad('an op must be an object');
   const op = input as unknown as Record<string, unknown>;
   const name = op.op;
-  if (typeof name !== 'string' || !Object.hasOwn(CMD, name) || name === 'refuse') {
-    bad(`unknown op ${JSON.stringify(name)}`);
-  }
-  const cmd = CMD[name as keyof typeof CMD];
-  encoding = name;
-  writeU32(structSize(cmd), 0);
+  const cmd = typeof name === 'string' ? CMD_OF.get(name) : undefined;
+  if (cmd === undefined) bad(`unknown op ${JSON.stringify(name)}`);
+  const size = SIZES[cmd] as number;
+  if (buf.length < size) throw new RangeError(`${name} needs ${size} bytes, the buffer has ${buf.length}`);
+  const w = view32(buf);
+  // Small structs (the common ops) are zeroed by a loop: cheaper than a fill call at that size.
+  if (size <= 256) for (let i = 0; i < size >>> 2; i++) w[i] = 0;
+  else w.fill(0, 0, size >>> 2);
+  encoding = name as string;
+  writeU32(size, 0);
   let flags = 0;
   switch (name) {
     case 'iommu.add': {
@@ -351,40 +359,42 @@ function u32At(buf: Buffer, at: number): number {
 }
 
 /**
- * Hex strings of recent 64-bit values (below 2^53, which covers every realistic IOVA and length): the same
- * few addresses and sizes come back op after op, and Number#toString(16) is the costliest step of a decode.
- * Cleared when full; the strings are ordinary, complete values either way.
+ * Hex strings of recent 64-bit values below 2^53 (every realistic IOVA and length): the same few addresses
+ * and sizes come back op after op, and Number#toString(16) is the costliest step of a decode. A
+ * direct-mapped table (two element loads; a Map lookup costs more than the rest of the decode); a miss
+ * formats the value and takes the slot. The strings are ordinary, complete values either way.
  */
-const hexCache = new Map<number, string>();
-const HEX_CACHE_MAX = 4096;
+const SLOTS = 1024;
+const hexKeys = new Float64Array(SLOTS).fill(-1);
+const hexTexts: string[] = new Array<string>(SLOTS).fill('');
 
 function hex64(buf: Buffer, offset: number): string {
   const lo = u32At(buf, offset);
   const hi = u32At(buf, offset + 4);
   if (hi >= 0x200000) return `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
   const value = hi * 0x100000000 + lo;
-  let text = hexCache.get(value);
-  if (text === undefined) {
-    text = `0x${value.toString(16)}`;
-    if (hexCache.size >= HEX_CACHE_MAX) hexCache.clear();
-    hexCache.set(value, text);
-  }
+  // Page-aligned values differ above bit 12: fold those bits into the slot.
+  const slot = (lo ^ (lo >>> 12) ^ (lo >>> 22) ^ hi) & (SLOTS - 1);
+  if (hexKeys[slot] === value) return hexTexts[slot] as string;
+  const text = `0x${value.toString(16)}`;
+  hexKeys[slot] = value;
+  hexTexts[slot] = text;
   return text;
 }
 
 /**
- * Names in effect records (latin1, at most 64 bytes), interned: a lab's object names repeat in every
- * effect, and slicing a Buffer into a string is a call into C++. Looked up by a hash of the bytes and
- * checked byte for byte, so a collision only costs a slice.
+ * Names in effect records (latin1, at most 64 bytes), interned in the same kind of table: a lab's object
+ * names repeat in every effect, and slicing a Buffer into a string is a call into C++. Found by a hash of
+ * the bytes and checked byte for byte, so a collision only costs a slice.
  */
-const names = new Map<number, string>();
-const NAMES_MAX = 4096;
+const nameTexts: string[] = new Array<string>(SLOTS).fill('');
 
 function nameAt(buf: Buffer, at: number, length: number): string {
   let hash = length;
   for (let i = 0; i < length; i++) hash = Math.imul(hash ^ (buf[at + i] as number), 0x01000193);
-  const known = names.get(hash);
-  if (known !== undefined && known.length === length) {
+  const slot = (hash ^ (hash >>> 10) ^ (hash >>> 20)) & (SLOTS - 1);
+  const known = nameTexts[slot] as string;
+  if (known.length === length && length > 0) {
     let same = true;
     for (let i = 0; i < length; i++) {
       if (known.charCodeAt(i) !== buf[at + i]) {
@@ -395,8 +405,7 @@ function nameAt(buf: Buffer, at: number, length: number): string {
     if (same) return known;
   }
   const name = buf.toString('latin1', at, at + length);
-  if (names.size >= NAMES_MAX) names.clear();
-  names.set(hash, name);
+  nameTexts[slot] = name;
   return name;
 }
 

@@ -1,7 +1,7 @@
 // Lab: the typed TypeScript face of one native lab context. Ops are encoded into ioctl-shaped structs in
-// reused Buffers; the core answers with JSON in another reused Buffer, so one op is one FFI call.
+// reused Buffers; the core answers op results as binary records (state and page tables as JSON) in another
+// reused Buffer, so one op is one FFI call.
 import {
-  CMD,
   decodeResult,
   decodeResults,
   encodeOp,
@@ -67,9 +67,7 @@ function checkLimits(limits: LabLimits | undefined): Buffer | null {
 export class Lab {
   readonly policy: Policy;
   #handle: native.LabPointer;
-  // Buffer.alloc is never a pool slice, so the 32-bit view covers the struct from byte 0.
   #arg = Buffer.alloc(MAX_STRUCT_SIZE);
-  #arg32 = new Uint32Array(this.#arg.buffer, this.#arg.byteOffset, MAX_STRUCT_SIZE >>> 2);
   #out = Buffer.alloc(OUT_INITIAL);
 
   private constructor(policy: Policy, handle: native.LabPointer) {
@@ -140,13 +138,6 @@ export class Lab {
     const arg = this.#arg;
     let cmd: number;
     try {
-      // Zero what the op's struct will use; an unknown op is refused by encodeOp. Small structs (the
-      // common ops) are zeroed by a loop: cheaper than a fill call at that size.
-      const known = typeof op === 'object' && op !== null ? CMD[op.op as keyof typeof CMD] : undefined;
-      const words = (known === undefined ? MAX_STRUCT_SIZE : structSize(known)) >>> 2;
-      const arg32 = this.#arg32;
-      if (words <= 64) for (let i = 0; i < words; i++) arg32[i] = 0;
-      else arg32.fill(0, 0, words);
       cmd = encodeOp(op, arg);
     } catch (error) {
       if (error instanceof LabError) return refusal(error);
