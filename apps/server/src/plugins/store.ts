@@ -19,9 +19,12 @@ export interface StoreOptions {
 
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
   const store = await RemoteStore.open(options.dbPath);
-  // Without its store the server can only answer errors: say so loudly, once.
-  store.onFailure = (error) =>
-    app.log.fatal({ err: error }, 'the lab store worker died; every lab call will fail');
+  // A dead worker fails the calls in flight (503); say so loudly, and whether a new one is coming.
+  store.onFailure = (error, willRestart) =>
+    willRestart
+      ? app.log.error({ err: error }, 'the lab store worker died; restarting it')
+      : app.log.fatal({ err: error }, 'the lab store is down for good; every lab call answers 503');
+  store.onRestart = () => app.log.warn('the lab store worker restarted; labs rebuilt from the database');
   app.decorate('labs', store);
   app.decorate('ops', new OpQueue());
   app.addHook('onClose', async () => {

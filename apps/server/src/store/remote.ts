@@ -1,5 +1,6 @@
 // The main thread's face of the store worker: the LabStore / StoredLab API with every call async.
-// Calls run in the worker one at a time in the order made; refusals come back as LabErrors.
+// Calls run in the worker one at a time in the order made; refusals come back as LabErrors. A worker
+// that dies is replaced (a few times), else the store fails closed with 503s.
 import { Worker } from 'node:worker_threads';
 import type { LeafPage } from '@ioasid-lab/core';
 import { ERRNO, type ErrnoCode, LabError, type Op, type Policy, type U64Input } from '@ioasid-lab/core';
@@ -14,6 +15,7 @@ import type {
   LabSummary,
   StoredEvent,
 } from '@ioasid-lab/db';
+import { ApiError } from '../errors.ts';
 import type { CallMessage, ErrorShape, WorkerMessage } from './protocol.ts';
 
 function toError(shape: ErrorShape): Error {
@@ -25,50 +27,87 @@ function toError(shape: ErrorShape): Error {
   return error;
 }
 
+/** Worker deaths tolerated within RESTART_WINDOW_MS before the store gives up and fails closed. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export type StoreHealth = { state: 'ok' | 'restarting' | 'failed'; restarts: number };
+
+/** The answer to calls the store cannot serve: the worker died, is restarting, or could not restart. */
+function unavailable(message: string): ApiError {
+  return new ApiError('EIO', message, { status: 503 });
+}
+
+function startWorker(dbPath: string): Promise<Worker> {
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { dbPath } });
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve(worker);
+      } else if (message.type === 'failed') {
+        worker.off('message', onMessage);
+        void worker.terminate();
+        reject(toError(message.error));
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+}
+
 export class RemoteStore {
-  readonly #worker: Worker;
+  readonly #dbPath: string;
+  #worker: Worker;
+  /** Calls made while a new worker starts, sent in order once it is ready. */
+  #backlog: CallMessage[] | null = null;
+  #failed = false;
+  #deaths: number[] = [];
+  #restarts = 0;
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   readonly #listeners = new Map<string, Set<EventListener>>();
   readonly #labs = new Map<string, RemoteLab>();
   #nextId = 1;
   #closed = false;
-  /** Called once if the worker dies while the store is open (every later call fails). */
-  onFailure: (error: unknown) => void = () => {};
+  /**
+   * Called when the worker dies while the store is open. Calls in flight then fail with 503 (they may
+   * or may not have committed); a new worker re-opens the file, which rebuilds every lab from its
+   * snapshot and events. After MAX_RESTARTS deaths in a minute, or a failed re-open, every call fails.
+   */
+  onFailure: (error: unknown, willRestart: boolean) => void = () => {};
+  onRestart: () => void = () => {};
 
-  private constructor(worker: Worker) {
+  private constructor(dbPath: string, worker: Worker) {
+    this.#dbPath = dbPath;
     this.#worker = worker;
-    worker.on('message', (message: WorkerMessage) => this.#receive(message));
-    worker.on('error', (error) => this.#failAll(error));
-    worker.on('exit', (code) => this.#failAll(new Error(`the store worker exited with code ${code}`)));
+    this.#watch(worker);
   }
 
   /** Starts the worker on `dbPath`; resolves once the store is open and seeded. */
-  static open(dbPath: string): Promise<RemoteStore> {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { dbPath } });
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: WorkerMessage) => {
-        if (message.type === 'ready') {
-          worker.off('message', onMessage);
-          worker.off('error', reject);
-          resolve(new RemoteStore(worker));
-        } else if (message.type === 'failed') {
-          worker.off('message', onMessage);
-          void worker.terminate();
-          reject(toError(message.error));
-        }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+  static async open(dbPath: string): Promise<RemoteStore> {
+    return new RemoteStore(dbPath, await startWorker(dbPath));
+  }
+
+  /** The current worker thread: fault tests terminate it to prove the store recovers. */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
+  health(): StoreHealth {
+    const state = this.#failed ? 'failed' : this.#backlog ? 'restarting' : 'ok';
+    return { state, restarts: this.#restarts };
   }
 
   call<T>(lab: string | undefined, method: string, ...args: unknown[]): Promise<T> {
     if (this.#closed) return Promise.reject(new LabError('EINVAL', 'the lab store is closed'));
+    if (this.#failed) return Promise.reject(unavailable('the lab store is unavailable; restart the server'));
     const id = this.#nextId++;
     const message: CallMessage = { id, method, args, ...(lab === undefined ? {} : { lab }) };
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#worker.postMessage(message);
+      if (this.#backlog) this.#backlog.push(message);
+      else this.#worker.postMessage(message);
     });
   }
 
@@ -112,9 +151,63 @@ export class RemoteStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.call(undefined, 'close').catch(() => undefined);
+    if (!this.#failed) await this.call(undefined, 'close').catch(() => undefined);
     this.#closed = true;
+    this.#rejectAll(new LabError('EINVAL', 'the lab store is closed'));
     await this.#worker.terminate();
+  }
+
+  #watch(worker: Worker): void {
+    worker.on('message', (message: WorkerMessage) => {
+      if (worker === this.#worker) this.#receive(message);
+    });
+    let cause: unknown;
+    worker.on('error', (error) => {
+      cause = error;
+    });
+    worker.on('exit', (code) => {
+      if (worker !== this.#worker || this.#closed) return;
+      this.#died(cause ?? new Error(`the store worker exited with code ${code}`));
+    });
+  }
+
+  #died(error: unknown): void {
+    const now = Date.now();
+    this.#deaths = [...this.#deaths.filter((at) => now - at < RESTART_WINDOW_MS), now];
+    const willRestart = this.#deaths.length <= MAX_RESTARTS;
+    this.onFailure(error, willRestart);
+    this.#rejectAll(unavailable('the lab store stopped during this request; it may or may not have applied'));
+    if (!willRestart) {
+      this.#failed = true;
+      return;
+    }
+    this.#backlog = [];
+    startWorker(this.#dbPath).then(
+      (worker) => {
+        const backlog = this.#backlog ?? [];
+        this.#backlog = null;
+        if (this.#closed) {
+          void worker.terminate();
+          return;
+        }
+        this.#worker = worker;
+        this.#watch(worker);
+        this.#restarts += 1;
+        // Streams keep their listeners; the new worker must push their labs' events again. Events
+        // committed but not pushed before the death show up as a gap the hub fetches from the log.
+        for (const lab of this.#listeners.keys()) {
+          worker.postMessage({ id: this.#nextId++, method: 'subscribe', args: [lab] } satisfies CallMessage);
+        }
+        for (const message of backlog) worker.postMessage(message);
+        this.onRestart();
+      },
+      (reopenError: unknown) => {
+        this.#backlog = null;
+        this.#failed = true;
+        this.onFailure(reopenError, false);
+        this.#rejectAll(unavailable('the lab store could not be reopened; restart the server'));
+      },
+    );
   }
 
   #receive(message: WorkerMessage): void {
@@ -130,9 +223,7 @@ export class RemoteStore {
     else pending.reject(toError(message.error));
   }
 
-  #failAll(error: unknown): void {
-    if (!this.#closed) this.onFailure(error);
-    this.#closed = true;
+  #rejectAll(error: unknown): void {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
   }
