@@ -187,8 +187,10 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
   encoding = name as string;
   writeU32(size, 0);
   let flags = 0;
-  switch (name) {
-    case 'iommu.add': {
+  // By command number: a jump table, where a switch on the name compares strings case by case.
+  switch (cmd) {
+    case 1: {
+      // iommu.add
       writeName(buf, 8, str(op.name, 'name'), 'iommu');
       const vendor = oneOf(op.vendor, 'vendor', VENDORS, -1);
       if (vendor < 0) bad('vendor must be one of intel-vtd, amd-vi, arm-smmuv3');
@@ -222,7 +224,7 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       }
       break;
     }
-    case 'device.add':
+    case 2: // device.add
       writeName(buf, 8, str(op.name, 'name'), 'device');
       writeName(buf, 72, str(op.iommu, 'iommu'), 'iommu');
       if (op.group !== undefined) {
@@ -233,10 +235,11 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       writeU32(oneOf(op.requiresKvm, 'requiresKvm', REQUIRES_KVM, 0), 144);
       if (optBool(op.noSnoop, 'noSnoop')) flags |= 1;
       break;
-    case 'device.remove':
+    case 3: // device.remove
       writeName(buf, 8, str(op.name, 'name'), 'device');
       break;
-    case 'vm.create': {
+    case 4: {
+      // vm.create
       writeName(buf, 8, str(op.name, 'name'), 'vm');
       if (op.memory !== undefined) {
         flags |= 1;
@@ -252,10 +255,10 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       });
       break;
     }
-    case 'vm.destroy':
+    case 5: // vm.destroy
       writeName(buf, 8, str(op.vm, 'vm'), 'vm');
       break;
-    case 'vm.attach':
+    case 6: // vm.attach
       writeName(buf, 8, str(op.vm, 'vm'), 'vm');
       writeName(buf, 72, str(op.device, 'device'), 'device');
       if (op.hwpt !== undefined) {
@@ -264,11 +267,12 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       }
       writeU32(oneOf(op.announceKvm, 'announceKvm', ANNOUNCE, 0), 140);
       break;
-    case 'vm.detach':
+    case 7: // vm.detach
       writeName(buf, 8, str(op.vm, 'vm'), 'vm');
       writeName(buf, 72, str(op.device, 'device'), 'device');
       break;
-    case 'device.replace': {
+    case 8: {
+      // device.replace
       writeName(buf, 8, str(op.vm, 'vm'), 'vm');
       writeName(buf, 72, str(op.device, 'device'), 'device');
       if (op.hwpt === 'new') flags |= 1;
@@ -277,27 +281,28 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       if (enforce !== undefined) flags |= 2 | (enforce ? 4 : 0);
       break;
     }
-    case 'ioas.map':
-    case 'ioas.unmap':
+    case 9: // ioas.map
+    case 10: // ioas.unmap
       writeU32(u32(op.ioas, 'ioas'), 8);
       writeU64(16, op.iova, 'iova');
       writeU64(24, op.length, 'length');
-      if (name === 'ioas.map') {
+      if (cmd === CMD['ioas.map']) {
         if (optBool(op.read, 'read') !== false) flags |= 1;
         if (optBool(op.write, 'write') !== false) flags |= 2;
       }
       break;
-    case 'hwpt.alloc': {
+    case 11: {
+      // hwpt.alloc
       writeU32(u32(op.ioas, 'ioas'), 8);
       writeName(buf, 16, str(op.iommu, 'iommu'), 'iommu');
       const enforce = optBool(op.enforceCacheCoherency, 'enforceCacheCoherency');
       if (enforce !== undefined) flags |= 1 | (enforce ? 2 : 0);
       break;
     }
-    case 'hwpt.destroy':
+    case 12: // hwpt.destroy
       writeU32(u32(op.hwpt, 'hwpt'), 8);
       break;
-    case 'ioas.copy':
+    case 13: // ioas.copy
       writeU32(u32(op.ioas, 'ioas'), 8);
       writeU32(u32(op.srcIoas, 'srcIoas'), 12);
       writeU64(16, op.iova, 'iova');
@@ -306,7 +311,8 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
       if (optBool(op.read, 'read') !== false) flags |= 1;
       if (optBool(op.write, 'write') !== false) flags |= 2;
       break;
-    case 'ioas.allow': {
+    case 14: {
+      // ioas.allow
       writeU32(u32(op.ioas, 'ioas'), 8);
       if (!Array.isArray(op.ranges)) bad('ranges must be an array');
       if (op.ranges.length > MAX_ALLOWED) bad(`at most ${MAX_ALLOWED} ranges`);
@@ -423,7 +429,8 @@ export function decodeResult(buf: Buffer, at: number): OpResult {
   }
   const n = u32At(buf, at + 4);
   at += 8;
-  const effects: Effect[] = [];
+  // Most ops have one effect: a one-element literal skips growing an empty array's backing store.
+  let effects: Effect[] = [];
   for (let e = 0; e < n; e++) {
     const effect: Effect = { type: EFFECT_TYPES[buf[at] as number] ?? 'unknown' };
     const fields = buf[at + 1] as number;
@@ -475,7 +482,8 @@ export function decodeResult(buf: Buffer, at: number): OpResult {
           bad(`corrupt effect record (key ${key})`);
       }
     }
-    effects.push(effect);
+    if (e === 0) effects = [effect];
+    else effects.push(effect);
   }
   decodedEnd = at;
   return { ok: true, effects };

@@ -25,7 +25,7 @@ void sb_reserve(struct sbuf *sb, size_t more)
 	sb->cap = cap;
 }
 
-void sb_putn(struct sbuf *sb, const void *data, size_t n)
+void sb_putn_slow(struct sbuf *sb, const void *data, size_t n)
 {
 	sb_reserve(sb, n);
 	if (sb->oom || !n)
