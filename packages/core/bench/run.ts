@@ -133,6 +133,14 @@ function timeMap(lab: Lab, ioas: number, iova: bigint, length: bigint): number {
     flip = !flip;
     lab.rawIoctlCode(flip ? CMD['ioas.map'] : CMD['ioas.unmap'], flip ? mapBytes : unmapBytes);
   });
+  // A refused op: a map over the VM's RAM at IOVA 0 (EEXIST), whose result carries the core's message.
+  const refused = { op: 'ioas.map' as const, ioas, iova: 0, length: 4096 };
+  const check = lab.apply(refused);
+  if (check.ok || check.code !== 'EEXIST') throw new Error(`expected EEXIST, got ${JSON.stringify(check)}`);
+  const refusedBytes = Buffer.alloc(structSize(CMD['ioas.map']));
+  encodeOp(refused, refusedBytes);
+  const rawRefused = measure(() => lab.rawIoctlCode(CMD['ioas.map'], refusedBytes));
+  const applyRefused = measure(() => lab.apply(refused));
   console.log(
     'One op through koffi (ioas.map / ioas.unmap of 4 KiB on an IOAS with one domain, alternating)',
   );
@@ -140,6 +148,13 @@ function timeMap(lab: Lab, ioas: number, iova: bigint, length: bigint): number {
   console.log(`  raw ioctl (pre-encoded struct):   ${raw.toFixed(0)} ns  (${(raw / nop).toFixed(2)}x no-op)`);
   console.log(
     `  Lab.apply (encode, call, parse):  ${apply.toFixed(0)} ns  (${(apply / nop).toFixed(2)}x no-op, target <= 3x)`,
+  );
+  console.log('Refused map (EEXIST over the VM RAM at IOVA 0)');
+  console.log(
+    `  raw ioctl (pre-encoded struct):   ${rawRefused.toFixed(0)} ns  (${(rawRefused / nop).toFixed(2)}x no-op)`,
+  );
+  console.log(
+    `  Lab.apply (encode, call, parse):  ${applyRefused.toFixed(0)} ns  (${(applyRefused / nop).toFixed(2)}x no-op, target <= 3x)`,
   );
   lab.destroy();
 }

@@ -112,8 +112,11 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('a lit
 let w32: Uint32Array = new Uint32Array(0);
 let w32Of: Buffer | null = null;
 
-function view32(buf: Buffer): Uint32Array {
+/** buf's 32-bit view, or null when buf does not start on a 4-byte boundary (a slice of Node's pool). */
+function view32(buf: Buffer): Uint32Array | null {
   if (buf !== w32Of) {
+    // Checked only here, for a new buffer: reading byteOffset costs more than the whole struct's stores.
+    if (buf.byteOffset & 3) return null;
     w32 = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
     w32Of = buf;
   }
@@ -125,8 +128,9 @@ function writeU64(offset: number, input: unknown, what: string): void {
   let lo: number;
   let hi: number;
   if (typeof input === 'number' && Number.isSafeInteger(input) && input >= 0) {
-    lo = input % 0x100000000;
-    hi = Math.floor(input / 0x100000000);
+    // ToUint32 is the low word of any safe integer; `%` by 2^32 would be a float modulus (a libm call).
+    lo = input >>> 0;
+    hi = (input - lo) / 0x100000000;
   } else {
     const value = parseU64(input as never, what);
     lo = Number(value & 0xffffffffn);
@@ -165,13 +169,6 @@ function writeName(buf: Buffer, offset: number, name: string, what: string): voi
  * Throws LabError EINVAL for a malformed op.
  */
 export function encodeOp(input: AnyOp, buf: Buffer): number {
-  if (buf.byteOffset & 3) {
-    // A buffer at an odd offset (a slice of Node's pool): encode aligned, then copy.
-    const aligned = Buffer.alloc(buf.length & ~3);
-    const cmd = encodeOp(input, aligned);
-    aligned.copy(buf, 0, 0, Math.min(buf.length, structSize(cmd)));
-    return cmd;
-  }
   encoding = '';
   if (typeof input !== 'object' || input === null) bad('an op must be an object');
   const op = input as unknown as Record<string, unknown>;
@@ -181,6 +178,13 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
   const size = SIZES[cmd] as number;
   if (buf.length < size) throw new RangeError(`${name} needs ${size} bytes, the buffer has ${buf.length}`);
   const w = view32(buf);
+  if (w === null) {
+    // Not 4-byte aligned: encode into an aligned buffer, then copy.
+    const aligned = Buffer.alloc(size);
+    encodeOp(input, aligned);
+    aligned.copy(buf, 0, 0, size);
+    return cmd;
+  }
   // Small structs (the common ops) are zeroed by a loop: cheaper than a fill call at that size.
   if (size <= 256) for (let i = 0; i < size >>> 2; i++) w[i] = 0;
   else w.fill(0, 0, size >>> 2);
