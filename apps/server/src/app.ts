@@ -3,12 +3,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import {
   assertSafeBinding,
   BODY_LIMIT,
+  corsOriginsFromEnv,
   DEFAULT_RATE_LIMIT,
   type RateLimitSettings,
   rateLimitFromEnv,
 } from './config.ts';
 import { ApiError, toApiError } from './errors.ts';
 import authPlugin from './plugins/auth.ts';
+import corsPlugin from './plugins/cors.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import securityPlugin from './plugins/security.ts';
 import storePlugin from './plugins/store.ts';
@@ -41,6 +43,8 @@ export interface AppOptions {
   host?: string;
   /** Per-client limit; defaults to LAB_RATE_LIMIT or DEFAULT_RATE_LIMIT; false turns it off. */
   rateLimit?: RateLimitSettings | false;
+  /** Browser origins allowed by CORS; defaults to LAB_CORS_ORIGIN (comma-separated); empty = off. */
+  corsOrigins?: string[];
   /** Stream tuning (coalescing window, slow-consumer thresholds); tests shrink them. */
   stream?: Partial<HubOptions>;
 }
@@ -52,6 +56,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   const rateLimit =
     options.rateLimit ??
     (process.env.LAB_RATE_LIMIT ? rateLimitFromEnv(process.env.LAB_RATE_LIMIT) : DEFAULT_RATE_LIMIT);
+  const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(process.env.LAB_CORS_ORIGIN);
 
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
@@ -60,21 +65,25 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { maxParamLength: 200 },
+    // Requests that reach a closing server are refused by our own hook below, in the API error shape.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are serialised as they are, so no field the core adds
   // is silently dropped by a stricter serialiser.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  // Callback-style hooks on the hot path: no promise per request for a header.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
   // Once closing, answers to in-flight requests end their keep-alive connection: otherwise a client's
-  // idle socket would hold the shutdown open until its keep-alive timeout.
+  // idle socket would hold the shutdown open until its keep-alive timeout. A request that still arrives
+  // (on a connection busy at close time) is refused with 503 in the API's error shape.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  // Callback-style hooks on the hot path: no promise per request for a header.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    if (closing) done(new ApiError('EBUSY', 'the server is shutting down', { status: 503 }));
+    else done();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
@@ -88,7 +97,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   });
 
   try {
-    await registerEverything(app, options, { token, dbPath, rateLimit });
+    await registerEverything(app, options, { token, dbPath, rateLimit, corsOrigins });
   } catch (error) {
     // Whatever was opened (the database, Next) is closed again before the failure is reported.
     await app.close().catch(() => undefined);
@@ -100,14 +109,21 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
 async function registerEverything(
   app: FastifyInstance,
   options: AppOptions,
-  settings: { token: string | undefined; dbPath: string; rateLimit: RateLimitSettings | false },
+  settings: {
+    token: string | undefined;
+    dbPath: string;
+    rateLimit: RateLimitSettings | false;
+    corsOrigins: string[];
+  },
 ): Promise<void> {
-  const { token, dbPath, rateLimit } = settings;
+  const { token, dbPath, rateLimit, corsOrigins } = settings;
 
   // The WebSocket plugin goes first: its onRequest hook marks upgrade requests so that a refusal by a
   // later hook (auth, rate limit) still ends the socket instead of leaving it open forever.
   await app.register(streamPlugin, { hub: options.stream });
   await app.register(securityPlugin, { rateLimit });
+  // Before auth: a browser's preflight carries no token and must still be answered.
+  await app.register(corsPlugin, { origins: corsOrigins });
   // Before any route, so the document lists them all (the session route of auth included).
   await app.register(openapiPlugin);
   await app.register(authPlugin, { token });

@@ -49,3 +49,29 @@ export function rateLimitFromEnv(value: string | undefined): RateLimitSettings |
   if (!match) throw new Error(`LAB_RATE_LIMIT must be "max/windowMs" or "off", not ${JSON.stringify(value)}`);
   return { max: Number(match[1]), windowMs: Number(match[2]) };
 }
+
+/**
+ * LAB_CORS_ORIGIN: comma-separated exact origins (e.g. "http://localhost:3000") allowed to call the API
+ * from a browser; unset means CORS stays off. No wildcard: a lab may hold a token-protected setup.
+ */
+export function corsOriginsFromEnv(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0)
+    .map((origin) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+        throw new Error(
+          `LAB_CORS_ORIGIN entries must be origins like "http://localhost:3000", not ${JSON.stringify(origin)}`,
+        );
+      }
+      return origin;
+    });
+}

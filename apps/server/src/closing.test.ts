@@ -1,0 +1,41 @@
+// A request that reaches the server after shutdown began (on a connection busy at that moment) gets
+// 503 in the API's error shape, and the connection is closed so the shutdown can finish.
+import { connect } from 'node:net';
+import { expect, it } from 'vitest';
+import { startServer } from './test/harness.ts';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('answers requests arriving during shutdown with 503 in the error shape', async () => {
+  const server = await startServer();
+  try {
+    const url = new URL(server.base);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /api/v1/health HTTP/1.1\r\nHost: lab\r\n\r\n');
+    await pause(100);
+    // Half a request keeps the connection busy, so closing the server does not reap it as idle.
+    socket.write('GET /api/v1/labs HTTP/1.1\r\nHost: lab\r\n');
+    await pause(50);
+    const closed = server.app.close();
+    await pause(50);
+    socket.write('\r\n');
+    await ended;
+    await closed;
+
+    const second = received.slice(received.indexOf('HTTP/1.1', 1));
+    expect(received.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(second.startsWith('HTTP/1.1 503')).toBe(true);
+    expect(second.toLowerCase()).toContain('connection: close');
+    expect(second.toLowerCase()).toContain('x-request-id:');
+    const body = JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4));
+    expect(body).toEqual({ error: { code: 'EBUSY', errno: 16, message: 'the server is shutting down' } });
+  } finally {
+    await server.close();
+  }
+});
