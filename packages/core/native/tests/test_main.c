@@ -16,6 +16,7 @@ int main(void)
 	CHECK("bad policy refused", ioasid_lab_create(99) == NULL);
 	pagetable_tests();
 	object_tests();
+	message_tests();
 	printf("%d passed, %d failed\n", checks_passed, checks_failed);
 	return checks_failed ? 1 : 0;
 }
