@@ -1,68 +1,57 @@
-// Thin same-origin client for /api/v1: JSON in and out, errors turned into ApiFailure with errno and message.
-// Every mutating call also yields the equivalent curl line so the UI can offer "copy as curl".
+// Thin adapter over the server's typed client (@ioasid-lab/server/client): one same-origin instance, its
+// error as ApiFailure, and mutating requests as client calls that can also be shown as "copy as curl".
+import { createLabClient, LabApiError, LabClient } from '@ioasid-lab/server/client';
 
-export class ApiFailure extends Error {
-  constructor(
-    readonly code: string,
-    readonly errno: number | undefined,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
+export type { LabClient };
+export { LabApiError as ApiFailure };
+
+/** The dashboard's client: same origin, never answered from the HTTP cache (the lab moves on). */
+export const api = createLabClient({ fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }) });
+
+/** A mutating request, written as a call on the typed client so no caller spells a URL. */
+export type Request = (client: LabClient) => Promise<unknown>;
+
+export const call = (request: Request) => request(api);
+
+interface Captured {
+  method: string;
+  url: string;
+  body?: string;
 }
 
-export interface Request {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  body?: unknown;
-}
-
-export async function call<T>({ method, path, body }: Request): Promise<T> {
-  const response = await fetch(`/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: 'no-store',
+/** Runs `request` against a client whose fetch records the call instead of sending it. */
+function capture(request: Request, origin: string): Captured {
+  let seen: Captured = { method: 'GET', url: origin };
+  const recorder = new LabClient({
+    baseUrl: origin,
+    fetch: (input, init) => {
+      seen = {
+        method: init?.method ?? 'GET',
+        url: String(input),
+        body: typeof init?.body === 'string' ? init.body : undefined,
+      };
+      return Promise.resolve(new Response(null, { status: 204 }));
+    },
   });
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; errno?: number; message?: string } } | undefined)
-      ?.error;
-    throw new ApiFailure(
-      error?.code ?? `HTTP ${response.status}`,
-      error?.errno,
-      error?.message ?? (text || response.statusText),
-      response.status,
-    );
-  }
-  return parsed as T;
+  // The client calls fetch synchronously; the recorded reply is never used.
+  request(recorder).catch(() => undefined);
+  return seen;
 }
-
-export const get = <T>(path: string) => call<T>({ method: 'GET', path });
-export const post = <T>(path: string, body: unknown) => call<T>({ method: 'POST', path, body });
-export const del = <T>(path: string) => call<T>({ method: 'DELETE', path });
 
 /** The curl command a script would run for the same request. */
-export function curlFor({ method, path, body }: Request, origin: string): string {
-  const parts = [`curl -sS -X ${method} '${origin}/api/v1${path}'`];
+export function curlFor(request: Request, origin: string): string {
+  const { method, url, body } = capture(request, origin);
+  const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+  const parts = [`curl -sS -X ${method} ${quote(url)}`];
   // Off loopback the server wants LAB_TOKEN; the command reads it from the caller's environment.
   const host = new URL(origin).hostname;
   if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host))
     parts.push(`-H "authorization: Bearer $LAB_TOKEN"`);
   if (body !== undefined) {
     parts.push(`-H 'content-type: application/json'`);
-    parts.push(`-d '${JSON.stringify(body).replaceAll("'", "'\\''")}'`);
+    parts.push(`-d ${quote(body)}`);
   }
   return parts.join(' ');
 }
 
 export const enc = encodeURIComponent;
-export const labPath = (lab: string) => `/labs/${enc(lab)}`;

@@ -1,7 +1,7 @@
 // Downloads: the lab's events as JSON (importable) and the topology as SVG or PNG, colours resolved.
 // The SVG is a clone of the canvas with the current theme resolved, so files look like the screen.
 import { COLOUR_VARS } from '../components/topology/topology-css';
-import { enc, get } from './api';
+import { api } from './api';
 
 function download(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
@@ -15,7 +15,7 @@ function download(blob: Blob, filename: string) {
 }
 
 export async function exportLabJson(lab: string) {
-  const data = await get<unknown>(`/labs/${enc(lab)}/export`);
+  const data = await api.exportLab(lab);
   download(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), `${lab}.json`);
 }
 

@@ -31,14 +31,16 @@ export type {
   VmOutcome as Outcome,
   VmVerdict,
 } from '@ioasid-lab/db';
-
-import type { LabState, StoredEvent } from '@ioasid-lab/db';
+export type {
+  AttachRequest,
+  CreateLabRequest,
+  DeviceRequest,
+  ImportRequest,
+  IommuRequest,
+  Op,
+  ReplaceRequest,
+  VmRequest,
+} from '@ioasid-lab/server/client';
 
 /** The policies in the order the UI offers them (a runtime value, so not imported from the core). */
 export const POLICIES: readonly Policy[] = ['type1', 'iommufd', 'shared', 'explicit'];
-
-export type StreamMessage =
-  | { type: 'hello'; seq: number; state: LabState }
-  | { type: 'events'; events: StoredEvent[] }
-  | { type: 'resync'; seq: number; state: LabState }
-  | { type: 'error'; error: { code: string; errno?: number; message: string } };

@@ -2,11 +2,11 @@
 // marks touched nodes for a brief flash, and reconnects with `since` after a drop.
 'use client';
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiFailure, enc, get } from './api';
+import { ApiFailure, api } from './api';
 import { markData } from './perf';
 import { shareState } from './same';
 import { touchedKeys } from './touched';
-import type { LabEvent, LabState, StreamMessage } from './types';
+import type { LabEvent, LabState } from './types';
 
 const FLASH_MS = 1100;
 const KEEP_EVENTS = 5000;
@@ -51,7 +51,7 @@ export function useLab(lab: string): LiveLab {
       while (dirty.current && alive.current) {
         dirty.current = false;
         try {
-          const next = await get<LabState>(`/labs/${enc(lab)}/state`);
+          const next = await api.state(lab);
           if (!alive.current) break;
           markData(next.seq);
           // A transition lets React render a big topology in slices, so typing and clicks stay responsive.
@@ -75,10 +75,10 @@ export function useLab(lab: string): LiveLab {
       const all: LabEvent[] = [];
       let after = from;
       for (;;) {
-        const page = await get<{ events: LabEvent[] }>(`/labs/${enc(lab)}/events?after=${after}&limit=1000`);
-        all.push(...page.events);
-        const last = page.events.at(-1);
-        if (!last || page.events.length < 1000) break;
+        const page = await api.events(lab, { after, limit: 1000 });
+        all.push(...page);
+        const last = page.at(-1);
+        if (!last || page.length < 1000) break;
         after = last.seq;
       }
       return all;
@@ -88,10 +88,7 @@ export function useLab(lab: string): LiveLab {
 
   useEffect(() => {
     alive.current = true;
-    let socket: WebSocket | null = null;
-    let retry: ReturnType<typeof setTimeout> | undefined;
     let flashTimer: ReturnType<typeof setTimeout> | undefined;
-    let attempts = 0;
     let pendingFlash = new Set<string>();
 
     let lastEventSeq = 0;
@@ -123,30 +120,24 @@ export function useLab(lab: string): LiveLab {
       setSeq(seqRef.current);
     };
 
-    const onMessage = (message: StreamMessage) => {
-      if (message.type === 'error') {
-        setError(new ApiFailure(message.error.code, message.error.errno, message.error.message, 0));
-        return;
+    const onState = (next: LabState, reason: 'hello' | 'resync') => {
+      takeState(next);
+      // After a resync only the events this page missed are fetched, not the whole log again.
+      if (reason === 'resync') {
+        const known = lastEventSeq;
+        void loadEvents(known).then((missed) => alive.current && startTransition(() => mergeEvents(missed)));
       }
-      if (message.type === 'hello' || message.type === 'resync') {
-        takeState(message.state);
-        // After a resync only the events this page missed are fetched, not the whole log again.
-        if (message.type === 'resync') {
-          const known = lastEventSeq;
-          void loadEvents(known).then(
-            (missed) => alive.current && startTransition(() => mergeEvents(missed)),
-          );
-        }
-        return;
-      }
-      if (message.type === 'events' && message.events.length > 0) {
-        startTransition(() => mergeEvents(message.events));
-        const last = message.events.at(-1)?.seq ?? 0;
+    };
+
+    const onEvents = (incoming: LabEvent[]) => {
+      if (incoming.length > 0) {
+        startTransition(() => mergeEvents(incoming));
+        const last = incoming.at(-1)?.seq ?? 0;
         if (last > seqRef.current) {
           seqRef.current = last;
           setSeq(last);
         }
-        for (const key of touchedKeys(message.events)) pendingFlash.add(key);
+        for (const key of touchedKeys(incoming)) pendingFlash.add(key);
         const flashing = new Set(pendingFlash);
         startTransition(() => setFlash(flashing));
         clearTimeout(flashTimer);
@@ -159,35 +150,28 @@ export function useLab(lab: string): LiveLab {
       }
     };
 
-    const connect = () => {
-      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-      socket = new WebSocket(`${scheme}://${location.host}/api/v1/labs/${enc(lab)}/stream`);
-      socket.onopen = () => {
-        attempts = 0;
-        setConnected(true);
-        if (seqRef.current > 0) socket?.send(JSON.stringify({ type: 'since', seq: seqRef.current }));
-      };
-      socket.onmessage = (message) => onMessage(JSON.parse(String(message.data)) as StreamMessage);
-      socket.onclose = () => {
-        setConnected(false);
-        // Without the stream the state still loads (and catches up after a drop) over REST.
-        refresh();
-        if (!alive.current) return;
-        attempts += 1;
-        retry = setTimeout(connect, Math.min(5000, 250 * 2 ** attempts));
-      };
-    };
+    // The typed client's stream reconnects with backoff and resumes from the last seq ("since") by itself.
+    const connect = () =>
+      api.stream(lab, {
+        onState,
+        onEvents,
+        onError: (e) => setError(new ApiFailure(0, e)),
+        onStatus: (status) => {
+          setConnected(status === 'open');
+          // Without the stream the state still loads (and catches up after a drop) over REST.
+          if (status === 'reconnecting' && alive.current) refresh();
+        },
+      });
 
     loadEvents().then(
       (all) => alive.current && startTransition(() => mergeEvents(all)),
       (failure) => failure instanceof ApiFailure && setError(failure),
     );
-    connect();
+    const stream = connect();
     return () => {
       alive.current = false;
-      clearTimeout(retry);
       clearTimeout(flashTimer);
-      socket?.close();
+      stream.close();
     };
   }, [lab, refresh, loadEvents]);
 

@@ -1,8 +1,8 @@
 // The lab's actions (shared/API.md) as form specs: fields prefilled from the state and the selection,
 // and the request each one sends. Pure, so the forms and the graph's quick actions share them.
-import { enc, labPath, type Request } from '../../lib/api';
+import type { Request } from '../../lib/api';
 import { parseU64 } from '../../lib/format';
-import type { LabState } from '../../lib/types';
+import type { AttachRequest, DeviceRequest, IommuRequest, LabState } from '../../lib/types';
 import type { Field, Values } from './action-form';
 
 export interface ActionSpec {
@@ -22,7 +22,6 @@ const nextName = (prefix: string, taken: string[]) => {
 };
 
 export function actionSpecs(lab: string, state: LabState, sel: Selection | null): ActionSpec[] {
-  const base = labPath(lab);
   const iommus = state.iommus.map((i) => i.name);
   const devices = state.devices.map((d) => d.name);
   const free = state.devices.filter((d) => !d.vm).map((d) => d.name);
@@ -64,16 +63,13 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'sc', label: 'snoop control', kind: 'checkbox', value: true },
         { name: 'bits', label: 'IOVA bits', kind: 'select', options: ['48', '39', '57'], value: '48' },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/iommus`,
-        body: {
+      build: (v) => (c) =>
+        c.addIommu(lab, {
           name: s(v, 'name'),
-          vendor: s(v, 'vendor'),
+          vendor: s(v, 'vendor') as IommuRequest['vendor'],
           enforceCacheCoherency: Boolean(v.sc),
-          iovaBits: Number(v.bits),
-        },
-      }),
+          iovaBits: Number(v.bits) as IommuRequest['iovaBits'],
+        }),
     },
     {
       title: 'Add device',
@@ -89,16 +85,13 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'noSnoop', label: 'no-snoop DMA', kind: 'checkbox', value: true },
         { name: 'kvm', label: 'needs KVM', kind: 'select', options: ['none', 'ap', 'kvmgt'], value: 'none' },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/devices`,
-        body: {
+      build: (v) => (c) =>
+        c.addDevice(lab, {
           name: s(v, 'name'),
           iommu: s(v, 'iommu'),
           noSnoop: Boolean(v.noSnoop),
-          requiresKvm: s(v, 'kvm'),
-        },
-      }),
+          requiresKvm: s(v, 'kvm') as DeviceRequest['requiresKvm'],
+        }),
     },
     {
       title: 'Create VM',
@@ -107,17 +100,14 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'devices', label: 'boot devices', value: '', placeholder: 'A, B (in attach order)' },
         { name: 'memory', label: 'memory', value: '1G' },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/vms`,
-        body: {
+      build: (v) => (c) =>
+        c.createVm(lab, {
           name: s(v, 'name'),
           memory: parseU64(s(v, 'memory')),
           devices: s(v, 'devices')
             .split(/[\s,]+/)
             .filter(Boolean),
-        },
-      }),
+        }),
     },
     {
       title: 'Hot-plug',
@@ -139,15 +129,12 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
           value: 'before',
         },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/vms/${enc(s(v, 'vm'))}/devices`,
-        body: {
+      build: (v) => (c) =>
+        c.attachDevice(lab, s(v, 'vm'), {
           device: s(v, 'device'),
-          announceKvm: s(v, 'announce'),
+          announceKvm: s(v, 'announce') as AttachRequest['announceKvm'],
           ...(s(v, 'hwpt') !== 'auto' ? { hwpt: Number(v.hwpt) } : {}),
-        },
-      }),
+        }),
     },
     {
       title: 'Unplug',
@@ -161,10 +148,7 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
           value: '',
         },
       ],
-      build: (v) => ({
-        method: 'DELETE',
-        path: `${base}/vms/${enc(s(v, 'vm'))}/devices/${enc(s(v, 'device'))}`,
-      }),
+      build: (v) => (c) => c.detachDevice(lab, s(v, 'vm'), s(v, 'device')),
     },
     {
       title: 'Map',
@@ -175,16 +159,13 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'read', label: 'read', kind: 'checkbox', value: true },
         { name: 'write', label: 'write', kind: 'checkbox', value: true },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/ioas/${s(v, 'ioas')}/map`,
-        body: {
+      build: (v) => (c) =>
+        c.map(lab, Number(v.ioas), {
           iova: parseU64(s(v, 'iova')),
           length: parseU64(s(v, 'length')),
           read: Boolean(v.read),
           write: Boolean(v.write),
-        },
-      }),
+        }),
     },
     {
       title: 'Unmap',
@@ -193,11 +174,8 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'iova', label: 'IOVA', value: '0x100000000' },
         { name: 'length', label: 'length', value: '2M' },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/ioas/${s(v, 'ioas')}/unmap`,
-        body: { iova: parseU64(s(v, 'iova')), length: parseU64(s(v, 'length')) },
-      }),
+      build: (v) => (c) =>
+        c.unmap(lab, Number(v.ioas), { iova: parseU64(s(v, 'iova')), length: parseU64(s(v, 'length')) }),
     },
     {
       title: 'Allocate HWPT',
@@ -206,11 +184,12 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'iommu', label: 'IOMMU', kind: 'select', options: iommus, value: '' },
         { name: 'sc', label: 'enforce SNP', kind: 'checkbox', value: true },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/hwpts`,
-        body: { ioas: Number(v.ioas), iommu: s(v, 'iommu'), enforceCacheCoherency: Boolean(v.sc) },
-      }),
+      build: (v) => (c) =>
+        c.allocHwpt(lab, {
+          ioas: Number(v.ioas),
+          iommu: s(v, 'iommu'),
+          enforceCacheCoherency: Boolean(v.sc),
+        }),
     },
     {
       title: 'Replace',
@@ -226,14 +205,11 @@ export function actionSpecs(lab: string, state: LabState, sel: Selection | null)
         { name: 'hwpt', label: 'onto HWPT', kind: 'select', options: ['new', ...hwpts], value: 'new' },
         { name: 'sc', label: 'enforce SNP', kind: 'checkbox', value: true },
       ],
-      build: (v) => ({
-        method: 'POST',
-        path: `${base}/vms/${enc(s(v, 'vm'))}/devices/${enc(s(v, 'device'))}/replace`,
-        body: {
+      build: (v) => (c) =>
+        c.replaceDevice(lab, s(v, 'vm'), s(v, 'device'), {
           hwpt: s(v, 'hwpt') === 'new' ? 'new' : Number(v.hwpt),
           ...(s(v, 'hwpt') === 'new' ? { enforceCacheCoherency: Boolean(v.sc) } : {}),
-        },
-      }),
+        }),
     },
   ];
 }

@@ -2,9 +2,9 @@
 // Compare: the lab's inputs replayed under each policy, side by side (wbinvd per VM, tables, bytes) + chart.
 // Recomputed whenever the lab moves on; ?policies= narrows the set.
 import { useEffect, useState } from 'react';
-import { ApiFailure, enc, get } from '../../lib/api';
+import { ApiFailure, api } from '../../lib/api';
 import { bytes } from '../../lib/format';
-import type { Comparison } from '../../lib/types';
+import type { Comparison, Policy } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
@@ -20,7 +20,7 @@ export function CompareView({ lab }: { lab: string }) {
   useEffect(() => {
     if (live.seq === 0 && !live.state) return;
     let current = true;
-    get<Comparison>(`/labs/${enc(lab)}/compare?policies=${policies}`).then(
+    api.compare(lab, policies.split(',') as Policy[]).then(
       (r) => {
         if (!current) return;
         setData(r);

@@ -1,13 +1,9 @@
 'use client';
-// A device in the details panel: unit, group, no-snoop and KVM needs, where it is attached; remove.
-// Remove is refused with EBUSY while the device is attached; the errno shows inline.
-import { enc, labPath } from '../../lib/api';
 import { ActionForm } from '../actions/action-form';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
 
 export function DeviceDetails({ lab, state, id, readOnly, onDone }: KindProps) {
-  const base = labPath(lab);
   const d = state.devices.find((x) => x.name === id);
   if (!d) return <p className="muted">Device {id} does not exist at this seq.</p>;
   return (
@@ -31,7 +27,7 @@ export function DeviceDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         fields={[]}
         disabled={readOnly}
         onDone={onDone}
-        build={() => ({ method: 'DELETE', path: `${base}/devices/${enc(d.name)}` })}
+        build={() => (c) => c.removeDevice(lab, d.name)}
       />
     </section>
   );

@@ -2,14 +2,13 @@
 // A page table in the details panel: SNP, unit, IOAS, devices, sizes and leaves; inspector link, destroy.
 // Numbers come from the core via the state; nothing is recomputed here.
 import Link from 'next/link';
-import { enc, labPath } from '../../lib/api';
+import { enc } from '../../lib/api';
 import { bytes, pageSize } from '../../lib/format';
 import { ActionForm } from '../actions/action-form';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
 
 export function HwptDetails({ lab, state, id, readOnly, onDone }: KindProps) {
-  const base = labPath(lab);
   const href = (p: string) => `/labs/${enc(lab)}${p}`;
   const h = state.hwpts.find((x) => String(x.id) === id);
   if (!h) return <p className="muted">HWPT {id} does not exist at this seq.</p>;
@@ -47,7 +46,7 @@ export function HwptDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         fields={[]}
         disabled={readOnly}
         onDone={onDone}
-        build={() => ({ method: 'DELETE', path: `${base}/hwpts/${h.id}` })}
+        build={() => (c) => c.destroyHwpt(lab, h.id)}
       />
     </section>
   );

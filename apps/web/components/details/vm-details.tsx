@@ -2,13 +2,12 @@
 // A VM in the details panel: badges, hazard reason, devices with their tables, explain link, destroy.
 // Destroy is refused with EBUSY while devices are attached; the errno shows inline.
 import Link from 'next/link';
-import { enc, labPath } from '../../lib/api';
+import { enc } from '../../lib/api';
 import { ActionForm } from '../actions/action-form';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
 
 export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
-  const base = labPath(lab);
   const href = (p: string) => `/labs/${enc(lab)}${p}`;
   const v = state.vms.find((x) => x.name === id);
   if (!v) return <p className="muted">VM {id} does not exist at this seq.</p>;
@@ -59,7 +58,7 @@ export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         fields={[]}
         disabled={readOnly}
         onDone={onDone}
-        build={() => ({ method: 'DELETE', path: `${base}/vms/${enc(v.name)}` })}
+        build={() => (c) => c.destroyVm(lab, v.name)}
       />
     </section>
   );

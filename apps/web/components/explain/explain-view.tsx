@@ -3,7 +3,7 @@
 // Recomputed whenever the lab's seq moves, so applying a remedy shows its outcome here at once.
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { ApiFailure, enc, get } from '../../lib/api';
+import { ApiFailure, api, enc } from '../../lib/api';
 import { effectText, inputText } from '../../lib/format';
 import type { Comparison, Explanation } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
@@ -28,7 +28,7 @@ export function ExplainView({ lab }: { lab: string }) {
   useEffect(() => {
     if (!a || !b || live.seq === 0) return;
     let current = true;
-    get<Explanation>(`/labs/${enc(lab)}/explain?a=${enc(a)}&b=${enc(b)}`).then(
+    api.explain(lab, a, b).then(
       (r) => {
         if (!current) return;
         setX(r);
@@ -36,7 +36,7 @@ export function ExplainView({ lab }: { lab: string }) {
       },
       (e) => current && e instanceof ApiFailure && setError(e),
     );
-    get<Comparison>(`/labs/${enc(lab)}/compare`).then(
+    api.compare(lab).then(
       (r) => current && setCompare(r),
       () => undefined,
     );

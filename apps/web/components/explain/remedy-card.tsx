@@ -2,9 +2,9 @@
 // One remedy: what it does, the ops it would run, its verified result, and Apply (an atomic batch).
 // Apply posts the ops as one atomic batch; a refusal shows its errno on the card.
 import { useState } from 'react';
-import { ApiFailure, curlFor, enc, post } from '../../lib/api';
+import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
 import { inputText } from '../../lib/format';
-import type { Remedy } from '../../lib/types';
+import type { Op, Remedy } from '../../lib/types';
 import { CopyButton } from '../shell/copy-button';
 
 export function RemedyCard({
@@ -22,11 +22,7 @@ export function RemedyCard({
 }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [busy, setBusy] = useState(false);
-  const request = {
-    method: 'POST' as const,
-    path: `/labs/${enc(lab)}/batch`,
-    body: { ops: remedy.ops, atomic: true },
-  };
+  const request: Request = (c) => c.batch(lab, remedy.ops as Op[], { atomic: true });
   const title = remedy.description ?? `remedy ${index + 1}`;
   return (
     <li className="card" aria-label={`Remedy: ${title}`}>
@@ -55,7 +51,7 @@ export function RemedyCard({
             setBusy(true);
             setError(null);
             try {
-              await post(request.path, request.body);
+              await call(request);
             } catch (e) {
               if (e instanceof ApiFailure) setError(e);
             } finally {

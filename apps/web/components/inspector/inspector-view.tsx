@@ -2,9 +2,9 @@
 // Page-table inspector of one HWPT: IOVA strip, levels and totals, and the leaves of a selected range (paged).
 // The range (?iova=&length=) is part of the URL, so a view of some leaves can be shared.
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, enc, get } from '../../lib/api';
+import { ApiFailure, api } from '../../lib/api';
 import { bytes, hex, pageSize, parseU64 } from '../../lib/format';
-import type { Leaf, LeafPage } from '../../lib/types';
+import type { Leaf } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
@@ -44,9 +44,7 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
       try {
         const end = BigInt(iova) + BigInt(length);
         const rest = hex(end - BigInt(from));
-        const page = await get<LeafPage>(
-          `/labs/${enc(lab)}/hwpts/${id}/pagetable?iova=${from}&length=${rest}`,
-        );
+        const page = await api.pagetable(lab, id, { iova: from, length: rest });
         setLeaves((prev) => (append ? prev.concat(page.leaves) : page.leaves));
         setNext(page.next);
         setError(null);

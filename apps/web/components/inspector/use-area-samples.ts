@@ -2,9 +2,9 @@
 // Leaf sizes and SNP of each mapped area, sampled from the pagetable endpoint with one-leaf probes
 // (area start and its middle at 2 MiB and 1 GiB alignment) instead of paging millions of leaves.
 import { useEffect, useState } from 'react';
-import { enc, get } from '../../lib/api';
+import { api } from '../../lib/api';
 import { hex } from '../../lib/format';
-import type { AreaState, LeafPage } from '../../lib/types';
+import type { AreaState } from '../../lib/types';
 
 export interface AreaSample {
   /** Leaf sizes seen by the probes, largest first. */
@@ -32,9 +32,7 @@ function probes(area: AreaState): bigint[] {
 async function sample(lab: string, id: number, area: AreaState): Promise<AreaSample> {
   const end = BigInt(area.iova) + BigInt(area.length);
   const pages = await Promise.all(
-    probes(area).map((p) =>
-      get<LeafPage>(`/labs/${enc(lab)}/hwpts/${id}/pagetable?iova=${hex(p)}&length=${hex(end - p)}&limit=1`),
-    ),
+    probes(area).map((p) => api.pagetable(lab, id, { iova: hex(p), length: hex(end - p), limit: 1 })),
   );
   const leaves = pages.flatMap((page) => page.leaves);
   const sizes = [...new Set(leaves.map((l) => l.size))].sort((a, b) => b - a);

@@ -1,7 +1,4 @@
 'use client';
-// The bar shown while the lab is viewed at a past seq: read-only, the way back to live, fork from here.
-// Actions elsewhere are disabled while this bar shows.
-import { enc } from '../../lib/api';
 import { ActionForm } from '../actions/action-form';
 
 export function PastBar({ lab, seq, onLive }: { lab: string; seq: number; onLive: () => void }) {
@@ -15,11 +12,7 @@ export function PastBar({ lab, seq, onLive }: { lab: string; seq: number; onLive
         key={`fork-${seq}`}
         title={`Fork at seq ${seq}`}
         fields={[{ name: 'name', label: 'new lab', value: `${lab}-at-${seq}` }]}
-        build={(v) => ({
-          method: 'POST',
-          path: `/labs/${enc(lab)}/fork`,
-          body: { name: String(v.name).trim(), at: seq },
-        })}
+        build={(v) => (c) => c.forkLab(lab, { name: String(v.name).trim(), at: seq })}
       />
     </div>
   );

@@ -1,8 +1,8 @@
 'use client';
-// The lab as it was at a past seq (null = live): fetched from /state?at=, latest request wins.
+// The lab as it was at a past seq (null = live): fetched from the state endpoint at that seq, latest request wins.
 // Only the response to the latest requested seq is kept, however fast the scrubber moves.
 import { useEffect, useState } from 'react';
-import { ApiFailure, enc, get } from '../../lib/api';
+import { ApiFailure, api } from '../../lib/api';
 import type { LabState } from '../../lib/types';
 
 export function usePastState(
@@ -17,7 +17,7 @@ export function usePastState(
       return;
     }
     let current = true;
-    get<LabState>(`/labs/${enc(lab)}/state?at=${seq}`).then(
+    api.state(lab, seq).then(
       (s) => {
         if (!current) return;
         setPast(s);

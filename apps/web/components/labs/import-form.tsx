@@ -2,8 +2,8 @@
 // Imports a lab export (JSON file from "Export JSON") as a new lab, optionally under another policy.
 // The file is read in the browser and posted as the import body.
 import { useState } from 'react';
-import { ApiFailure, post } from '../../lib/api';
-import { POLICIES } from '../../lib/types';
+import { ApiFailure, api } from '../../lib/api';
+import { type ImportRequest, POLICIES, type Policy } from '../../lib/types';
 
 export function ImportForm({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState('');
@@ -22,7 +22,11 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
         try {
           if (!file) throw new Error('choose an export file');
           const exported = JSON.parse(await file.text()) as unknown;
-          await post('/labs/import', { name: name.trim(), ...(policy ? { policy } : {}), export: exported });
+          await api.importLab({
+            name: name.trim(),
+            ...(policy ? { policy: policy as Policy } : {}),
+            export: exported as ImportRequest['export'],
+          });
           setDone(true);
           onDone();
         } catch (failure) {

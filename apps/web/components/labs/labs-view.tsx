@@ -3,8 +3,8 @@
 // Every action is an ActionForm, so refusals show their errno in the row.
 import Link from 'next/link';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, enc, get } from '../../lib/api';
-import { type LabSummary, POLICIES } from '../../lib/types';
+import { ApiFailure, api, enc } from '../../lib/api';
+import { type CreateLabRequest, type LabSummary, POLICIES, type Policy } from '../../lib/types';
 import { ActionForm } from '../actions/action-form';
 import { HealthBadge } from '../shell/health-badge';
 import { Shortcuts } from '../shell/shortcuts';
@@ -15,9 +15,9 @@ export function LabsView() {
   const [labs, setLabs] = useState<LabSummary[] | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   const load = useCallback(() => {
-    get<{ labs: LabSummary[] }>('/labs').then(
+    api.listLabs().then(
       (r) => {
-        setLabs(r.labs);
+        setLabs(r);
         setError(null);
       },
       (e) => e instanceof ApiFailure && setError(e),
@@ -79,15 +79,13 @@ export function LabsView() {
                         },
                         { name: 'at', label: 'at', value: '', placeholder: `seq ≤ ${l.events}` },
                       ]}
-                      build={(v) => ({
-                        method: 'POST',
-                        path: `/labs/${enc(l.name)}/fork`,
-                        body: {
+                      build={(v) => (c) =>
+                        c.forkLab(l.name, {
                           name: String(v.name).trim(),
-                          policy: v.policy,
+                          policy: v.policy as Policy,
                           ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
-                        },
-                      })}
+                        })
+                      }
                       onDone={load}
                     />
                   </td>
@@ -97,7 +95,7 @@ export function LabsView() {
                       short="Delete"
                       danger
                       fields={[]}
-                      build={() => ({ method: 'DELETE', path: `/labs/${enc(l.name)}` })}
+                      build={() => (c) => c.deleteLab(l.name)}
                       onDone={load}
                     />
                   </td>
@@ -122,11 +120,13 @@ export function LabsView() {
                   value: 'seed',
                 },
               ]}
-              build={(v) => ({
-                method: 'POST',
-                path: '/labs',
-                body: { name: String(v.name).trim(), policy: v.policy, template: v.template },
-              })}
+              build={(v) => (c) =>
+                c.createLab({
+                  name: String(v.name).trim(),
+                  policy: v.policy as Policy,
+                  template: v.template as CreateLabRequest['template'],
+                })
+              }
               onDone={load}
             />
           </div>
