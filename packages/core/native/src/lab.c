@@ -139,15 +139,24 @@ static void msg_putc(struct msg_out *m, char c)
 		m->p[m->len++] = c;
 }
 
-static void msg_num(struct msg_out *m, unsigned long long v, unsigned base)
+/* Separate hex and decimal loops: a constant divisor is a multiply and a shift, a variable one a 64-bit
+ * division per digit. */
+static void msg_num(struct msg_out *m, unsigned long long v, bool hex)
 {
 	char digits[24];
 	int n = 0;
 
-	do {
-		digits[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
+	if (hex) {
+		do {
+			digits[n++] = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+	}
 	while (n)
 		msg_putc(m, digits[--n]);
 }
@@ -176,12 +185,12 @@ static void msg_format(char *dst, size_t cap, const char *fmt, va_list ap)
 			for (s = s ? s : "(null)"; *s; s++)
 				msg_putc(&m, *s);
 		} else if (*f == 'u' || *f == 'x') {
-			msg_num(&m, va_arg(ap, unsigned int), *f == 'u' ? 10 : 16);
+			msg_num(&m, va_arg(ap, unsigned int), *f == 'x');
 		} else if (f[0] == 'l' && f[1] == 'l' && (f[2] == 'u' || f[2] == 'x')) {
-			msg_num(&m, va_arg(ap, unsigned long long), f[2] == 'u' ? 10 : 16);
+			msg_num(&m, va_arg(ap, unsigned long long), f[2] == 'x');
 			f += 2;
 		} else if (f[0] == 'z' && f[1] == 'u') {
-			msg_num(&m, va_arg(ap, size_t), 10);
+			msg_num(&m, va_arg(ap, size_t), false);
 			f++;
 		} else {
 			vsnprintf(dst, cap, fmt, copy);
