@@ -436,8 +436,23 @@ export function decodeResult(buf: Buffer, at: number): OpResult {
   // Most ops have one effect: a one-element literal skips growing an empty array's backing store.
   let effects: Effect[] = [];
   for (let e = 0; e < n; e++) {
-    const effect: Effect = { type: EFFECT_TYPES[buf[at] as number] ?? 'unknown' };
+    const type = buf[at] as number;
     const fields = buf[at + 1] as number;
+    // The area effects (every map and unmap) always carry ioas, iova, length in that order: built as one
+    // literal, with the same keys in the same order as the general path below would give.
+    if (fields === 3 && buf[at + 2] === 5 && buf[at + 7] === 6 && buf[at + 16] === 7) {
+      const effect: Effect = {
+        type: EFFECT_TYPES[type] ?? 'unknown',
+        ioas: u32At(buf, at + 3),
+        iova: hex64(buf, at + 8),
+        length: hex64(buf, at + 17),
+      };
+      at += 25;
+      if (e === 0) effects = [effect];
+      else effects.push(effect);
+      continue;
+    }
+    const effect: Effect = { type: EFFECT_TYPES[type] ?? 'unknown' };
     at += 2;
     // One case per enum ioasid_effect_key: named stores keep V8's objects fast (no keyed writes).
     for (let f = 0; f < fields; f++) {
