@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call, type Json, startServer, tempDir } from './test/harness.ts';
-import { startMain } from './test/main-process.ts';
+import { killLeftovers, startMain } from './test/main-process.ts';
 
 /** What an answer promised: the event at `seq` of `lab` has this op, input IOVA and outcome. */
 interface Ack {
@@ -207,6 +207,7 @@ describe('SIGKILL under load', () => {
         await again.stop();
       }
     } finally {
+      killLeftovers();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -4,7 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call, startServer, tempDir } from './test/harness.ts';
-import { startMain } from './test/main-process.ts';
+import { killLeftovers, startMain } from './test/main-process.ts';
 
 describe('main.ts', () => {
   it('logs JSON lines with request ids, finishes in-flight work on SIGTERM and closes the database', async () => {
@@ -66,6 +66,7 @@ describe('main.ts', () => {
         await again.stop();
       }
     } finally {
+      killLeftovers();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -10,6 +10,15 @@ export interface MainProcess {
   logs(): string;
 }
 
+/** Children still running: a test that fails half-way must not leave a server behind. */
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every child this module started that has not exited; call it in a test's `finally`. */
+export function killLeftovers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function startMain(dbPath: string, env: Record<string, string> = {}): Promise<MainProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
     env: {
@@ -24,6 +33,8 @@ export function startMain(dbPath: string, env: Record<string, string> = {}): Pro
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
