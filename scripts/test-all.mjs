@@ -46,6 +46,14 @@ function ensureChromium() {
   return false;
 }
 
+// 0. Static checks, one count each: Biome over the whole repo, tsc over every package.
+{
+  const lint = run('npx', ['biome', 'check', '.']);
+  record('Biome (lint and format)', lint.status === 0 ? 1 : 0, lint.status === 0 ? 0 : 1, lint.status);
+  const types = run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+  record('TypeScript (tsc, every package)', types.status === 0 ? 1 : 0, types.status === 0 ? 0 : 1, types.status);
+}
+
 // 1. C unit tests, plain and under ASan+UBSan; each binary prints "N passed, N failed".
 {
   const result = run('make', ['-s', '-C', 'packages/core/native', 'test']);
@@ -82,7 +90,9 @@ function ensureChromium() {
 
 // 3. The core's Vitest suites again, through koffi, against the ASan+UBSan build of the library.
 {
-  const result = run('bash', ['packages/core/native/test-sanitized.sh'], { env: { ...process.env, NO_COLOR: '1' } });
+  const result = run('bash', ['packages/core/native/test-sanitized.sh'], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes from Vitest's summary
   const output = (result.stdout ?? '').replace(/\u001b\[[0-9;]*m/g, '');
   const summary = /^\s*Tests\s+(?:(\d+) failed \| )?(\d+) passed/m.exec(output);
