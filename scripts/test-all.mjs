@@ -47,11 +47,12 @@ function ensureChromium() {
 }
 
 // 0. Static checks, one count each: Biome over the whole repo, tsc over every package.
-{
-  const lint = run('npx', ['biome', 'check', '.']);
-  record('Biome (lint and format)', lint.status === 0 ? 1 : 0, lint.status === 0 ? 0 : 1, lint.status);
-  const types = run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
-  record('TypeScript (tsc, every package)', types.status === 0 ? 1 : 0, types.status === 0 ? 0 : 1, types.status);
+for (const [name, command, args] of [
+  ['Biome (lint and format)', 'npx', ['biome', 'check', '.']],
+  ['TypeScript (tsc, every package)', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']],
+]) {
+  const { status } = run(command, args);
+  record(name, status === 0 ? 1 : 0, status === 0 ? 0 : 1, status);
 }
 
 // 1. C unit tests, plain and under ASan+UBSan; each binary prints "N passed, N failed".
