@@ -1,10 +1,12 @@
 // Benchmarks of the API on loopback, bounded in time and count: durable single-op requests against a
 // trivial route of the same server in the same run, and WebSocket fan-out of one lab to 50 clients.
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toHex } from '@ioasid-lab/core';
 import { WebSocket } from 'ws';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 2000);
@@ -146,7 +148,7 @@ async function singleOps(url: string): Promise<void> {
   };
   const base = 0x100000000;
   const warm = async (id: number, i: number) => {
-    const iova = `0x${(base + (id * 1_000_000 + i) * 0x1000).toString(16)}`;
+    const iova = toHex(base + (id * 1_000_000 + i) * 0x1000);
     await must(url, 'POST', `/labs/bench/ioas/${vm.ioas}/map`, { iova, length: '0x1000' });
     await must(url, 'POST', `/labs/bench/ioas/${vm.ioas}/unmap`, { iova, length: '0x1000' });
   };
@@ -160,7 +162,7 @@ async function singleOps(url: string): Promise<void> {
   let round = 0;
   const durableRequest = async (id: number, i: number) => {
     const page = round * 100_000 + Math.floor(i / 2);
-    const iova = `0x${(base + (id * 1_000_000 + page) * 0x1000).toString(16)}`;
+    const iova = toHex(base + (id * 1_000_000 + page) * 0x1000);
     const path = `/labs/bench/ioas/${vm.ioas}/${i % 2 === 0 ? 'map' : 'unmap'}`;
     const { status, text } = await send(url, 'POST', path, { iova, length: '0x1000' });
     if (status !== 200) throw new Error(`${path} ${status} ${text}`);
@@ -301,7 +303,7 @@ async function fanout(url: string): Promise<void> {
   for (let made = 0; made < FANOUT_EVENTS; made += FANOUT_BATCH) {
     const ops = Array.from({ length: FANOUT_BATCH }, () => {
       next += 0x1000;
-      return { op: 'ioas.map', ioas: vm.ioas, iova: `0x${next.toString(16)}`, length: '0x1000' };
+      return { op: 'ioas.map', ioas: vm.ioas, iova: toHex(next), length: '0x1000' };
     });
     const t0 = performance.now();
     // The lab applies batches in the order sent, so batch k holds seqs startSeq + k*B + 1 .. + B:

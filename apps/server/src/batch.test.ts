@@ -1,4 +1,5 @@
 // POST /batch: ops in order in one request; atomic means all or none, and a refusal is still recorded.
+import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startServer, type TestServer } from './test/harness.ts';
 
@@ -15,7 +16,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const map = (iova: number) => ({ op: 'ioas.map', ioas, iova: `0x${iova.toString(16)}`, length: '0x1000' });
+const map = (iova: number) => ({ op: 'ioas.map', ioas, iova: toHex(iova), length: '0x1000' });
 
 describe('batch', () => {
   it('applies every op in order and reports each one', async () => {

@@ -1,5 +1,6 @@
 // Many labs at once: concurrent requests to several labs and to one lab. Each lab's ops are applied one
 // at a time, in arrival order, with gapless seqs, and no op of one lab lands in another.
+import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './test/harness.ts';
 
@@ -21,7 +22,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const iovaOf = (i: number) => `0x${(0x100000000 + i * 0x1000).toString(16)}`;
+const iovaOf = (i: number) => toHex(0x100000000 + i * 0x1000);
 
 describe('many labs at once', () => {
   it('keeps each lab in order while their requests interleave', async () => {

@@ -1,7 +1,9 @@
 // Crash recovery of the real process: SIGKILL main.ts under concurrent durable load on two labs, restart
 // on the same file, and check every acknowledged answer against the log, and that no batch is partial.
+
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { toHex } from '@ioasid-lab/core';
 import { describe, expect, it } from 'vitest';
 import { call, type Json, startServer, tempDir } from './test/harness.ts';
 import { killLeftovers, startMain } from './test/main-process.ts';
@@ -28,8 +30,7 @@ const LABS = ['crash-a', 'crash-b'];
 const LOOPS = 24;
 const KILL_AFTER_ACKS = 700;
 
-const hex = (value: bigint) => `0x${value.toString(16)}`;
-const mapOp = (ioas: number, iova: bigint) => ({ op: 'ioas.map', ioas, iova: hex(iova), length: '0x1000' });
+const mapOp = (ioas: number, iova: bigint) => ({ op: 'ioas.map', ioas, iova: toHex(iova), length: '0x1000' });
 
 describe('SIGKILL under load', () => {
   it('loses no acknowledged event and leaves no batch half-applied', async () => {
@@ -68,6 +69,9 @@ describe('SIGKILL under load', () => {
           ok: event.result.ok,
           ...(event.result.ok ? {} : { code: event.result.code }),
         });
+      // A map refused with EEXIST is acknowledged by its error's seq, which must be in the log too.
+      const ackRefusedMap = (lab: string, seq: number, iova: bigint) =>
+        acks.push({ lab, seq, op: 'ioas.map', iova: toHex(iova), ok: false, code: 'EEXIST' });
 
       // One loop = one client doing one request at a time; its own mapped pages are its to unmap.
       const loop = async (index: number) => {
@@ -80,7 +84,7 @@ describe('SIGKILL under load', () => {
             if (kind === 3 && mine.length > 0) {
               const iova = mine.shift() as bigint;
               const r = await call(main.base, 'POST', `/labs/${lab}/ioas/${ioas}/unmap`, {
-                iova: hex(iova),
+                iova: toHex(iova),
                 length: '0x1000',
               });
               expect(r.status).toBe(200);
@@ -106,35 +110,21 @@ describe('SIGKILL under load', () => {
                 for (const event of r.body.events) ackEvent(lab, event);
               } else {
                 expect(r.status).toBe(409);
-                acks.push({
-                  lab,
-                  seq: r.body.error.seq,
-                  op: 'ioas.map',
-                  iova: hex(clash),
-                  ok: false,
-                  code: 'EEXIST',
-                });
+                ackRefusedMap(lab, r.body.error.seq, clash);
               }
             } else if (kind === 2 && mine.length > 0) {
               // A refused single op is durable too: the refusal's seq must be in the log.
               const clash = mine[0] as bigint;
               const r = await call(main.base, 'POST', `/labs/${lab}/ioas/${ioas}/map`, {
-                iova: hex(clash),
+                iova: toHex(clash),
                 length: '0x1000',
               });
               expect(r.status).toBe(409);
-              acks.push({
-                lab,
-                seq: r.body.error.seq,
-                op: 'ioas.map',
-                iova: hex(clash),
-                ok: false,
-                code: 'EEXIST',
-              });
+              ackRefusedMap(lab, r.body.error.seq, clash);
             } else {
               const iova = allocate(1);
               const r = await call(main.base, 'POST', `/labs/${lab}/ioas/${ioas}/map`, {
-                iova: hex(iova),
+                iova: toHex(iova),
                 length: '0x1000',
               });
               expect(r.status).toBe(200);
@@ -198,9 +188,9 @@ describe('SIGKILL under load', () => {
           for (const batch of batches.filter((b) => b.lab === lab)) {
             let present = 0;
             for (let i = 0; i < batch.pages; i += 1) {
-              if (mapped.has(hex(batch.first + BigInt(i) * PAGE))) present += 1;
+              if (mapped.has(toHex(batch.first + BigInt(i) * PAGE))) present += 1;
             }
-            expect([0, batch.pages], `batch at ${hex(batch.first)}`).toContain(present);
+            expect([0, batch.pages], `batch at ${toHex(batch.first)}`).toContain(present);
           }
         }
       } finally {

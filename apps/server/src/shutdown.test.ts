@@ -1,7 +1,9 @@
 // The real entry point (main.ts) as a process: JSON logs with request ids, and SIGTERM that lets an
 // in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged.
+
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { toHex } from '@ioasid-lab/core';
 import { describe, expect, it } from 'vitest';
 import { call, startServer, tempDir } from './test/harness.ts';
 import { killLeftovers, startMain } from './test/main-process.ts';
@@ -32,7 +34,7 @@ describe('main.ts', () => {
       const ops = Array.from({ length: 5000 }, (_, i) => ({
         op: 'ioas.map',
         ioas: vm.body.ioas,
-        iova: `0x${(0x100000000 + i * 0x1000).toString(16)}`,
+        iova: toHex(0x100000000 + i * 0x1000),
         length: '0x1000',
       }));
       const inFlight = call(base, 'POST', '/labs/late/batch', { ops });

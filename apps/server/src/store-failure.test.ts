@@ -1,5 +1,6 @@
 // The store worker dying: the server replaces it (labs rebuilt from the file, streams fed again), and
 // after too many deaths it fails closed, every call a 503 in the API error shape, never a silent loss.
+import { toHex } from '@ioasid-lab/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, type Json, startServer, type TestServer } from './test/harness.ts';
 import { StreamReader, streamUrl } from './test/stream-reader.ts';
@@ -21,7 +22,7 @@ async function labWithVm(s: TestServer, name: string): Promise<number> {
 
 const map = (s: TestServer, lab: string, ioas: number, page: number) =>
   call(s.base, 'POST', `/labs/${lab}/ioas/${ioas}/map`, {
-    iova: `0x${(0x100000000 + page * 0x1000).toString(16)}`,
+    iova: toHex(0x100000000 + page * 0x1000),
     length: '0x1000',
   });
 

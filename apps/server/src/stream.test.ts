@@ -1,5 +1,6 @@
 // The WebSocket stream through a real server: hello, gapless ordered coalesced events, resume with
 // `since` after a reconnect (raw and through the client library), resync of a slow consumer.
+import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { LabStream, type StoredEvent, type WebSocketConstructor } from './client/index.ts';
@@ -28,7 +29,7 @@ async function mapMany(count: number, perBatch = 2000): Promise<void> {
   for (let done = 0; done < count; done += perBatch) {
     const ops = Array.from({ length: Math.min(perBatch, count - done) }, () => {
       nextIova += 0x1000;
-      return { op: 'ioas.map' as const, ioas, iova: `0x${nextIova.toString(16)}`, length: '0x1000' };
+      return { op: 'ioas.map' as const, ioas, iova: toHex(nextIova), length: '0x1000' };
     });
     await server.client.batch(lab, ops);
   }
@@ -54,7 +55,7 @@ describe('stream', () => {
     const began = Date.now();
     for (let i = 0; i < 40; i += 1) {
       nextIova += 0x1000;
-      await server.client.map(lab, ioas, { iova: `0x${nextIova.toString(16)}`, length: 4096 });
+      await server.client.map(lab, ioas, { iova: toHex(nextIova), length: 4096 });
     }
     await mapMany(500, 250);
     const end = (await server.client.getLab(lab)).events;
