@@ -1,6 +1,5 @@
 // Benchmarks of the API on loopback, bounded in time and count: durable single-op requests against a
 // trivial route of the same server in the same run, and WebSocket fan-out of one lab to 50 clients.
-
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';

@@ -1,6 +1,5 @@
 // Crash recovery of the real process: SIGKILL main.ts under concurrent durable load on two labs, restart
 // on the same file, and check every acknowledged answer against the log, and that no batch is partial.
-
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';

@@ -1,6 +1,5 @@
 // The real entry point (main.ts) as a process: JSON logs with request ids, and SIGTERM that lets an
 // in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged.
-
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
