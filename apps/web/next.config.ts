@@ -5,8 +5,8 @@ import type { NextConfig } from 'next';
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // The typed API client (@ioasid-lab/server/client) ships as TypeScript source; only that subpath is imported.
-  transpilePackages: ['@ioasid-lab/server'],
+  // The API contract and typed client (@ioasid-lab/api) ship as TypeScript source.
+  transpilePackages: ['@ioasid-lab/api'],
   // The server package lives beside this one; Next must not guess the workspace root from lockfiles.
   outputFileTracingRoot: new URL('../..', import.meta.url).pathname,
 };

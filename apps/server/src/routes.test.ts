@@ -1,6 +1,7 @@
 // Every endpoint of API.md on its success path, through the client and on the raw wire.
+
+import { LabState, StoredEvent } from '@ioasid-lab/api/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabState, StoredEvent } from './schemas/state.ts';
 import { call, matchesSchema, startServer, type TestServer } from './test/harness.ts';
 
 let server: TestServer;

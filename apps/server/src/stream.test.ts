@@ -1,9 +1,10 @@
 // The WebSocket stream through a real server: hello, gapless ordered coalesced events, resume with
 // `since` after a reconnect (raw and through the client library), resync of a slow consumer.
+
+import { LabStream, type StoredEvent, type WebSocketConstructor } from '@ioasid-lab/api/client';
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { LabStream, type StoredEvent, type WebSocketConstructor } from './client/index.ts';
 import { startServer, type TestServer } from './test/harness.ts';
 import { StreamReader, streamUrl } from './test/stream-reader.ts';
 

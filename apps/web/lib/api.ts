@@ -1,6 +1,6 @@
 // Thin adapter over the server's typed client (@ioasid-lab/server/client): one same-origin instance, its
 // error as ApiFailure, and mutating requests as client calls that can also be shown as "copy as curl".
-import { createLabClient, LabApiError, LabClient } from '@ioasid-lab/server/client';
+import { createLabClient, LabApiError, LabClient } from '@ioasid-lab/api';
 
 export type { LabClient };
 export { LabApiError as ApiFailure };

@@ -40,7 +40,7 @@ export type {
   Op,
   ReplaceRequest,
   VmRequest,
-} from '@ioasid-lab/server/client';
+} from '@ioasid-lab/api';
 
 /** The policies in the order the UI offers them (a runtime value, so not imported from the core). */
 export const POLICIES: readonly Policy[] = ['type1', 'iommufd', 'shared', 'explicit'];

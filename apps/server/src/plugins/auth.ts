@@ -1,9 +1,9 @@
 // Bearer-token check on every request (REST, UI pages and the WebSocket upgrade) when a token is set.
 // Browsers cannot set headers, so the token may also come as a stream subprotocol or a session cookie.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { STREAM_PROTOCOL } from '@ioasid-lab/api/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { STREAM_PROTOCOL } from '../client/stream.ts';
 import { ApiError } from '../errors.ts';
 
 /** The stream's subprotocol (shared with the client); a client may offer `bearer.<token>` next to it. */

@@ -1,9 +1,9 @@
 // /labs/:lab/explain and /labs/:lab/compare: why two VMs differ, and the lab under other policies.
 // Both are replays in scratch cores done by the history engine; this file only validates and shapes.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorResponses, LabParams, Name } from '@ioasid-lab/api/schemas';
 import type { Policy } from '@ioasid-lab/core';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, LabParams, Name } from '../schemas/common.ts';
 
 const tags = ['analysis'];
 const POLICY_LIST = '^(type1|iommufd|shared|explicit)(,(type1|iommufd|shared|explicit)){0,3}$';

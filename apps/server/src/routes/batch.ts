@@ -1,10 +1,8 @@
 // POST /labs/:lab/batch: many ops in one request and one transaction, in order; `atomic` = all or none.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { BatchBody, BatchResult, errorResponses, LabParams, MAX_BATCH_OPS } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
-import { errorResponses, LabParams } from '../schemas/common.ts';
-import { BatchBody, MAX_BATCH_OPS } from '../schemas/ops.ts';
-import { BatchResult } from '../schemas/results.ts';
 
 export default async function batchRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

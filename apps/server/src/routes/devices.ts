@@ -1,11 +1,16 @@
 // /labs/:lab/devices: add a device behind an IOMMU unit, list devices, remove an unattached one.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  CreatedBy,
+  DeviceBody,
+  DeviceState,
+  errorResponses,
+  LabParams,
+  Name,
+  StoredEvent,
+} from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { applyOrThrow, withEvent } from '../ops.ts';
-import { errorResponses, LabParams, Name } from '../schemas/common.ts';
-import { DeviceBody } from '../schemas/ops.ts';
-import { CreatedBy } from '../schemas/results.ts';
-import { DeviceState, StoredEvent } from '../schemas/state.ts';
 
 const tags = ['hardware'];
 const DeviceParams = Type.Object({ lab: Name, dev: Name }, { additionalProperties: false });

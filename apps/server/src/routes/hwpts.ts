@@ -1,12 +1,21 @@
 // /labs/:lab/hwpts: allocate and destroy hardware page tables, list them, read one's leaves.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  CreatedBy,
+  errorResponses,
+  Hex,
+  HwptAllocBody,
+  HwptState,
+  Id,
+  LabParams,
+  Name,
+  Seq,
+  StoredEvent,
+  U64Text,
+} from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { applyOrThrow, withEvent } from '../ops.ts';
-import { errorResponses, Hex, Id, LabParams, Name, Seq, U64Text } from '../schemas/common.ts';
-import { HwptAllocBody } from '../schemas/ops.ts';
-import { CreatedBy } from '../schemas/results.ts';
-import { HwptState, StoredEvent } from '../schemas/state.ts';
 
 const tags = ['hwpts'];
 const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });

@@ -1,10 +1,17 @@
 // /labs/:lab/ioas: list address spaces; map and unmap IOVA ranges (the hot path of the API).
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  errorResponses,
+  Id,
+  IoasState,
+  LabParams,
+  MapBody,
+  Name,
+  StoredEvent,
+  UnmapBody,
+} from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { applyOrThrow } from '../ops.ts';
-import { errorResponses, Id, LabParams, Name } from '../schemas/common.ts';
-import { MapBody, UnmapBody } from '../schemas/ops.ts';
-import { IoasState, StoredEvent } from '../schemas/state.ts';
 
 const tags = ['ioas'];
 const IoasParams = Type.Object({ lab: Name, ioas: Id }, { additionalProperties: false });

@@ -1,11 +1,8 @@
 // /labs/:lab/iommus: add an IOMMU unit (op iommu.add) and list the lab's units.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CreatedBy, errorResponses, IommuBody, IommuState, LabParams } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { applyOrThrow, withEvent } from '../ops.ts';
-import { errorResponses, LabParams } from '../schemas/common.ts';
-import { IommuBody } from '../schemas/ops.ts';
-import { CreatedBy } from '../schemas/results.ts';
-import { IommuState } from '../schemas/state.ts';
 
 const tags = ['hardware'];
 

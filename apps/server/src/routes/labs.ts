@@ -1,10 +1,18 @@
 // /labs: list, create (from a template), read, delete, fork, export and import whole labs.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  CreateLabBody,
+  errorResponses,
+  ForkBody,
+  ImportBody,
+  LabExport,
+  LabList,
+  LabParams,
+  LabSummary,
+} from '@ioasid-lab/api/schemas';
 import type { LabExport as LabExportType } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
-import { errorResponses, LabParams } from '../schemas/common.ts';
-import { CreateLabBody, ForkBody, ImportBody, LabExport, LabList, LabSummary } from '../schemas/labs.ts';
 
 const tags = ['labs'];
 const EXPORT_FORMAT = 'ioasid-lab/v1';

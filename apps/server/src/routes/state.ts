@@ -1,8 +1,7 @@
 // /labs/:lab/state and /labs/:lab/events: the lab at any seq, and its history page by page.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { EventList, errorResponses, LabParams, LabState, Seq } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, LabParams, Seq } from '../schemas/common.ts';
-import { EventList, LabState } from '../schemas/state.ts';
 
 const tags = ['history'];
 export const MAX_EVENTS_PER_PAGE = 10_000;

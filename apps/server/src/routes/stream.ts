@@ -1,9 +1,9 @@
 // GET /labs/:lab/stream: the lab's live WebSocket (hello, events, resync); a plain GET gets an error.
 // Auth and the lab's existence are checked by hooks before the upgrade, so refusals are plain HTTP.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorResponses, LabParams } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
-import { errorResponses, LabParams } from '../schemas/common.ts';
 
 export default async function streamRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,12 +1,20 @@
 // /labs/:lab/vms: create (boot with devices), list, destroy VMs; hot-plug, hot-unplug and replace.
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  AttachBody,
+  CreatedBy,
+  DeviceState,
+  errorResponses,
+  LabParams,
+  Name,
+  ReplaceBody,
+  StoredEvent as StoredEventSchema,
+  VmBody,
+  VmState,
+} from '@ioasid-lab/api/schemas';
 import type { StoredEvent } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { applyOrThrow, withEvent } from '../ops.ts';
-import { errorResponses, LabParams, Name } from '../schemas/common.ts';
-import { AttachBody, ReplaceBody, VmBody } from '../schemas/ops.ts';
-import { CreatedBy } from '../schemas/results.ts';
-import { DeviceState, StoredEvent as StoredEventSchema, VmState } from '../schemas/state.ts';
 import type { RemoteLab } from '../store/remote.ts';
 
 const tags = ['vms'];

@@ -2,8 +2,9 @@
 // most every 50 ms, per-client cursors so nothing is skipped or repeated, resync for slow readers.
 // The store lives in a worker, so reads are async: a client being caught up is skipped by the
 // flush and its catch-up loop runs until it has reached the newest event the channel has seen.
+
+import { CLOSE_LAB_DELETED } from '@ioasid-lab/api/client';
 import type { LabState, StoredEvent } from '@ioasid-lab/db';
-import { CLOSE_LAB_DELETED } from '../client/stream.ts';
 import type { RemoteLab } from '../store/remote.ts';
 
 /** The part of a WebSocket the hub needs (the `ws` package's WebSocket satisfies it). */
@@ -12,6 +13,8 @@ export interface StreamSocket {
   readonly readyState: number;
   send(data: string | Buffer, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
+  /** Drops the connection at once (the `ws` socket has it); used when a close frame cannot get through. */
+  terminate?(): void;
 }
 
 export interface HubOptions {
@@ -23,6 +26,18 @@ export interface HubOptions {
   lowWaterBytes: number;
   /** A `since` further back than this many events is answered with a resync, not a replay. */
   maxReplay: number;
+  /** Events per message when catching a client up from the log (each page checks backpressure first). */
+  catchUpPage: number;
+  /**
+   * Bytes queued on a socket beyond which the client is cut off (close 1013, then dropped if the close
+   * frame cannot get through): the hard per-connection bound, whatever the client asks for.
+   */
+  maxBufferedBytes: number;
+  /** Control messages (`since`) a client may send in a burst, refilled at `controlPerSecond`. */
+  controlBurst: number;
+  controlPerSecond: number;
+  /** How long a socket closed for misbehaviour may take to finish its close handshake. */
+  closeGraceMs: number;
 }
 
 /** The most events one StoredLab.events() call returns. */
@@ -34,7 +49,16 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   highWaterBytes: 4 * 1024 * 1024,
   lowWaterBytes: 256 * 1024,
   maxReplay: 10_000,
+  catchUpPage: 1000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  controlBurst: 20,
+  controlPerSecond: 5,
+  closeGraceMs: 5000,
 };
+
+/** Close codes: 1008 policy violation (control-message flood), 1013 try again later (too slow). */
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_SLOW = 1013;
 
 export type ServerMessage =
   | { type: 'hello'; seq: number; state: LabState }
@@ -52,10 +76,42 @@ interface Client {
   busy: boolean;
   /** Serialises this client's own requests (`since`) and catch-ups. */
   chain: Promise<void>;
+  /** The newest `since` not yet started: later ones replace it, so a flood queues one task, not many. */
+  queuedSince: number | null;
+  /** Control-message budget (token bucket). */
+  tokens: number;
+  refilledAt: number;
+  /** Largest bufferedAmount seen right after a send (for tests and the load measurement). */
+  peakBuffered: number;
 }
 
-function send(client: Client, message: ServerMessage): void {
-  if (client.socket.readyState === OPEN) client.socket.send(JSON.stringify(message));
+/** Closes a misbehaving client, and drops it if the close handshake does not finish in time. */
+function cutOff(socket: StreamSocket, code: number, reason: string, graceMs: number): void {
+  if (socket.readyState !== OPEN) return;
+  socket.close(code, reason);
+  if (socket.terminate) {
+    const timer = setTimeout(() => {
+      if (socket.readyState !== 3) socket.terminate?.();
+    }, graceMs);
+    timer.unref?.();
+  }
+}
+
+function send(client: Client, message: ServerMessage, options: HubOptions): void {
+  sendRaw(client, JSON.stringify(message), options);
+}
+
+function sendRaw(client: Client, data: string | Buffer, options: HubOptions): void {
+  const socket = client.socket;
+  if (socket.readyState !== OPEN) return;
+  // The hard bound: whatever happened before, never queue past maxBufferedBytes on one socket.
+  if (socket.bufferedAmount + data.length > options.maxBufferedBytes) {
+    cutOff(socket, CLOSE_TOO_SLOW, 'stream client too slow', options.closeGraceMs);
+    return;
+  }
+  if (typeof data === 'string') socket.send(data);
+  else socket.send(data, { binary: false });
+  if (socket.bufferedAmount > client.peakBuffered) client.peakBuffered = socket.bufferedAmount;
 }
 
 /** One lab's subscribers. Subscribed to the lab only while it has clients. */
@@ -84,6 +140,17 @@ class LabChannel {
     return this.#clients.size;
   }
 
+  /** Bytes queued now and the largest queue seen on any of this channel's sockets. */
+  buffered(): { now: number; peak: number } {
+    let now = 0;
+    let peak = 0;
+    for (const client of this.#clients) {
+      now += client.socket.bufferedAmount;
+      peak = Math.max(peak, client.peakBuffered);
+    }
+    return { now, peak };
+  }
+
   /** Sends hello; resolves to the client, or null if the socket closed or the lab vanished meanwhile. */
   async join(socket: StreamSocket): Promise<Client | null> {
     // Subscribe before reading the state: the worker answers in order, so every event committed
@@ -109,10 +176,14 @@ class LabChannel {
       behind: false,
       busy: false,
       chain: Promise.resolve(),
+      queuedSince: null,
+      tokens: this.#options.controlBurst,
+      refilledAt: Date.now(),
+      peakBuffered: 0,
     };
     this.#latest = Math.max(this.#latest, state.seq);
     this.#clients.add(client);
-    send(client, { type: 'hello', seq: state.seq, state });
+    send(client, { type: 'hello', seq: state.seq, state }, this.#options);
     return client;
   }
 
@@ -125,15 +196,39 @@ class LabChannel {
     if (this.#clients.size === 0 && this.#joining === 0 && !this.#disposed) this.#dispose();
   }
 
+  /** Takes one control message from the client's budget; false (and the client is cut off) when spent. */
+  allowControl(client: Client): boolean {
+    const now = Date.now();
+    const { controlBurst, controlPerSecond } = this.#options;
+    client.tokens = Math.min(controlBurst, client.tokens + ((now - client.refilledAt) / 1000) * controlPerSecond);
+    client.refilledAt = now;
+    if (client.tokens >= 1) {
+      client.tokens -= 1;
+      return true;
+    }
+    cutOff(client.socket, CLOSE_POLICY, 'too many control messages', this.#options.closeGraceMs);
+    return false;
+  }
+
   /** Resume after a reconnect: replay what the client missed, or resync when that is too much. */
-  since(client: Client, seq: number): void {
+  since(client: Client, requested: number): void {
+    // Only the newest request matters: one that arrives while another waits replaces it.
+    const alreadyQueued = client.queuedSince !== null;
+    client.queuedSince = requested;
+    if (alreadyQueued) return;
     this.#serially(client, async () => {
+      const seq = client.queuedSince ?? requested;
+      client.queuedSince = null;
       const latest = await this.#lab.seq();
       if (!Number.isSafeInteger(seq) || seq < 0 || seq > latest) {
-        send(client, {
-          type: 'error',
-          error: { code: 'ERANGE', errno: 34, message: `since ${String(seq)} is outside 0..${latest}` },
-        });
+        send(
+          client,
+          {
+            type: 'error',
+            error: { code: 'ERANGE', errno: 34, message: `since ${String(seq)} is outside 0..${latest}` },
+          },
+          this.#options,
+        );
         return;
       }
       if (latest - seq > this.#options.maxReplay) {
@@ -168,15 +263,25 @@ class LabChannel {
     });
   }
 
-  /** Sends the client everything after its cursor up to the newest event the channel knows of. */
+  /**
+   * Sends the client everything after its cursor up to the newest event the channel knows of, one page
+   * at a time, and only while the socket drains: past the high-water mark the client is marked behind
+   * and gets a resync (the whole state, once) when its queue has drained, instead of more pages.
+   */
   async #catchUp(client: Client): Promise<void> {
     // #latest may grow while we read; loop until the client is level with it. No await sits between
     // the last check and the caller clearing `busy`, so no event can slip between the two.
+    const pageSize = Math.max(1, Math.min(STORE_PAGE, this.#options.catchUpPage));
     while (client.cursor < this.#latest && client.socket.readyState === OPEN) {
-      const page = await this.#lab.events(client.cursor, Math.min(STORE_PAGE, this.#latest - client.cursor));
+      if (client.socket.bufferedAmount > this.#options.highWaterBytes) {
+        client.behind = true;
+        this.#schedule(this.#options.coalesceMs);
+        return;
+      }
+      const page = await this.#lab.events(client.cursor, Math.min(pageSize, this.#latest - client.cursor));
       const last = page.at(-1);
       if (!last) return;
-      send(client, { type: 'events', events: page });
+      send(client, { type: 'events', events: page }, this.#options);
       client.cursor = last.seq;
     }
   }
@@ -222,10 +327,14 @@ class LabChannel {
       if (!first || !last || client.cursor >= last.seq) continue;
       if (client.cursor === first.seq - 1) {
         shared ??= Buffer.from(JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage));
-        if (client.socket.readyState === OPEN) client.socket.send(shared, { binary: false });
+        sendRaw(client, shared, this.#options);
         client.cursor = last.seq;
       } else if (client.cursor >= first.seq) {
-        send(client, { type: 'events', events: batch.filter((event) => event.seq > client.cursor) });
+        send(
+          client,
+          { type: 'events', events: batch.filter((event) => event.seq > client.cursor) },
+          this.#options,
+        );
         client.cursor = last.seq;
       } else {
         // A gap before this batch (never expected, but never skipped): fetch it from the log.
@@ -241,7 +350,7 @@ class LabChannel {
     client.behind = false;
     client.cursor = state.seq;
     this.#latest = Math.max(this.#latest, state.seq);
-    send(client, { type: 'resync', seq: state.seq, state });
+    send(client, { type: 'resync', seq: state.seq, state }, this.#options);
     await this.#catchUp(client);
   }
 
@@ -282,11 +391,17 @@ export class StreamHub {
         void joined.then((client) => {
           if (!client) return;
           const message = parseClientMessage(data);
+          // Every message, valid or not, is charged to the client's control budget.
+          if (!owner.allowControl(client)) return;
           if (message === null) {
-            send(client, {
-              type: 'error',
-              error: { code: 'EINVAL', errno: 22, message: 'expected {"type":"since","seq":N}' },
-            });
+            send(
+              client,
+              {
+                type: 'error',
+                error: { code: 'EINVAL', errno: 22, message: 'expected {"type":"since","seq":N}' },
+              },
+              this.#options,
+            );
             return;
           }
           owner.since(client, message.seq);
@@ -309,6 +424,18 @@ export class StreamHub {
 
   clientCount(name: string): number {
     return this.#channels.get(name)?.size ?? 0;
+  }
+
+  /** Bytes queued on the sockets of every stream now, and the largest single-socket queue seen. */
+  buffered(): { now: number; peak: number } {
+    let now = 0;
+    let peak = 0;
+    for (const channel of this.#channels.values()) {
+      const b = channel.buffered();
+      now += b.now;
+      peak = Math.max(peak, b.peak);
+    }
+    return { now, peak };
   }
 }
 

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLabClient, type WebSocketConstructor } from '@ioasid-lab/api/client';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import { type AppOptions, buildApp } from '../app.ts';
-import { createLabClient, type WebSocketConstructor } from '../client/index.ts';
 
 export interface TestServer {
   app: FastifyInstance;

@@ -1,7 +1,7 @@
 'use client';
 // Fetches the server's health through the typed client and shows it: the footer of the labs list.
 // Proves the page reached the real server and its native core.
-import type { Health } from '@ioasid-lab/server/client';
+import type { Health } from '@ioasid-lab/api';
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api';
 

@@ -1,5 +1,5 @@
 // Request and response shapes of the lab resources: create, fork, export and import (API.md "Labs").
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { Name, Policy, Seq } from './common.ts';
 import { AnyOp } from './ops.ts';
 import { LabSummary } from './state.ts';

@@ -1,5 +1,5 @@
 // Response shapes of the operation endpoints: the object an op created or changed, with its event.
-import { type TSchema, Type } from '@fastify/type-provider-typebox';
+import { type TSchema, Type } from 'typebox';
 import { Effect } from './state.ts';
 
 /** `{ ...object, seq, effects }`: what a route answers after an op created or changed one object. */

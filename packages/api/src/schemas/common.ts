@@ -1,6 +1,6 @@
 // Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
 // TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
-import { type Static, Type } from '@fastify/type-provider-typebox';
+import { type Static, Type } from 'typebox';
 
 /** API.md's name rule; it also rules out path tricks ("..", "/") and "__proto__" (leading "_"). */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';

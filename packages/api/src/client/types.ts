@@ -1,6 +1,6 @@
 // The client's request and response types, derived from the server's schemas and the store's contract,
 // so a field renamed there fails to compile here. Type-only imports: nothing of the server is bundled.
-import type { Static } from '@fastify/type-provider-typebox';
+
 import type {
   DeviceState,
   HwptState,
@@ -12,6 +12,7 @@ import type {
   VmState,
 } from '@ioasid-lab/core';
 import type { Comparison, Explanation, LabExport, LabState, LabSummary, StoredEvent } from '@ioasid-lab/db';
+import type { Static } from 'typebox';
 import type { CreateLabBody, ForkBody, ImportBody } from '../schemas/labs.ts';
 import type {
   AttachBody,

@@ -1,6 +1,6 @@
 // Response shapes of a lab's state, events and stored-lab summaries (API.md "State, history").
 // Objects stay open (extra fields allowed) so the core can add facts without breaking v1 clients.
-import { type Static, Type } from '@fastify/type-provider-typebox';
+import { type Static, Type } from 'typebox';
 import { Hex, Name, Policy, Seq, Vendor } from './common.ts';
 
 const ReservedOut = Type.Object({

@@ -1,7 +1,8 @@
 // Request bodies of the operation endpoints (hardware, VMs, IOAS, HWPTs) and of POST /batch.
 // Each batch op is its endpoint's body plus `op` (and the ids the endpoint takes from its path).
-import { type Static, type TObject, type TSchema, Type } from '@fastify/type-provider-typebox';
+
 import type { Op } from '@ioasid-lab/core';
+import { type Static, type TObject, type TSchema, Type } from 'typebox';
 import { Id, Name, U64, Vendor } from './common.ts';
 
 const closed = { additionalProperties: false } as const;

@@ -1,0 +1,7 @@
+// The request and response schemas of /api/v1 (TypeBox): the server validates with them and builds its
+// OpenAPI document from them, so the document and the validation cannot drift apart.
+export * from './common.ts';
+export * from './labs.ts';
+export * from './ops.ts';
+export * from './results.ts';
+export * from './state.ts';
