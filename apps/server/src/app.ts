@@ -24,6 +24,7 @@ import hwptRoutes from './routes/hwpts.ts';
 import ioasRoutes from './routes/ioas.ts';
 import iommuRoutes from './routes/iommus.ts';
 import labRoutes from './routes/labs.ts';
+import revertRoutes from './routes/revert.ts';
 import stateRoutes from './routes/state.ts';
 import streamRoutes from './routes/stream.ts';
 import vmRoutes from './routes/vms.ts';
@@ -141,6 +142,7 @@ async function registerEverything(
       await api.register(stateRoutes);
       await api.register(analysisRoutes);
       await api.register(batchRoutes);
+      await api.register(revertRoutes);
       await api.register(streamRoutes);
     },
     { prefix: '/api/v1' },
