@@ -17,7 +17,16 @@ export interface StreamPluginOptions {
 }
 
 async function streamPlugin(app: FastifyInstance, options: StreamPluginOptions): Promise<void> {
+  const hub = new StreamHub(options.hub);
   await app.register(websocket, {
+    // On shutdown every stream ends with 1001 (going away), so clients know to reconnect later; the
+    // plugin's default would close them without a code (1005) before our own hook ran.
+    preClose(this: FastifyInstance, done: () => void) {
+      hub.closeAll();
+      for (const client of this.websocketServer?.clients ?? []) client.close(1001, 'server stopping');
+      this.websocketServer?.close();
+      done();
+    },
     options: {
       // Clients only ever send small control messages ({"type":"since"}).
       maxPayload: 64 * 1024,
@@ -25,11 +34,7 @@ async function streamPlugin(app: FastifyInstance, options: StreamPluginOptions):
       handleProtocols: (protocols: Set<string>) => (protocols.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false),
     },
   });
-  const hub = new StreamHub(options.hub);
   app.decorate('streams', hub);
-  app.addHook('preClose', async () => {
-    hub.closeAll();
-  });
 }
 
 export default fp(streamPlugin, { name: 'ioasid-stream' });

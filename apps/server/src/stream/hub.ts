@@ -56,6 +56,18 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   closeGraceMs: 5000,
 };
 
+export interface StreamStats {
+  clients: number;
+  /** Bytes queued on all stream sockets now. */
+  bufferedNow: number;
+  /** The largest queue one socket reached right after a send. */
+  bufferedPeak: number;
+  /** Clients with a replay, resync or `since` in progress or queued. */
+  busy: number;
+  /** Messages received from clients since the server started. */
+  controlMessages: number;
+}
+
 /** Close codes: 1008 policy violation (control-message flood), 1013 try again later (too slow). */
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_SLOW = 1013;
@@ -140,15 +152,14 @@ class LabChannel {
     return this.#clients.size;
   }
 
-  /** Bytes queued now and the largest queue seen on any of this channel's sockets. */
-  buffered(): { now: number; peak: number } {
-    let now = 0;
-    let peak = 0;
+  /** Adds this channel's clients to `stats`. */
+  addStats(stats: StreamStats): void {
     for (const client of this.#clients) {
-      now += client.socket.bufferedAmount;
-      peak = Math.max(peak, client.peakBuffered);
+      stats.clients += 1;
+      stats.bufferedNow += client.socket.bufferedAmount;
+      stats.bufferedPeak = Math.max(stats.bufferedPeak, client.peakBuffered);
+      if (client.busy || client.queuedSince !== null) stats.busy += 1;
     }
-    return { now, peak };
   }
 
   /** Sends hello; resolves to the client, or null if the socket closed or the lab vanished meanwhile. */
@@ -200,7 +211,10 @@ class LabChannel {
   allowControl(client: Client): boolean {
     const now = Date.now();
     const { controlBurst, controlPerSecond } = this.#options;
-    client.tokens = Math.min(controlBurst, client.tokens + ((now - client.refilledAt) / 1000) * controlPerSecond);
+    client.tokens = Math.min(
+      controlBurst,
+      client.tokens + ((now - client.refilledAt) / 1000) * controlPerSecond,
+    );
     client.refilledAt = now;
     if (client.tokens >= 1) {
       client.tokens -= 1;
@@ -369,6 +383,7 @@ class LabChannel {
 export class StreamHub {
   readonly #channels = new Map<string, LabChannel>();
   readonly #options: HubOptions;
+  #controlMessages = 0;
 
   constructor(options: Partial<HubOptions> = {}) {
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
@@ -390,6 +405,7 @@ export class StreamHub {
       onMessage: (data) => {
         void joined.then((client) => {
           if (!client) return;
+          this.#controlMessages += 1;
           const message = parseClientMessage(data);
           // Every message, valid or not, is charged to the client's control budget.
           if (!owner.allowControl(client)) return;
@@ -426,16 +442,17 @@ export class StreamHub {
     return this.#channels.get(name)?.size ?? 0;
   }
 
-  /** Bytes queued on the sockets of every stream now, and the largest single-socket queue seen. */
-  buffered(): { now: number; peak: number } {
-    let now = 0;
-    let peak = 0;
-    for (const channel of this.#channels.values()) {
-      const b = channel.buffered();
-      now += b.now;
-      peak = Math.max(peak, b.peak);
-    }
-    return { now, peak };
+  /** Streams open, bytes queued, the largest single-socket queue seen, control messages received. */
+  stats(): StreamStats {
+    const stats: StreamStats = {
+      clients: 0,
+      bufferedNow: 0,
+      bufferedPeak: 0,
+      busy: 0,
+      controlMessages: this.#controlMessages,
+    };
+    for (const channel of this.#channels.values()) channel.addStats(stats);
+    return stats;
   }
 }
 
