@@ -1,15 +1,23 @@
 // A request that reaches the server after shutdown began (on a connection busy at that moment) gets
 // 503 in the API's error shape, and the connection is closed so the shutdown can finish.
+
+import type { Socket } from 'node:net';
 import { connect } from 'node:net';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { startServer } from './test/harness.ts';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const FIRST = 'GET /api/v1/health HTTP/1.1\r\nHost: lab\r\n\r\n';
+const SECOND_HEAD = 'GET /api/v1/labs HTTP/1.1\r\nHost: lab\r\n';
 
 it('answers requests arriving during shutdown with 503 in the error shape', async () => {
   const server = await startServer();
   try {
     const url = new URL(server.base);
+    // The server's side of the connection, to wait until it has read what the client wrote.
+    let serverSide: Socket | undefined;
+    server.app.server.once('connection', (peer: Socket) => {
+      serverSide = peer;
+    });
     const socket = connect(Number(url.port), url.hostname);
     let received = '';
     socket.on('data', (chunk: Buffer) => {
@@ -17,13 +25,18 @@ it('answers requests arriving during shutdown with 503 in the error shape', asyn
     });
     const ended = new Promise((resolve) => socket.once('close', resolve));
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('GET /api/v1/health HTTP/1.1\r\nHost: lab\r\n\r\n');
-    await pause(100);
+    socket.write(FIRST);
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\n\r\n\{.*\}$/), {
+      timeout: 10_000,
+    });
     // Half a request keeps the connection busy, so closing the server does not reap it as idle.
-    socket.write('GET /api/v1/labs HTTP/1.1\r\nHost: lab\r\n');
-    await pause(50);
+    socket.write(SECOND_HEAD);
+    await vi.waitFor(() => expect(serverSide?.bytesRead).toBe(FIRST.length + SECOND_HEAD.length), {
+      timeout: 10_000,
+    });
     const closed = server.app.close();
-    await pause(50);
+    // preClose hooks (which start refusing requests) run before the listener stops.
+    await vi.waitFor(() => expect(server.app.server.listening).toBe(false), { timeout: 10_000 });
     socket.write('\r\n');
     await ended;
     await closed;

@@ -56,9 +56,17 @@ describe('SIGKILL under load', () => {
         nextPage += BigInt(pages + 1);
         return first;
       };
-      let killed = false;
+      // The loops never stop on their own: each one writes until a request of its own fails, which can
+      // only happen once the server is dead. So the kill always lands while every loop has a request
+      // on the wire, whatever the machine's speed, and every loop ends with exactly one unanswered request.
+      let killSent = false;
+      let inFlight = 0;
       let unanswered = 0;
       let failure: unknown;
+      let reachedKillPoint: () => void = () => {};
+      const killPoint = new Promise<void>((resolve) => {
+        reachedKillPoint = resolve;
+      });
       const ackEvent = (lab: string, event: Json) =>
         acks.push({
           lab,
@@ -77,8 +85,10 @@ describe('SIGKILL under load', () => {
         const lab = LABS[index % LABS.length] as string;
         const ioas = ioasOf.get(lab) as number;
         const mine: bigint[] = [];
-        for (let step = 0; !killed; step += 1) {
+        for (let step = 0; ; step += 1) {
           const kind = step % 6;
+          if (acks.length >= KILL_AFTER_ACKS) reachedKillPoint();
+          inFlight += 1;
           try {
             if (kind === 3 && mine.length > 0) {
               const iova = mine.shift() as bigint;
@@ -132,25 +142,37 @@ describe('SIGKILL under load', () => {
             }
           } catch (error) {
             // After the kill, requests fail with connection errors: not acknowledged, nothing promised.
-            if (!killed) failure ??= error;
-            else unanswered += 1;
+            // Before it, any failure is the test's failure, and it ends the wait for the kill point.
+            if (!killSent) {
+              failure ??= error;
+              reachedKillPoint();
+            } else unanswered += 1;
             return;
+          } finally {
+            inFlight -= 1;
           }
         }
       };
 
       const exited = new Promise((resolve) => main.child.once('exit', resolve));
       const loops = Array.from({ length: LOOPS }, (_, i) => loop(i));
-      while (acks.length < KILL_AFTER_ACKS && failure === undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      await killPoint;
+      if (failure !== undefined) {
+        main.child.kill('SIGKILL');
+        await Promise.all(loops).catch(() => {});
+        throw failure;
       }
-      killed = true;
+      // Requests that were on the wire when the signal went out (answers already written by the server
+      // may still arrive afterwards; they are acknowledgements like any other and are checked below).
+      const onTheWireAtKill = inFlight;
+      killSent = true;
       main.child.kill('SIGKILL');
       await exited;
       await Promise.all(loops);
       if (failure !== undefined) throw failure;
-      // The kill landed mid-stream: some requests were on the wire and never answered.
-      expect(unanswered).toBeGreaterThan(0);
+      expect(onTheWireAtKill).toBe(LOOPS);
+      // Every loop wrote until the dead server refused it: exactly one unanswered request per loop.
+      expect(unanswered).toBe(LOOPS);
 
       const again = await startServer({ dir, dbPath });
       try {

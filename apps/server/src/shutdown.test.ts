@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call, startServer, tempDir } from './test/harness.ts';
 import { killLeftovers, startMain } from './test/main-process.ts';
 
@@ -37,7 +37,16 @@ describe('main.ts', () => {
         length: '0x1000',
       }));
       const inFlight = call(base, 'POST', '/labs/late/batch', { ops });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The signal goes out once the server has logged the batch request as received.
+      await vi.waitFor(
+        () =>
+          expect(logs()).toMatch(
+            /"msg":"incoming request".*\/labs\/late\/batch|\/labs\/late\/batch.*"msg":"incoming request"/,
+          ),
+        {
+          timeout: 10_000,
+        },
+      );
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const answered = await inFlight;

@@ -1,7 +1,7 @@
 // The store worker dying: the server replaces it (labs rebuilt from the file, streams fed again), and
 // after too many deaths it fails closed, every call a 503 in the API error shape, never a silent loss.
 import { toHex } from '@ioasid-lab/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, type Json, startServer, type TestServer } from './test/harness.ts';
 import { StreamReader, streamUrl } from './test/stream-reader.ts';
 
@@ -86,8 +86,7 @@ describe('store worker death', () => {
       await untilHealthy(s);
       await s.app.labs.worker.terminate();
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(s.app.labs.health().state).toBe('failed');
+    await vi.waitFor(() => expect(s.app.labs.health().state).toBe('failed'), { timeout: 10_000 });
     const health = await call(s.base, 'GET', '/health');
     expect(health.status).toBe(503);
     expect(health.body).toEqual({

@@ -66,7 +66,9 @@ describe('stream', () => {
     const batches = reader.messages.filter((message) => message.type === 'events').length;
     // At most one batch per 50 ms window (plus the first, sent at once, and the last partial one).
     expect(batches).toBeLessThanOrEqual(Math.ceil(elapsed / 50) + 2);
-    expect(batches).toBeLessThan(42);
+    // Coalescing happened: fewer batches than events, whatever the machine's speed (500 of them were
+    // sent 250 at a time).
+    expect(batches).toBeLessThan(reader.eventSeqs().length);
     await reader.close();
   });
 

@@ -51,7 +51,9 @@ describe('crash', () => {
       const path = tempDbPath();
       const { base, lastAck } = await runAndKill(path, killAfter);
       expect(base).toBeGreaterThan(0);
-      expect(lastAck).toBe(base + killAfter * BATCH);
+      // Acks already written before the signal landed may follow the one that triggered it: all count.
+      expect(lastAck).toBeGreaterThanOrEqual(base + killAfter * BATCH);
+      expect((lastAck - base) % BATCH).toBe(0);
       const store = openLabStore({ path });
       try {
         const lab = store.getLab('crash');
