@@ -1,0 +1,481 @@
+// A host snapshot (bin/snapshot.mjs's JSON) into the lab's ordinary ops: one iommu.add per hardware unit,
+// one device.add per PCI function in an IOMMU group (named by its BDF, in its sysfs group), so history,
+// replay and explain treat an imported host like any other lab. Everything the import could not model is
+// listed with the reason; nothing is dropped silently.
+import {
+  type DecodedField,
+  type DecodedUnit,
+  DecodeError,
+  decodeAmd,
+  decodeSmmuV3,
+  decodeVtd,
+  type KernelProfile,
+  type KernelProfileChoice,
+  kernelProfileFor,
+  REGION_TYPES,
+  type RegionType,
+} from './decode.ts';
+import {
+  BDF_PATTERN,
+  type DeviceAddOp,
+  deviceNameForBdf,
+  HostImportError,
+  type HostOp,
+  type IommuAddOp,
+  NAME_PATTERN,
+  type ReservedKind,
+  type ReservedRegion,
+  type Vendor,
+} from './types.ts';
+
+export const SNAPSHOT_FORMAT = 'ioasid-lab/host-snapshot/v1';
+/** The core's limit on reserved regions per unit (IOASID_MAX_RESERVED). */
+export const MAX_RESERVED_PER_UNIT = 8;
+export const NO_IOMMU_REASON = 'no IOMMU: bypasses translation, cannot be assigned';
+
+export interface SnapshotRegion {
+  start: string;
+  end: string;
+  type: string;
+}
+
+export interface GroupReport {
+  id: number;
+  type: string | null;
+  unit: string | null;
+  devices: string[];
+  reservedRegions: (SnapshotRegion & { applied: boolean; why?: string })[];
+}
+
+export interface UnitReport {
+  name: string;
+  vendor: Vendor;
+  enforceCacheCoherency: boolean;
+  cacheCoherency: boolean | null;
+  pageSizes: number[];
+  iovaBits: number;
+  kernelIovaBits: number;
+  reserved: ReservedRegion[];
+  registers: Record<string, unknown>;
+  decoded: DecodedField[];
+  groups: number[];
+  notes: string[];
+}
+
+export interface HostPlan {
+  kernel: string | null;
+  kernelProfile: KernelProfileChoice;
+  ops: HostOp[];
+  units: UnitReport[];
+  groups: GroupReport[];
+  /** Lab device names, in op order. */
+  devices: {
+    name: string;
+    bdf: string;
+    unit: string;
+    group: number;
+    vendorId: string | null;
+    deviceId: string | null;
+    class: string | null;
+    driver: string | null;
+  }[];
+  skipped: { bdf: string; reason: string }[];
+  ignored: { unit: string; reason: string }[];
+  notes: string[];
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fail(field: string, message: string, code: 'EINVAL' | 'ENOENT' = 'EINVAL'): never {
+  throw new HostImportError(code, field, message);
+}
+
+function arrayField(object: Json, key: string, field: string): unknown[] {
+  const value = object[key];
+  if (value === undefined) fail(field, `${field} is missing`);
+  if (!Array.isArray(value)) fail(field, `${field} must be an array`);
+  return value;
+}
+
+function stringOrNull(value: unknown, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') fail(field, `${field} must be a string or null`);
+  return value;
+}
+
+const HEX64 = /^0x[0-9a-fA-F]{1,16}$/;
+
+function parseRegion(value: unknown, field: string): SnapshotRegion & { first: bigint; last: bigint } {
+  if (!isObject(value)) fail(field, `${field} must be { start, end, type }`);
+  const { start, end, type } = value;
+  if (typeof start !== 'string' || !HEX64.test(start))
+    fail(`${field}.start`, `${field}.start must be 0x-hex`);
+  if (typeof end !== 'string' || !HEX64.test(end)) fail(`${field}.end`, `${field}.end must be 0x-hex`);
+  if (typeof type !== 'string' || !REGION_TYPES.includes(type as RegionType)) {
+    fail(
+      `${field}.type`,
+      `${field}.type must be one of ${REGION_TYPES.join(', ')}, got ${JSON.stringify(type)}`,
+    );
+  }
+  const first = BigInt(start);
+  const last = BigInt(end);
+  if (last < first) fail(field, `${field} ends (${end}) before it starts (${start})`);
+  return { start, end, type, first, last };
+}
+
+function hex(value: bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+/** How the lab reserves a sysfs region type; null for direct-relaxable, which VFIO and iommufd skip. */
+function labKind(type: string): ReservedKind | null {
+  switch (type) {
+    case 'msi':
+      return 'msi';
+    case 'reserved':
+      return 'reserved';
+    case 'direct':
+      return 'direct';
+    default:
+      return null;
+  }
+}
+
+function decodeUnit(unit: Json, field: string, name: string): DecodedUnit {
+  const registers = isObject(unit.registers)
+    ? unit.registers
+    : fail(`${field}.registers`, `${field}.registers must be an object`);
+  try {
+    switch (unit.vendor) {
+      case 'intel-vtd':
+        return decodeVtd(registers.cap, registers.ecap, name);
+      case 'amd-vi':
+        return decodeAmd(registers.cap, registers.features, name);
+      case 'arm-smmuv3':
+        return decodeSmmuV3(registers.dmaCoherent, name);
+      default:
+        fail(`${field}.vendor`, `${field}.vendor ${JSON.stringify(unit.vendor)} is not one the lab models`);
+    }
+  } catch (error) {
+    if (error instanceof DecodeError) {
+      throw new HostImportError(
+        'EINVAL',
+        error.field.replace(`${name}.`, `${field}.`),
+        error.message.replaceAll(`${name}.`, `${field}.`),
+      );
+    }
+    throw error;
+  }
+}
+
+export interface PlanOptions {
+  kernel?: KernelProfile;
+}
+
+/**
+ * The ops and the report of a host import. Throws HostImportError (EINVAL naming the field for a snapshot
+ * that does not parse, ENOENT when it holds no unit the lab can model).
+ */
+export function planHostImport(snapshot: unknown, options: PlanOptions = {}): HostPlan {
+  if (!isObject(snapshot))
+    fail('snapshot', 'snapshot must be a JSON object (the output of the snapshot command)');
+  if (snapshot.format !== undefined && snapshot.format !== SNAPSHOT_FORMAT) {
+    fail(
+      'snapshot.format',
+      `snapshot.format must be ${SNAPSHOT_FORMAT}, got ${JSON.stringify(snapshot.format)}`,
+    );
+  }
+  const kernel = stringOrNull(snapshot.kernel, 'snapshot.kernel');
+  const rawUnits = arrayField(snapshot, 'iommus', 'snapshot.iommus');
+  const rawGroups = arrayField(snapshot, 'groups', 'snapshot.groups');
+  const rawFunctions = arrayField(snapshot, 'pciFunctions', 'snapshot.pciFunctions');
+  const notes: string[] = [];
+  const ignored: HostPlan['ignored'] = [];
+  if (snapshot.ignored !== undefined) {
+    if (!Array.isArray(snapshot.ignored)) fail('snapshot.ignored', 'snapshot.ignored must be an array');
+    snapshot.ignored.forEach((entry, i) => {
+      if (!isObject(entry) || typeof entry.unit !== 'string' || typeof entry.reason !== 'string') {
+        fail(`snapshot.ignored[${i}]`, `snapshot.ignored[${i}] must be { unit, reason }`);
+      }
+      ignored.push({ unit: entry.unit, reason: entry.reason });
+    });
+  }
+
+  // Units: decoded when the lab models their vendor, otherwise ignored with the reason.
+  const units = new Map<string, UnitReport>();
+  const unitDevices = new Map<string, string[]>();
+  rawUnits.forEach((raw, i) => {
+    const field = `snapshot.iommus[${i}]`;
+    if (!isObject(raw)) fail(field, `${field} must be an object`);
+    const name = raw.name;
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      fail(`${field}.name`, `${field}.name must be a unit name like dmar0 ([A-Za-z0-9][A-Za-z0-9_.-]{0,63})`);
+    }
+    if (units.has(name) || ignored.some((entry) => entry.unit === name))
+      fail(`${field}.name`, `unit ${name} appears twice`);
+    if (raw.devices !== undefined && !Array.isArray(raw.devices))
+      fail(`${field}.devices`, `${field}.devices must be an array`);
+    unitDevices.set(
+      name,
+      (raw.devices as unknown[] | undefined)?.filter((d): d is string => typeof d === 'string') ?? [],
+    );
+    if (raw.vendor === null || raw.vendor === undefined) {
+      const driver = typeof raw.driver === 'string' ? ` (driver ${raw.driver})` : '';
+      ignored.push({
+        unit: name,
+        reason: `vendor not modelled${driver}: the lab models Intel VT-d, AMD-Vi and Arm SMMUv3`,
+      });
+      return;
+    }
+    const decoded = decodeUnit(raw, field, name);
+    units.set(name, {
+      name,
+      vendor: decoded.vendor,
+      enforceCacheCoherency: decoded.enforceCacheCoherency,
+      cacheCoherency: decoded.cacheCoherency,
+      pageSizes: decoded.pageSizes,
+      iovaBits: decoded.iovaBits,
+      kernelIovaBits: decoded.kernelIovaBits,
+      reserved: [],
+      registers: raw.registers as Record<string, unknown>,
+      decoded: decoded.fields,
+      groups: [],
+      notes: decoded.notes,
+    });
+  });
+  if (units.size === 0) {
+    fail(
+      'snapshot.iommus',
+      rawUnits.length === 0
+        ? 'snapshot.iommus is empty: the host shows no IOMMU unit (is the IOMMU enabled?)'
+        : 'snapshot.iommus holds no unit the lab can model (see ignored units)',
+      'ENOENT',
+    );
+  }
+
+  // PCI functions by BDF.
+  const functions = new Map<string, Json>();
+  rawFunctions.forEach((raw, i) => {
+    const field = `snapshot.pciFunctions[${i}]`;
+    if (!isObject(raw)) fail(field, `${field} must be an object`);
+    if (typeof raw.bdf !== 'string' || !BDF_PATTERN.test(raw.bdf)) {
+      fail(`${field}.bdf`, `${field}.bdf must be a BDF like 0000:00:02.0, got ${JSON.stringify(raw.bdf)}`);
+    }
+    if (
+      raw.group !== null &&
+      raw.group !== undefined &&
+      !(Number.isInteger(raw.group) && (raw.group as number) >= 0)
+    ) {
+      fail(`${field}.group`, `${field}.group must be a group number or null`);
+    }
+    stringOrNull(raw.iommu, `${field}.iommu`);
+    if (functions.has(raw.bdf)) fail(`${field}.bdf`, `${raw.bdf} appears twice`);
+    functions.set(raw.bdf, raw);
+  });
+
+  // Groups: each group's unit (from its functions' iommu links, else the unit's device list), its
+  // regions; a unit reserves the union of its groups' regions the lab can model.
+  const groups: GroupReport[] = [];
+  const groupOf = new Map<string, number>();
+  const unitRegions = new Map<string, Map<string, { first: bigint; last: bigint; kind: ReservedKind }>>();
+  const seenGroups = new Set<number>();
+  rawGroups.forEach((raw, i) => {
+    const field = `snapshot.groups[${i}]`;
+    if (!isObject(raw)) fail(field, `${field} must be an object`);
+    const id = raw.id;
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0xfffffffe) {
+      fail(`${field}.id`, `${field}.id must be a group number`);
+    }
+    if (seenGroups.has(id as number)) fail(`${field}.id`, `group ${id} appears twice`);
+    seenGroups.add(id as number);
+    const members = arrayField(raw, 'devices', `${field}.devices`).map((d, j) =>
+      typeof d === 'string' ? d : fail(`${field}.devices[${j}]`, `${field}.devices[${j}] must be a string`),
+    );
+    const regionsRaw =
+      raw.reservedRegions === null ? [] : arrayField(raw, 'reservedRegions', `${field}.reservedRegions`);
+    const regions = regionsRaw.map((r, j) => parseRegion(r, `${field}.reservedRegions[${j}]`));
+    const unitNames = new Set<string>();
+    for (const bdf of members) {
+      groupOf.set(bdf, id as number);
+      const fn = functions.get(bdf);
+      const link = fn && typeof fn.iommu === 'string' ? fn.iommu : null;
+      const listed = [...unitDevices].find(([, list]) => list.includes(bdf))?.[0] ?? null;
+      const unit = link ?? listed;
+      if (unit) unitNames.add(unit);
+    }
+    if (unitNames.size > 1) {
+      fail(`${field}`, `group ${id} spans units ${[...unitNames].join(', ')}: a group never spans two units`);
+    }
+    const unit = unitNames.size === 1 ? ([...unitNames][0] as string) : null;
+    const report = units.get(unit ?? '');
+    const regionReports = regions.map(({ first: _first, last: _last, ...region }) => {
+      const kind = labKind(region.type);
+      if (kind === null) {
+        return {
+          ...region,
+          applied: false,
+          why: 'direct-relaxable: VFIO and iommufd leave it out of a user domain (iopt_table_enforce_dev_resv_regions)',
+        };
+      }
+      return { ...region, applied: report !== undefined };
+    });
+    if (report) {
+      report.groups.push(id as number);
+      const regionsOfUnit = unitRegions.get(report.name) ?? new Map();
+      unitRegions.set(report.name, regionsOfUnit);
+      for (const region of regions) {
+        const kind = labKind(region.type);
+        if (kind === null) continue;
+        regionsOfUnit.set(`${region.first}-${region.last}-${kind}`, {
+          first: region.first,
+          last: region.last,
+          kind,
+        });
+      }
+    }
+    groups.push({
+      id: id as number,
+      type: stringOrNull(raw.type, `${field}.type`),
+      unit,
+      devices: members,
+      reservedRegions: regionReports,
+    });
+  });
+
+  for (const unit of units.values()) {
+    const regions = [...(unitRegions.get(unit.name)?.values() ?? [])].sort((a, b) =>
+      a.first < b.first ? -1 : a.first > b.first ? 1 : 0,
+    );
+    if (regions.length > MAX_RESERVED_PER_UNIT) {
+      fail(
+        'snapshot.groups',
+        `unit ${unit.name} has ${regions.length} distinct reserved regions; the lab keeps at most ${MAX_RESERVED_PER_UNIT} per unit`,
+      );
+    }
+    unit.reserved = regions.map((r) => ({
+      start: hex(r.first),
+      length: hex(r.last - r.first + 1n),
+      kind: r.kind,
+    }));
+    // The lab keeps reserved regions per unit; say so when the unit's groups do not all agree.
+    const perGroup = groups
+      .filter((g) => g.unit === unit.name)
+      .map((g) =>
+        g.reservedRegions
+          .filter((r) => r.applied)
+          .map((r) => `${r.start}-${r.end}-${r.type}`)
+          .sort()
+          .join(','),
+      );
+    if (new Set(perGroup).size > 1) {
+      unit.notes.push(
+        `${unit.name}: its groups report different reserved regions; the lab reserves their union on every domain of the unit`,
+      );
+    }
+  }
+
+  // Devices: every PCI function in a group behind a modelled unit; the rest are skipped with the reason.
+  const devices: HostPlan['devices'] = [];
+  const skipped: HostPlan['skipped'] = [];
+  const sortedBdfs = [...new Set([...functions.keys(), ...groupOf.keys()])].sort();
+  for (const bdf of sortedBdfs) {
+    const fn = functions.get(bdf);
+    const groupFromFunction = fn && Number.isInteger(fn.group) ? (fn.group as number) : null;
+    const group = groupFromFunction ?? groupOf.get(bdf) ?? null;
+    if (!fn) {
+      skipped.push({
+        bdf,
+        reason: 'not a PCI function (a platform device in an IOMMU group); the lab imports PCI functions',
+      });
+      continue;
+    }
+    if (group === null) {
+      skipped.push({ bdf, reason: NO_IOMMU_REASON });
+      continue;
+    }
+    const groupReport = groups.find((g) => g.id === group);
+    const unitName = (typeof fn.iommu === 'string' ? fn.iommu : null) ?? groupReport?.unit ?? null;
+    const unit = unitName ? units.get(unitName) : undefined;
+    if (!unit) {
+      skipped.push({
+        bdf,
+        reason: unitName
+          ? `its IOMMU unit ${unitName} is not modelled (see ignored units)`
+          : `group ${group} has no IOMMU unit in the snapshot`,
+      });
+      continue;
+    }
+    if (unit.cacheCoherency === false) {
+      skipped.push({
+        bdf,
+        reason: `${unit.name} lacks IOMMU_CAP_CACHE_COHERENCY: vfio and iommufd refuse to bind the device`,
+      });
+      continue;
+    }
+    if (!groupReport) {
+      fail('snapshot.groups', `${bdf} is in group ${group}, which snapshot.groups does not list`);
+    }
+    if (!unit.groups.includes(group)) unit.groups.push(group);
+    devices.push({
+      name: deviceNameForBdf(bdf),
+      bdf,
+      unit: unit.name,
+      group,
+      vendorId: stringOrNull(fn.vendor, `pciFunctions ${bdf}.vendor`),
+      deviceId: stringOrNull(fn.device, `pciFunctions ${bdf}.device`),
+      class: stringOrNull(fn.class, `pciFunctions ${bdf}.class`),
+      driver: stringOrNull(fn.driver, `pciFunctions ${bdf}.driver`),
+    });
+  }
+  if (devices.length > 0) {
+    notes.push(
+      'every function is modelled as able to issue no-snoop DMA: the Enable No Snoop bit lives in the PCIe capability, past the config bytes an unprivileged reader sees, and an assigned device is driven by the guest',
+    );
+  }
+
+  const ops: HostOp[] = [
+    ...[...units.values()].map(
+      (unit): IommuAddOp => ({
+        op: 'iommu.add',
+        name: unit.name,
+        vendor: unit.vendor,
+        enforceCacheCoherency: unit.enforceCacheCoherency,
+        pageSizes: unit.pageSizes,
+        iovaBits: unit.iovaBits as 39 | 48 | 57,
+        reserved: unit.reserved,
+      }),
+    ),
+    ...devices.map(
+      (device): DeviceAddOp => ({
+        op: 'device.add',
+        name: device.name,
+        iommu: device.unit,
+        group: device.group,
+        kind: 'pci',
+        noSnoop: true,
+      }),
+    ),
+  ];
+  for (const unit of units.values()) unit.groups.sort((a, b) => a - b);
+
+  return {
+    kernel,
+    kernelProfile: kernelProfileFor(kernel, options.kernel),
+    ops,
+    units: [...units.values()],
+    groups,
+    devices,
+    skipped,
+    ignored,
+    notes: [
+      ...notes,
+      ...(Array.isArray(snapshot.notes)
+        ? snapshot.notes.filter((n): n is string => typeof n === 'string')
+        : []),
+    ],
+  };
+}
