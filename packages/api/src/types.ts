@@ -1,19 +1,21 @@
-// The core's public contract: the ops a lab accepts, the effects they report and the state it exposes.
-// Server, history engine and UI all speak these shapes; they mirror ../../../../shared/API.md.
-
-export type Policy = 'type1' | 'iommufd' | 'shared' | 'explicit';
-export const POLICIES: readonly Policy[] = ['type1', 'iommufd', 'shared', 'explicit'];
+// The lab's data contract: the ops a lab accepts, the effects they report, the state it exposes, and the
+// history, explanation and comparison shapes built on them. The core, the event store, the server and the
+// UI all speak these shapes (docs/api.md). The vocabularies they use are in vocab.ts.
+import type {
+  AnnounceKvm,
+  DeviceKind,
+  Kernel,
+  Policy,
+  RequiresKvm,
+  ReservedKind,
+  Template,
+  Vendor,
+} from './vocab.ts';
 
 /** A 64-bit quantity (IOVA, length, bytes): a JSON number, a decimal or 0x-hex string, or a bigint. */
 export type U64Input = number | string | bigint;
 /** How the core returns 64-bit quantities: lowercase hex with 0x. */
 export type Hex = string;
-
-export type Vendor = 'intel-vtd' | 'amd-vi' | 'arm-smmuv3';
-export type ReservedKind = 'msi' | 'reserved' | 'direct';
-export type DeviceKind = 'pci' | 'mdev';
-export type RequiresKvm = 'none' | 'ap' | 'kvmgt';
-export type AnnounceKvm = 'before' | 'after' | 'never';
 
 export interface ReservedRegionInput {
   start: U64Input;
@@ -59,26 +61,6 @@ export type Op =
   | { op: 'hwpt.destroy'; hwpt: number };
 
 export type OpName = Op['op'];
-
-/**
- * Ops beyond the REST contract, for the kernel selftest ports and power users: IOMMU_IOAS_COPY with a fixed
- * IOVA, and IOMMU_IOAS_ALLOW_IOVAS (ranges inclusive; an empty list allows everything).
- */
-export type ExtendedOp =
-  | {
-      op: 'ioas.copy';
-      ioas: number;
-      iova: U64Input;
-      srcIoas: number;
-      srcIova: U64Input;
-      length: U64Input;
-      read?: boolean;
-      write?: boolean;
-    }
-  | { op: 'ioas.allow'; ioas: number; ranges: { start: U64Input; last: U64Input }[] };
-
-/** Everything Lab.apply accepts. */
-export type AnyOp = Op | ExtendedOp;
 
 /**
  * What an operation changed. `type` is one of: hwpt.created, hwpt.destroyed, hwpt.snoop_downgraded,
@@ -191,9 +173,11 @@ export interface HwptState {
   devices: string[];
   stats: HwptStats;
 }
-/** The whole lab as API.md's state, less `seq` (the event log owns seq). Lists are in id/creation order. */
+/** The whole lab as the API's state, less `seq` (the event log owns seq). Lists are in id/creation order. */
 export interface CoreState {
   policy: Policy;
+  /** The kernel profile whose rules the lab follows (docs/kernels.md). */
+  kernel: Kernel;
   iommus: IommuState[];
   devices: DeviceState[];
   vms: VmState[];
@@ -215,7 +199,111 @@ export interface LeafPage {
   next: Hex | null;
 }
 
-export interface LabLimits {
-  maxObjects?: number;
-  maxTableBytes?: number;
+// History, explanation and comparison: what the event store answers about a lab.
+
+/** Omit that keeps the union of ops a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An op's fields without its `op` name: the `input` of an event. */
+export type OpInput = DistributiveOmit<Op, 'op'>;
+
+export type EventResult = { ok: true } | { ok: false; errno: number; code: ErrnoCode; message: string };
+
+/** One entry of a lab's history (the API's event). Refused ops are events too; they changed nothing. */
+export interface StoredEvent {
+  /** 1-based, gapless per lab. */
+  seq: number;
+  /** ISO 8601 time the op was applied. */
+  at: string;
+  op: OpName;
+  input: OpInput;
+  result: EventResult;
+  effects: Effect[];
+}
+
+/** The API's state: the core state at `seq`. */
+export type LabState = CoreState & { seq: number };
+
+export interface LabSummary {
+  name: string;
+  policy: Policy;
+  template: Template;
+  /** Number of events (= the latest seq). */
+  events: number;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** The API's export format: the lab's inputs in order, refused ones included. */
+export interface LabExport {
+  format: 'ioasid-lab/v1';
+  name: string;
+  policy: Policy;
+  ops: Op[];
+}
+
+/** Both of a VM's coherency facts, as a replay found them. */
+export interface VmOutcome {
+  wbinvd: boolean;
+  coherencyHazard: boolean;
+}
+
+export interface VmVerdict extends VmOutcome {
+  vm: string;
+  /** Seqs of the events whose effects set this VM's current wbinvd / hazard (and what they hinge on). */
+  why: number[];
+}
+
+export interface ChainLink {
+  seq: number;
+  op: OpName;
+  effects: Effect[];
+}
+
+export interface Remedy {
+  /** One line saying what the ops do, e.g. "replace A onto a fresh enforcing HWPT". */
+  description: string;
+  /** Ops to apply (in order) on top of the current history. */
+  ops: Op[];
+  /** Both VMs after the ops, found by replay on a scratch lab. */
+  result: { a: VmOutcome; b: VmOutcome };
+}
+
+export interface Explanation {
+  /** The seq the explanation is about (the lab's latest). */
+  seq: number;
+  policy: Policy;
+  a: VmVerdict;
+  b: VmVerdict;
+  /** True when the VMs differ in wbinvd or in coherencyHazard. */
+  diverges: boolean;
+  /** Earliest event in the differing VM's causal chain with no counterpart in the other VM's history. */
+  firstDivergence: { seq: number; op: OpName; effect: Effect } | null;
+  chain: ChainLink[];
+  summary: string;
+  /** Candidate op sequences that, replayed, make the two VMs agree with wbinvd off and no hazard. */
+  remedies: Remedy[];
+  /** The same inputs replayed under every other policy. */
+  counterfactual: Partial<Record<Policy, { a: VmOutcome | null; b: VmOutcome | null; refused: number }>>;
+}
+
+export interface VmComparison extends VmOutcome {
+  vm: string;
+  /** HWPTs on the VM's IOAS and their page-table bytes. */
+  hwpts: number;
+  tableBytes: number;
+}
+
+export interface PolicyComparison {
+  policy: Policy;
+  /** How many of the inputs this policy refused. */
+  refused: number;
+  vms: VmComparison[];
+  /** Lab-wide totals. */
+  hwpts: number;
+  tableBytes: number;
+}
+
+export interface Comparison {
+  seq: number;
+  policies: PolicyComparison[];
 }

@@ -359,6 +359,7 @@ export const EFFECT_TYPES = [
   'vm.wbinvd_off',
   'vm.hazard_on',
   'vm.hazard_off',
+  'hwpt.snoop_upgraded',
 ] as const;
 
 function u32At(buf: Buffer, at: number): number {

@@ -52,6 +52,9 @@ export const ioasid_lab_restore = lib.func(
 export const ioasid_lab_policy = lib.func('uint32_t ioasid_lab_policy(ioasid_lab *lab)') as (
   lab: LabPointer,
 ) => number;
+export const ioasid_lab_kernel = lib.func('uint32_t ioasid_lab_kernel(ioasid_lab *lab)') as (
+  lab: LabPointer,
+) => number;
 export const ioasid_nop = lib.func(
   'int32_t ioasid_nop(ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len, void *out, uint32_t out_cap)',
 ) as (lab: LabPointer, cmd: number, arg: Buffer, argLen: number, out: Buffer, outCap: number) => number;

@@ -3,7 +3,7 @@ import { abiVersion, Lab, LabError } from './index.ts';
 
 describe('native core through koffi', () => {
   it('reports the ABI version of the compiled library', () => {
-    expect(abiVersion()).toBe(1);
+    expect(abiVersion()).toBe(2);
   });
   it('creates and destroys a lab', () => {
     const lab = Lab.create('shared');

@@ -16,7 +16,10 @@ import { ERRNO, errnoCode, LabError } from './errors.ts';
 import {
   type AnyOp,
   type CoreState,
+  DEFAULT_KERNEL,
   type ErrnoCode,
+  KERNELS,
+  type Kernel,
   type LabLimits,
   type LeafPage,
   type OpResult,
@@ -45,10 +48,14 @@ function refusal(error: LabError): OpResult {
   return { ok: false, errno: error.errno, code: error.code, message: error.message, effects: [] };
 }
 
-function checkLimits(limits: LabLimits | undefined): Buffer | null {
-  if (!limits) return null;
+const LIMITS_KERNEL = 1;
+
+function checkLimits(limits: LabLimits | undefined, kernel: Kernel): Buffer {
   const buf = Buffer.alloc(LIMITS_SIZE);
   buf.writeUInt32LE(LIMITS_SIZE, 0);
+  buf.writeUInt32LE(LIMITS_KERNEL, 4);
+  buf.writeUInt32LE(KERNELS.indexOf(kernel), 12);
+  if (!limits) return buf;
   if (limits.maxObjects !== undefined) {
     if (!Number.isInteger(limits.maxObjects) || limits.maxObjects < 1 || limits.maxObjects > 0xffffffff) {
       throw new LabError('EINVAL', `maxObjects ${limits.maxObjects} is not an integer 1..2^32-1`);
@@ -66,25 +73,37 @@ function checkLimits(limits: LabLimits | undefined): Buffer | null {
 
 export class Lab {
   readonly policy: Policy;
+  /** The kernel profile whose rules this lab follows (docs/kernels.md). */
+  readonly kernel: Kernel;
   #handle: native.LabPointer;
   #arg = Buffer.alloc(MAX_STRUCT_SIZE);
   #out = Buffer.alloc(OUT_INITIAL);
 
-  private constructor(policy: Policy, handle: native.LabPointer) {
+  private constructor(policy: Policy, kernel: Kernel, handle: native.LabPointer) {
     this.policy = policy;
+    this.kernel = kernel;
     this.#handle = handle;
   }
 
-  static create(policy: Policy, limits?: LabLimits): Lab {
+  static create(policy: Policy, limits?: LabLimits, kernel: Kernel = DEFAULT_KERNEL): Lab {
     const index = POLICIES.indexOf(policy);
     if (index < 0) throw new LabError('EINVAL', `unknown policy ${String(policy)}`);
+    if (!KERNELS.includes(kernel)) {
+      throw new LabError('EINVAL', `unknown kernel ${String(kernel)}: one of ${KERNELS.join(', ')}`);
+    }
     const err = Buffer.alloc(4);
-    const handle = native.ioasid_lab_create_limits(index, checkLimits(limits), err);
+    const handle = native.ioasid_lab_create_limits(index, checkLimits(limits, kernel), err);
     if (!handle) {
       const errno = -err.readInt32LE(0) || ERRNO.ENOMEM;
+      if (errno === ERRNO.EOPNOTSUPP) {
+        throw new LabError(
+          'EOPNOTSUPP',
+          `kernel ${kernel} has no ${policy}: iommufd was merged in Linux 6.2`,
+        );
+      }
       throw new LabError(errnoCode(errno), 'cannot create a lab');
     }
-    return new Lab(policy, handle);
+    return new Lab(policy, kernel, handle);
   }
 
   static restore(snapshot: Buffer): Lab {
@@ -95,8 +114,9 @@ export class Lab {
       throw new LabError(errnoCode(errno), 'not a lab snapshot');
     }
     const policy = POLICIES[native.ioasid_lab_policy(handle)];
-    if (!policy) throw new LabError('EINVAL', 'snapshot has an unknown policy');
-    return new Lab(policy, handle);
+    const kernel = KERNELS[native.ioasid_lab_kernel(handle)];
+    if (!policy || !kernel) throw new LabError('EINVAL', 'snapshot has an unknown policy or kernel');
+    return new Lab(policy, kernel, handle);
   }
 
   get #live(): native.LabPointer {

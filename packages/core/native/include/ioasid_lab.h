@@ -12,7 +12,7 @@
 #define IOASID_API
 #endif
 
-#define IOASID_ABI_VERSION 1
+#define IOASID_ABI_VERSION 2
 
 /* Names of IOMMUs, devices and VMs: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, NUL-padded, no NUL needed at 64. */
 #define IOASID_NAME_LEN 64
@@ -28,6 +28,15 @@ enum ioasid_policy {
 	IOASID_POLICY_IOMMUFD = 1,
 	IOASID_POLICY_SHARED = 2,
 	IOASID_POLICY_EXPLICIT = 3,
+};
+
+/* Kernel profiles: which Linux release's rules a lab follows (docs/kernels.md). The order is the
+ * release order; a lab made without IOASID_LIMITS_KERNEL follows IOASID_KERNEL_6_12. */
+enum ioasid_kernel {
+	IOASID_KERNEL_6_1 = 0,  /* VFIO type1 only; KVM judges a group by its container */
+	IOASID_KERNEL_6_6 = 1,  /* 6.2 until commit 2ccabf81ddff: iommufd upgrades domains at attach */
+	IOASID_KERNEL_6_12 = 2, /* today: enforcement decided at domain allocation only */
+	IOASID_KERNEL_MAX,
 };
 
 enum ioasid_vendor { IOASID_VENDOR_VTD = 0, IOASID_VENDOR_AMD = 1, IOASID_VENDOR_SMMUV3 = 2 };
@@ -93,6 +102,7 @@ enum ioasid_effect {
 	IOASID_EFFECT_VM_WBINVD_OFF = 20, /* vm.wbinvd_off */
 	IOASID_EFFECT_VM_HAZARD_ON = 21, /* vm.hazard_on */
 	IOASID_EFFECT_VM_HAZARD_OFF = 22, /* vm.hazard_off */
+	IOASID_EFFECT_HWPT_SNOOP_UPGRADED = 23, /* hwpt.snoop_upgraded */
 	IOASID_EFFECT_MAX,
 };
 
@@ -279,11 +289,13 @@ struct ioasid_pagetable_query {
 	uint64_t length; /* 0: to the end of the address space */
 };
 
+#define IOASID_LIMITS_KERNEL (1u << 0) /* kernel holds an enum ioasid_kernel */
+
 struct ioasid_lab_limits {
 	uint32_t size;
 	uint32_t flags;
 	uint32_t max_objects;     /* 0: default */
-	uint32_t __reserved;
+	uint32_t kernel;          /* enum ioasid_kernel, with IOASID_LIMITS_KERNEL; else must be 0 */
 	uint64_t max_table_bytes; /* 0: default */
 };
 
@@ -298,7 +310,8 @@ IOASID_API uint32_t ioasid_abi_version(void);
 
 /* Creates an empty lab under policy (see enum ioasid_policy); NULL on bad policy or no memory. */
 IOASID_API struct ioasid_lab *ioasid_lab_create(uint32_t policy);
-/* As ioasid_lab_create with limits; *err gets 0 or a negative errno. */
+/* As ioasid_lab_create with limits (and a kernel profile); *err gets 0 or a negative errno: -EINVAL for an
+ * unknown policy or kernel, -EOPNOTSUPP for a policy the kernel lacks (iommufd before 6.2). */
 IOASID_API struct ioasid_lab *ioasid_lab_create_limits(uint32_t policy, const struct ioasid_lab_limits *limits,
 						       int32_t *err);
 IOASID_API void ioasid_lab_destroy(struct ioasid_lab *lab);
@@ -329,6 +342,7 @@ IOASID_API int32_t ioasid_lab_fetch(struct ioasid_lab *lab, void *out, uint32_t 
 IOASID_API int32_t ioasid_lab_serialize(struct ioasid_lab *lab, void *out, uint32_t out_cap);
 IOASID_API struct ioasid_lab *ioasid_lab_restore(const void *snapshot, uint32_t len, int32_t *err);
 IOASID_API uint32_t ioasid_lab_policy(const struct ioasid_lab *lab);
+IOASID_API uint32_t ioasid_lab_kernel(const struct ioasid_lab *lab); /* enum ioasid_kernel */
 
 /* Benchmark helpers: a call that does nothing, and a plain loop writing n 64-bit entries into
  * memory allocated (and touched once, unless cold) before the clock starts; returns nanoseconds. */

@@ -181,6 +181,55 @@ struct device *group_mate_attached(struct ioasid_lab *lab, struct device *dev)
 	return NULL;
 }
 
+/* Whether the driver's enforce_cache_coherency() op turns an existing domain into an enforcing one.
+ * VT-d (intel_iommu_enforce_cache_coherency): only if every device on it is behind a unit with snoop
+ * control (domain_support_force_snooping) and, for a second-level table, before it has mappings, since
+ * the SNP bit would be missing from the PTEs already written. AMD-Vi (amd_iommu_enforce_cache_coherency):
+ * its v1 tables always set the force-coherent bit, so it succeeds when every unit can enforce. SMMUv3 had
+ * no enforce_cache_coherency op before 6.12, so iommufd_hw_pagetable_enforce_cc() failed. */
+static bool driver_enforce_cache_coherency(struct hwpt *h)
+{
+	for (size_t i = 0; i < h->devices.n; i++)
+		if (!((struct device *)h->devices.v[i])->iommu->enforce)
+			return false;
+	if (!h->iommu->enforce)
+		return false;
+	switch (h->iommu->vendor) {
+	case IOASID_VENDOR_VTD:
+		return h->ioas->nr_areas == 0;
+	case IOASID_VENDOR_AMD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int hwpt_enforce_cc(struct ioasid_lab *lab, struct hwpt *h, struct device *dev)
+{
+	if (h->enforce)
+		return 0;
+	if (!driver_enforce_cache_coherency(h))
+		return lab_err(lab, EINVAL,
+			       "hwpt %u does not enforce cache coherency and its %s driver cannot upgrade it for device %s",
+			       h->id, vendor_name(h->iommu->vendor), dev->name);
+	h->enforce = true;
+	pt_set_snoop(&h->pt, true);
+	ef_begin(lab, IOASID_EFFECT_HWPT_SNOOP_UPGRADED);
+	ef_u32(lab, IOASID_KEY_HWPT, h->id);
+	ef_str(lab, IOASID_KEY_DEVICE, dev->name);
+	ef_end(lab);
+	return 0;
+}
+
+/* Kernels before 2ccabf81ddff: iommufd_hw_pagetable_attach() (and replace) first asked the domain to
+ * enforce when the device's IOMMU could (idev->enforce_cache_coherency). */
+int hwpt_upgrade_for(struct ioasid_lab *lab, struct hwpt *h, struct device *dev)
+{
+	if (!lab->profile->iommufd_upgrade_at_attach || lab->policy != IOASID_POLICY_IOMMUFD || !dev->iommu->enforce)
+		return 0;
+	return hwpt_enforce_cc(lab, h, dev);
+}
+
 /* iommufd_hw_pagetable_attach(): group check, reserved regions, then the driver; links on success. */
 int hwpt_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struct hwpt *h)
 {
@@ -190,6 +239,9 @@ int hwpt_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struc
 	if (mate && mate->hwpt != h)
 		return lab_err(lab, EINVAL, "group %u of device %s is attached to hwpt %u, not %u", dev->group, dev->name,
 			       mate->hwpt->id, h->id);
+	rc = hwpt_upgrade_for(lab, h, dev);
+	if (rc)
+		return rc;
 	rc = hwpt_check_areas_for_device(lab, h->ioas, dev);
 	if (rc)
 		return rc;

@@ -139,15 +139,17 @@ int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t 
 	if (!length)
 		return lab_err(lab, EINVAL, "ioas %u: length 0", ioas->id);
 	align = ioas_alignment(lab, ioas);
+	/* iopt_alloc_area_pages() checks the length's alignment before iopt_check_iova() looks at the IOVA's
+	 * alignment and at overflow, so a misaligned length wins over a wrapping IOVA. */
+	if (length & (align - 1))
+		return lab_err(lab, EINVAL, "ioas %u: length 0x%llx is not a multiple of 0x%llx", ioas->id,
+			       (unsigned long long)length, (unsigned long long)align);
 	if (iova & (align - 1))
 		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx is not aligned to 0x%llx", ioas->id,
 			       (unsigned long long)iova, (unsigned long long)align);
 	if (__builtin_add_overflow(iova, length - 1, &last))
 		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx wraps past 2^64", ioas->id,
 			       (unsigned long long)iova, (unsigned long long)length);
-	if (length & (align - 1))
-		return lab_err(lab, EINVAL, "ioas %u: length 0x%llx is not a multiple of 0x%llx", ioas->id,
-			       (unsigned long long)length, (unsigned long long)align);
 	if (ioas_reserved_hit(lab, ioas, iova, last, &rs, &rl, &owner))
 		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx+0x%llx overlaps reserved 0x%llx-0x%llx of %s", ioas->id,
 			       (unsigned long long)iova, (unsigned long long)length, (unsigned long long)rs,

@@ -28,17 +28,20 @@ static const struct attach_policy_ops *policy_ops(uint32_t policy)
 	}
 }
 
-static struct ioasid_lab *lab_alloc(uint32_t policy, uint32_t max_objects, uint64_t max_table_bytes)
+static struct ioasid_lab *lab_alloc(uint32_t policy, uint32_t kernel, uint32_t max_objects,
+				    uint64_t max_table_bytes)
 {
 	struct ioasid_lab *lab;
 
-	if (!policy_ops(policy))
+	if (!policy_ops(policy) || !kernel_profile(kernel))
 		return NULL;
 	lab = calloc(1, sizeof(*lab));
 	if (!lab)
 		return NULL;
 	lab->policy = policy;
 	lab->ops = policy_ops(policy);
+	lab->kernel = kernel;
+	lab->profile = kernel_profile(kernel);
 	lab->max_objects = max_objects ? max_objects : LAB_DEFAULT_MAX_OBJECTS;
 	lab->next_id = 1;
 	lab->pool = pt_pool_new(max_table_bytes ? max_table_bytes : LAB_DEFAULT_MAX_TABLE_BYTES);
@@ -51,12 +54,13 @@ static struct ioasid_lab *lab_alloc(uint32_t policy, uint32_t max_objects, uint6
 
 struct ioasid_lab *ioasid_lab_create(uint32_t policy)
 {
-	return lab_alloc(policy, 0, 0);
+	return lab_alloc(policy, IOASID_KERNEL_6_12, 0, 0);
 }
 
 struct ioasid_lab *ioasid_lab_create_limits(uint32_t policy, const struct ioasid_lab_limits *limits, int32_t *err)
 {
 	struct ioasid_lab *lab;
+	uint32_t kernel = IOASID_KERNEL_6_12;
 	int32_t dummy;
 
 	if (!err)
@@ -71,16 +75,26 @@ struct ioasid_lab *ioasid_lab_create_limits(uint32_t policy, const struct ioasid
 			*err = -E2BIG;
 			return NULL;
 		}
-		if (limits->flags || limits->__reserved) {
+		if (limits->flags & ~IOASID_LIMITS_KERNEL) {
 			*err = -EOPNOTSUPP;
 			return NULL;
 		}
+		if (limits->flags & IOASID_LIMITS_KERNEL)
+			kernel = limits->kernel;
+		else if (limits->kernel) {
+			*err = -EINVAL;
+			return NULL;
+		}
 	}
-	if (!policy_ops(policy)) {
+	if (!policy_ops(policy) || !kernel_profile(kernel)) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	lab = lab_alloc(policy, limits ? limits->max_objects : 0, limits ? limits->max_table_bytes : 0);
+	if (policy == IOASID_POLICY_IOMMUFD && !kernel_profile(kernel)->has_iommufd) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	lab = lab_alloc(policy, kernel, limits ? limits->max_objects : 0, limits ? limits->max_table_bytes : 0);
 	if (!lab)
 		*err = -ENOMEM;
 	return lab;

@@ -109,7 +109,8 @@ struct vm {
 	uint64_t memory;
 	struct pvec devices;   /* attached devices, attach order */
 	struct pvec kvm_files; /* devices whose file is on the kvm-vfio device, add order */
-	uint32_t noncoherent;  /* KVM's view: files judged not enforced-coherent at the last evaluation */
+	uint32_t noncoherent;  /* KVM's view: 1 if a file was judged not enforced-coherent at the last
+				* kvm_vfio_update_coherency(), else 0 (one flag per kvm-vfio device) */
 	bool hazard;
 };
 
@@ -123,10 +124,31 @@ struct attach_policy_ops {
 	/* kvm_vfio_file_enforced_coherent() for dev's file in vm. */
 	bool (*file_coherent)(struct ioasid_lab *lab, struct vm *vm, struct device *dev);
 	bool kvm_follows_tables;     /* the IOASID layer tells KVM after every table change */
-	bool domain_before_kvm;      /* type1: the group joins the container before FILE_ADD */
+	bool domain_before_kvm;      /* type1: the group joins the container before FILE_ADD, and FILE_DEL
+				      * comes before it leaves (QEMU's legacy container) */
+	bool file_per_group;         /* type1: QEMU adds one kvm-vfio file per VFIO group, not per device */
+	bool no_replace;             /* type1 has no replace (no IOMMU_HWPT_ALLOC, no iommufd_device_replace) */
+	bool mates_share_by_group;   /* a group mate's table is the group's (the auto path is bypassed) */
 	bool needs_explicit_hwpt;    /* explicit: vm.attach without hwpt is EINVAL */
 	int area_conflict_errno;     /* an IOAS area the new domain cannot hold */
 };
+
+/* How KVM judges a VFIO group file (vfio_file_enforced_coherent) under the type1 container. */
+enum kvm_group_judge {
+	KVM_JUDGE_CONTAINER,     /* 6.1: every domain of the group's container enforces */
+	KVM_JUDGE_GROUP_DEVICES, /* 6.2 on: every device of the group is behind a unit that can enforce */
+};
+
+/* The rules of one Linux release that the lab models (kernel.c; docs/kernels.md). */
+struct kernel_profile {
+	const char *name;
+	bool has_iommufd;
+	enum kvm_group_judge type1_judge;
+	/* iommufd attach/replace try enforce_cache_coherency() on an existing non-enforcing domain. */
+	bool iommufd_upgrade_at_attach;
+};
+
+const struct kernel_profile *kernel_profile(uint32_t kernel);
 
 extern const struct attach_policy_ops policy_type1_ops;
 extern const struct attach_policy_ops policy_iommufd_ops;
@@ -136,6 +158,8 @@ extern const struct attach_policy_ops policy_explicit_ops;
 struct ioasid_lab {
 	uint32_t policy;
 	const struct attach_policy_ops *ops;
+	uint32_t kernel; /* enum ioasid_kernel */
+	const struct kernel_profile *profile;
 	uint32_t max_objects;
 	uint32_t nr_objects;
 	uint32_t next_id;    /* IOAS and HWPT ids, like iommufd's object xarray */
@@ -223,6 +247,10 @@ int hwpt_check_areas_for_device(struct ioasid_lab *lab, struct ioas *ioas, struc
 int hwpt_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev, struct hwpt *hwpt);
 void hwpt_detach(struct ioasid_lab *lab, struct device *dev);
 void hwpt_downgrade(struct ioasid_lab *lab, struct hwpt *hwpt, struct device *dev);
+/* iommufd_hw_pagetable_enforce_cc() as kernels before 2ccabf81ddff ran it at attach: 0 or -EINVAL. */
+int hwpt_enforce_cc(struct ioasid_lab *lab, struct hwpt *hwpt, struct device *dev);
+/* hwpt_enforce_cc() when the kernel profile and policy upgrade at attach/replace, else 0. */
+int hwpt_upgrade_for(struct ioasid_lab *lab, struct hwpt *hwpt, struct device *dev);
 int op_hwpt_alloc(struct ioasid_lab *lab, const struct ioasid_hwpt_alloc *a);
 int op_hwpt_destroy(struct ioasid_lab *lab, const struct ioasid_hwpt_destroy *a);
 bool iommu_same_format(const struct iommu *a, const struct iommu *b);

@@ -52,5 +52,6 @@ const struct attach_policy_ops policy_shared_ops = {
 	.auto_attach = shared_auto_attach,
 	.file_coherent = shared_file_coherent,
 	.kvm_follows_tables = true,
+	.mates_share_by_group = true,
 	.area_conflict_errno = EADDRINUSE,
 };

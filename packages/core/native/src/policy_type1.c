@@ -1,7 +1,9 @@
 /* policy_type1.c - the VFIO type1 container (vfio_iommu_type1_attach_group): each group gets a new domain,
  * enforcing iff its IOMMU can, merged into the first existing domain with the same IOMMU ops and the same
- * enforce flag that accepts it. KVM judges a group file by the container: all domains enforce
- * (VFIO_DMA_CC_IOMMU). Reserved-region and aperture conflicts are -EINVAL here (vfio_iommu_resv_conflict). */
+ * enforce flag that accepts it. How KVM judges a group file depends on the kernel profile (kernel.c):
+ * 6.1 asks the container, 6.2 on asks the group's devices. Reserved-region and aperture conflicts are
+ * -EINVAL here (vfio_iommu_resv_conflict). QEMU's legacy container joins the container before FILE_ADD and
+ * does FILE_DEL before leaving it (hw/vfio: vfio_kvm_device_add_group / vfio_kvm_device_del_group). */
 #include "lab_internal.h"
 
 static int type1_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -27,9 +29,10 @@ static int type1_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct devic
 	return rc;
 }
 
-static bool type1_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+/* 6.1 vfio_file_enforced_coherent(): VFIO_DMA_CC_IOMMU of the group's container, i.e.
+ * vfio_domains_have_enforce_cache_coherency() over every domain of the container (the VM's IOAS here). */
+static bool container_enforces(struct ioasid_lab *lab, struct vm *vm)
 {
-	(void)dev;
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
 		struct hwpt *h = lab->hwpts.v[i];
 
@@ -39,10 +42,33 @@ static bool type1_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct de
 	return true;
 }
 
+/* 6.2 on, drivers/vfio/group.c vfio_group_enforced_coherent(): every device of the group has
+ * IOMMU_CAP_ENFORCE_CACHE_COHERENCY; the domain it sits in does not matter. */
+static bool group_devices_enforce(struct ioasid_lab *lab, struct device *dev)
+{
+	for (size_t i = 0; i < lab->devices.n; i++) {
+		struct device *d = lab->devices.v[i];
+
+		if (d->group == dev->group && !d->iommu->enforce)
+			return false;
+	}
+	return true;
+}
+
+static bool type1_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	if (lab->profile->type1_judge == KVM_JUDGE_CONTAINER)
+		return container_enforces(lab, vm);
+	return group_devices_enforce(lab, dev);
+}
+
 const struct attach_policy_ops policy_type1_ops = {
 	.name = "type1",
 	.auto_attach = type1_auto_attach,
 	.file_coherent = type1_file_coherent,
 	.domain_before_kvm = true,
+	.file_per_group = true,
+	.mates_share_by_group = true,
+	.no_replace = true,
 	.area_conflict_errno = EINVAL,
 };

@@ -5,7 +5,8 @@
 #include "lab_internal.h"
 
 #define SNAP_MAGIC "IOASLAB\0"
-#define SNAP_VERSION 1u
+/* Version 2 added the kernel profile after the policy; version 1 snapshots are read as kernel 6.12. */
+#define SNAP_VERSION 2u
 
 static void put32(struct sbuf *sb, uint32_t v)
 {
@@ -34,6 +35,7 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 	sb_putn(sb, SNAP_MAGIC, 8);
 	put32(sb, SNAP_VERSION);
 	put32(sb, lab->policy);
+	put32(sb, lab->kernel);
 	put32(sb, lab->max_objects);
 	put32(sb, lab->nr_objects);
 	put32(sb, lab->next_id);
@@ -304,7 +306,7 @@ static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *po
 {
 	struct reader r = { data, len, 0, false };
 	char magic[8];
-	uint32_t version, policy, max_objects, nr_objects, next_id, next_group;
+	uint32_t version, policy, kernel = IOASID_KERNEL_6_12, max_objects, nr_objects, next_id, next_group;
 	uint64_t max_bytes;
 	struct ioasid_lab *lab;
 	int rc;
@@ -312,12 +314,15 @@ static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *po
 	get(&r, magic, 8);
 	version = get32(&r);
 	policy = get32(&r);
+	if (version >= 2)
+		kernel = get32(&r);
 	max_objects = get32(&r);
 	nr_objects = get32(&r);
 	next_id = get32(&r);
 	next_group = get32(&r);
 	max_bytes = get64(&r);
-	if (r.bad || memcmp(magic, SNAP_MAGIC, 8) || version != SNAP_VERSION || policy > IOASID_POLICY_EXPLICIT) {
+	if (r.bad || memcmp(magic, SNAP_MAGIC, 8) || version < 1 || version > SNAP_VERSION ||
+	    policy > IOASID_POLICY_EXPLICIT || !kernel_profile(kernel)) {
 		*err = -EINVAL;
 		return NULL;
 	}
@@ -326,6 +331,8 @@ static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *po
 		*err = -ENOMEM;
 		return NULL;
 	}
+	lab->kernel = kernel;
+	lab->profile = kernel_profile(kernel);
 	lab->max_objects = max_objects;
 	lab->nr_objects = nr_objects;
 	lab->next_id = next_id;
@@ -402,6 +409,8 @@ int lab_rollback(struct ioasid_lab *lab, const struct sbuf *snapshot)
 	}
 	lab->policy = old->policy;
 	lab->ops = old->ops;
+	lab->kernel = old->kernel;
+	lab->profile = old->profile;
 	lab->max_objects = old->max_objects;
 	lab->nr_objects = old->nr_objects;
 	lab->next_id = old->next_id;

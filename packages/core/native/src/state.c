@@ -103,7 +103,8 @@ static const char *policy_name(uint32_t policy)
 
 void lab_write_state(struct ioasid_lab *lab, struct sbuf *sb)
 {
-	sb_printf(sb, "{\"policy\":\"%s\",\"iommus\":[", policy_name(lab->policy));
+	sb_printf(sb, "{\"policy\":\"%s\",\"kernel\":\"%s\",\"iommus\":[", policy_name(lab->policy),
+		  lab->profile->name);
 	for (size_t i = 0; i < lab->iommus.n; i++) {
 		const struct iommu *u = lab->iommus.v[i];
 		bool first = true;

@@ -51,26 +51,26 @@ int lab_transaction(struct ioasid_lab *lab, int (*fn)(struct ioasid_lab *lab, co
 	return rc;
 }
 
-/* kvm_vfio_update_coherency(), counting the files judged non-coherent. */
+/* virt/kvm/vfio.c kvm_vfio_update_coherency(): every file is judged again on each FILE_ADD and FILE_DEL,
+ * and the kvm-vfio device keeps one flag: registered non-coherent DMA (kvm_arch_register_noncoherent_dma)
+ * while any file is not enforced-coherent. So noncoherentDma is 0 or 1 per VM, never a count of files. */
 void kvm_update_coherency(struct ioasid_lab *lab, struct vm *vm)
 {
-	uint32_t count = 0, old = vm->noncoherent;
+	uint32_t flag = 0, old = vm->noncoherent;
 
-	for (size_t i = 0; i < vm->kvm_files.n; i++)
+	for (size_t i = 0; i < vm->kvm_files.n && !flag; i++)
 		if (!lab->ops->file_coherent(lab, vm, vm->kvm_files.v[i]))
-			count++;
-	if (count == old)
+			flag = 1;
+	if (flag == old)
 		return;
-	vm->noncoherent = count;
+	vm->noncoherent = flag;
 	ef_begin(lab, IOASID_EFFECT_VM_NONCOHERENT_CHANGED);
 	ef_str(lab, IOASID_KEY_VM, vm->name);
-	ef_u32(lab, IOASID_KEY_NONCOHERENT_DMA, count);
+	ef_u32(lab, IOASID_KEY_NONCOHERENT_DMA, flag);
 	ef_end(lab);
-	if (!old || !count) {
-		ef_begin(lab, count ? IOASID_EFFECT_VM_WBINVD_ON : IOASID_EFFECT_VM_WBINVD_OFF);
-		ef_str(lab, IOASID_KEY_VM, vm->name);
-		ef_end(lab);
-	}
+	ef_begin(lab, flag ? IOASID_EFFECT_VM_WBINVD_ON : IOASID_EFFECT_VM_WBINVD_OFF);
+	ef_str(lab, IOASID_KEY_VM, vm->name);
+	ef_end(lab);
 }
 
 /* Under the 2021 proposal the IOASID layer tells KVM whenever the VM's tables change. */
@@ -136,11 +136,56 @@ static void kvm_file_del(struct ioasid_lab *lab, struct vm *vm, struct device *d
 	kvm_update_coherency(lab, vm);
 }
 
+/* Under type1 QEMU adds one file per VFIO group: the group mate in vm that holds it, if any. */
+static struct device *group_file_holder(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	if (!lab->ops->file_per_group)
+		return dev->kvm_file ? dev : NULL;
+	for (size_t i = 0; i < vm->kvm_files.n; i++) {
+		struct device *d = vm->kvm_files.v[i];
+
+		if (d->group == dev->group)
+			return d;
+	}
+	return NULL;
+}
+
+/* Announces dev's file to vm's kvm-vfio device, unless its group's file is there already (type1). */
+static int kvm_announce(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	if (group_file_holder(lab, vm, dev))
+		return 0;
+	return kvm_file_add(lab, vm, dev);
+}
+
+/* Removes dev's file as QEMU does when dev leaves: under type1 the group's file goes with the last device
+ * of the group (vfio_put_group); while a mate stays, the file stays, held by that mate. */
+static void kvm_unannounce(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
+{
+	if (!dev->kvm_file)
+		return;
+	if (lab->ops->file_per_group) {
+		for (size_t i = 0; i < vm->devices.n; i++) {
+			struct device *mate = vm->devices.v[i];
+
+			if (mate != dev && mate->group == dev->group) {
+				long at = pvec_find(&vm->kvm_files, dev);
+
+				vm->kvm_files.v[at] = mate;
+				mate->kvm_file = true;
+				dev->kvm_file = false;
+				return;
+			}
+		}
+	}
+	kvm_file_del(lab, vm, dev);
+}
+
 /* Opening a vfio-ap or KVMGT device needs the KVM its file was announced to (vfio_ap_mdev_open_device,
  * intel_vgpu_open_device). */
-static int device_open(struct ioasid_lab *lab, struct device *dev)
+static int device_open(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
 {
-	if (dev->kvm_file || dev->requires_kvm == IOASID_KVM_NONE)
+	if (dev->requires_kvm == IOASID_KVM_NONE || group_file_holder(lab, vm, dev))
 		return 0;
 	if (dev->requires_kvm == IOASID_KVM_AP)
 		return lab_err(lab, EINVAL, "device %s (vfio-ap) cannot open: no KVM associated yet", dev->name);
@@ -195,9 +240,11 @@ static int attach_domain(struct ioasid_lab *lab, struct vm *vm, struct device *d
 
 	if (target)
 		return hwpt_attach(lab, vm, dev, target);
-	/* A group shares one translation: under every policy a group mate's table is the group's. */
+	/* A group shares one translation. type1 attaches whole groups to the container; shared keeps one table
+	 * per family. iommufd's auto path (iommufd_device_auto_get_domain) only ever tries auto domains, so a
+	 * mate on a user-allocated HWPT makes every try fail with -EINVAL (the group is on another HWPT). */
 	mate = group_mate_attached(lab, dev);
-	if (mate)
+	if (mate && lab->ops->mates_share_by_group)
 		return hwpt_attach(lab, vm, dev, mate->hwpt);
 	return lab->ops->auto_attach(lab, vm, dev);
 }
@@ -214,20 +261,22 @@ static int vm_attach_device(struct ioasid_lab *lab, struct vm *vm, struct device
 		dev->vm = vm;
 		rc = attach_domain(lab, vm, dev, target);
 		if (!rc && announce == IOASID_ANNOUNCE_BEFORE)
-			rc = kvm_file_add(lab, vm, dev);
+			rc = kvm_announce(lab, vm, dev);
 		if (!rc)
-			rc = device_open(lab, dev);
+			rc = device_open(lab, vm, dev);
 	} else {
-		rc = announce == IOASID_ANNOUNCE_BEFORE ? kvm_file_add(lab, vm, dev) : 0;
+		/* QEMU's iommufd backend (hw/vfio/iommufd.c iommufd_cdev_attach): FILE_ADD of the device fd,
+		 * bind (which opens the device), then attach to the IOAS. */
+		rc = announce == IOASID_ANNOUNCE_BEFORE ? kvm_announce(lab, vm, dev) : 0;
 		if (!rc)
-			rc = device_open(lab, dev);
+			rc = device_open(lab, vm, dev);
 		if (!rc) {
 			dev->vm = vm; /* bound: the VM's iommufd owns it */
 			rc = attach_domain(lab, vm, dev, target);
 		}
 	}
 	if (!rc && announce == IOASID_ANNOUNCE_AFTER)
-		rc = kvm_file_add(lab, vm, dev);
+		rc = kvm_announce(lab, vm, dev);
 	if (!rc && pvec_push(&vm->devices, dev))
 		rc = lab_err(lab, ENOMEM, "no memory to attach device %s", dev->name);
 	if (!rc)
@@ -275,14 +324,20 @@ int op_vm_attach(struct ioasid_lab *lab, const struct ioasid_vm_attach *a)
 	return lab_transaction(lab, do_vm_attach, &r);
 }
 
+/* Hot-unplug in QEMU's order. Legacy container (hw/vfio vfio_put_group): vfio_kvm_device_del_group()
+ * first, so KVM re-judges the remaining files while this group is still in the container, then
+ * vfio_disconnect_container(). iommufd backend (iommufd_cdev_detach): detach from the IOAS first, then
+ * iommufd_cdev_kvm_device_del() as the device is unbound. */
 static void vm_detach_device(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
 {
+	if (lab->ops->domain_before_kvm)
+		kvm_unannounce(lab, vm, dev);
 	hwpt_detach(lab, dev);
 	kvm_tables_changed(lab, vm);
 	dev->vm = NULL;
 	pvec_remove(&vm->devices, dev);
-	if (dev->kvm_file)
-		kvm_file_del(lab, vm, dev);
+	if (!lab->ops->domain_before_kvm)
+		kvm_unannounce(lab, vm, dev);
 }
 
 int op_vm_detach(struct ioasid_lab *lab, const struct ioasid_vm_detach *a)
@@ -441,15 +496,19 @@ static int do_replace(struct ioasid_lab *lab, const void *arg)
 	struct pvec moving = { 0 };
 	int rc = 0;
 
+	/* The kernel's "replace onto a new table" is IOMMU_HWPT_ALLOC then IOMMU_DEVICE_REPLACE: a
+	 * user-allocated HWPT, which the auto path never picks and which outlives its last device. */
 	if (!h)
-		rc = hwpt_create(lab, r->vm->ioas, r->dev->iommu, r->enforce, true, &h);
+		rc = hwpt_create(lab, r->vm->ioas, r->dev->iommu, r->enforce, false, &h);
 	/* iommu_group_replace_domain(): the whole group moves. */
 	for (size_t i = 0; !rc && i < old->devices.n; i++) {
 		struct device *d = old->devices.v[i];
 
 		if (d->group != r->dev->group)
 			continue;
-		rc = hwpt_compatible(lab, h, d);
+		rc = hwpt_upgrade_for(lab, h, d);
+		if (!rc)
+			rc = hwpt_compatible(lab, h, d);
 		if (!rc)
 			rc = hwpt_check_areas_for_device(lab, h->ioas, d);
 		if (!rc && pvec_push(&moving, d))
@@ -487,6 +546,10 @@ int op_device_replace(struct ioasid_lab *lab, const struct ioasid_device_replace
 
 	if (a->__reserved)
 		return lab_err(lab, EOPNOTSUPP, "device.replace: nonzero reserved field");
+	if (lab->ops->no_replace)
+		return lab_err(lab, EOPNOTSUPP,
+			       "policy %s has no replace: a VFIO type1 container cannot move a group to another "
+			       "domain atomically (unplug and plug it again instead)", lab->ops->name);
 	rc = lookup_vm_device(lab, a->vm, a->device, &r.vm, &r.dev);
 	if (rc)
 		return rc;
