@@ -1,46 +1,39 @@
-// Shapes of the lab API (shared/API.md) as the UI reads them: the core's and the store's own types,
-// imported type-only so the browser bundle never pulls the native core or SQLite.
-import type { Policy } from '@ioasid-lab/core';
-
+// Shapes of the lab API (docs/api.md) as the UI reads them, all from the API contract (@ioasid-lab/api),
+// so the browser bundle never pulls the native core or SQLite.
 export type {
   AreaState,
+  AttachRequest,
+  Comparison,
+  CreateLabRequest,
+  DeviceRequest,
   DeviceState,
   Effect,
+  EventResult,
+  Explanation,
   Hex,
   HwptState,
   HwptStats,
+  ImportRequest,
   IoasState,
+  IommuRequest,
   IommuState,
-  Leaf,
-  LeafPage,
-  Policy,
-  Vendor,
-  VmState,
-} from '@ioasid-lab/core';
-export type {
-  Comparison,
-  EventResult,
-  Explanation,
   LabState,
   LabSummary,
+  Leaf,
+  LeafPage,
+  Op,
+  Policy,
   PolicyComparison,
   Remedy,
+  ReplaceRequest,
   StoredEvent as LabEvent,
   Template,
+  Vendor,
   VmComparison,
   VmOutcome as Outcome,
-  VmVerdict,
-} from '@ioasid-lab/db';
-export type {
-  AttachRequest,
-  CreateLabRequest,
-  DeviceRequest,
-  ImportRequest,
-  IommuRequest,
-  Op,
-  ReplaceRequest,
   VmRequest,
+  VmState,
+  VmVerdict,
 } from '@ioasid-lab/api';
-
-/** The policies in the order the UI offers them (a runtime value, so not imported from the core). */
-export const POLICIES: readonly Policy[] = ['type1', 'iommufd', 'shared', 'explicit'];
+/** The policies in the order the UI offers them. */
+export { POLICIES } from '@ioasid-lab/api';

@@ -1,116 +1,37 @@
 // The event store's public contract: what the server (and tests) call on a LabStore and a StoredLab.
-// Shapes mirror ../../../../shared/API.md; changes here are additive only.
-import type { CoreState, Effect, ErrnoCode, LeafPage, Op, OpName, Policy, U64Input } from '@ioasid-lab/core';
+// The shapes it answers with are the API's (@ioasid-lab/api, docs/api.md); changes there are additive only.
+import type {
+  Comparison,
+  Explanation,
+  LabExport,
+  LabState,
+  LabSummary,
+  Op,
+  Policy,
+  StoredEvent,
+  Template,
+  U64Input,
+} from '@ioasid-lab/api';
+import type { LeafPage } from '@ioasid-lab/core';
 
-export type Template = 'empty' | 'seed' | 'seed-story';
-export const TEMPLATES: readonly Template[] = ['empty', 'seed', 'seed-story'];
-
-/** Omit that keeps the union of ops a union. */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** An op's fields without its `op` name: the `input` of an event. */
-export type OpInput = DistributiveOmit<Op, 'op'>;
-
-export type EventResult = { ok: true } | { ok: false; errno: number; code: ErrnoCode; message: string };
-
-/** One entry of a lab's history (API.md's event). Refused ops are events too; they changed nothing. */
-export interface StoredEvent {
-  /** 1-based, gapless per lab. */
-  seq: number;
-  /** ISO 8601 time the op was applied. */
-  at: string;
-  op: OpName;
-  input: OpInput;
-  result: EventResult;
-  effects: Effect[];
-}
-
-/** API.md's state: the core state at `seq`. */
-export type LabState = CoreState & { seq: number };
-
-export interface LabSummary {
-  name: string;
-  policy: Policy;
-  template: Template;
-  /** Number of events (= the latest seq). */
-  events: number;
-  /** ISO 8601. */
-  createdAt: string;
-}
-
-/** API.md's export format: the lab's inputs in order, refused ones included. */
-export interface LabExport {
-  format: 'ioasid-lab/v1';
-  name: string;
-  policy: Policy;
-  ops: Op[];
-}
-
-/** Both of a VM's coherency facts, as a replay found them. */
-export interface VmOutcome {
-  wbinvd: boolean;
-  coherencyHazard: boolean;
-}
-
-export interface VmVerdict extends VmOutcome {
-  vm: string;
-  /** Seqs of the events whose effects set this VM's current wbinvd / hazard (and what they hinge on). */
-  why: number[];
-}
-
-export interface ChainLink {
-  seq: number;
-  op: OpName;
-  effects: Effect[];
-}
-
-export interface Remedy {
-  /** One line saying what the ops do, e.g. "replace A onto a fresh enforcing HWPT". */
-  description: string;
-  /** Ops to apply (in order) on top of the current history. */
-  ops: Op[];
-  /** Both VMs after the ops, found by replay on a scratch lab. */
-  result: { a: VmOutcome; b: VmOutcome };
-}
-
-export interface Explanation {
-  /** The seq the explanation is about (the lab's latest). */
-  seq: number;
-  policy: Policy;
-  a: VmVerdict;
-  b: VmVerdict;
-  /** True when the VMs differ in wbinvd or in coherencyHazard. */
-  diverges: boolean;
-  /** Earliest event in the differing VM's causal chain with no counterpart in the other VM's history. */
-  firstDivergence: { seq: number; op: OpName; effect: Effect } | null;
-  chain: ChainLink[];
-  summary: string;
-  /** Candidate op sequences that, replayed, make the two VMs agree with wbinvd off and no hazard. */
-  remedies: Remedy[];
-  /** The same inputs replayed under every other policy. */
-  counterfactual: Partial<Record<Policy, { a: VmOutcome | null; b: VmOutcome | null; refused: number }>>;
-}
-
-export interface VmComparison extends VmOutcome {
-  vm: string;
-  /** HWPTs on the VM's IOAS and their page-table bytes. */
-  hwpts: number;
-  tableBytes: number;
-}
-
-export interface PolicyComparison {
-  policy: Policy;
-  /** How many of the inputs this policy refused. */
-  refused: number;
-  vms: VmComparison[];
-  /** Lab-wide totals. */
-  hwpts: number;
-  tableBytes: number;
-}
-
-export interface Comparison {
-  seq: number;
-  policies: PolicyComparison[];
-}
+export type {
+  ChainLink,
+  Comparison,
+  EventResult,
+  Explanation,
+  LabExport,
+  LabState,
+  LabSummary,
+  OpInput,
+  PolicyComparison,
+  Remedy,
+  StoredEvent,
+  Template,
+  VmComparison,
+  VmOutcome,
+  VmVerdict,
+} from '@ioasid-lab/api';
+export { TEMPLATES } from '@ioasid-lab/api';
 
 export interface BatchOptions {
   /**

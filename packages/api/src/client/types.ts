@@ -1,17 +1,5 @@
-// The client's request and response types, derived from the server's schemas and the store's contract,
-// so a field renamed there fails to compile here. Type-only imports: nothing of the server is bundled.
-
-import type {
-  DeviceState,
-  HwptState,
-  IoasState,
-  IommuState,
-  LeafPage,
-  Op,
-  Policy,
-  VmState,
-} from '@ioasid-lab/core';
-import type { Comparison, Explanation, LabExport, LabState, LabSummary, StoredEvent } from '@ioasid-lab/db';
+// The client's request and response types, derived from the request schemas and the data types of this
+// package, so a field renamed there fails to compile here.
 import type { Static } from 'typebox';
 import type { CreateLabBody, ForkBody, ImportBody } from '../schemas/labs.ts';
 import type {
@@ -24,6 +12,22 @@ import type {
   UnmapBody,
   VmBody,
 } from '../schemas/ops.ts';
+import type {
+  Comparison,
+  DeviceState,
+  Explanation,
+  HwptState,
+  IoasState,
+  IommuState,
+  LabExport,
+  LabState,
+  LabSummary,
+  LeafPage,
+  Op,
+  StoredEvent,
+  VmState,
+} from '../types.ts';
+import type { Policy } from '../vocab.ts';
 
 export type {
   Comparison,

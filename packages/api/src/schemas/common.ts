@@ -1,12 +1,32 @@
 // Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
 // TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
-import { type Static, Type } from 'typebox';
+import { type Static, type TLiteral, type TLiteralValue, type TUnion, Type } from 'typebox';
+import { NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
 
-/** API.md's name rule; it also rules out path tricks ("..", "/") and "__proto__" (leading "_"). */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export { NAME_PATTERN };
+
+/** The literal schemas of a vocabulary, as a tuple so that Static<> keeps each value. */
+type Literals<T extends readonly TLiteralValue[]> = T extends readonly [
+  infer Head extends TLiteralValue,
+  ...infer Rest extends readonly TLiteralValue[],
+]
+  ? [TLiteral<Head>, ...Literals<Rest>]
+  : [];
+
+/** A schema accepting exactly the values of one of the vocabularies (vocab.ts). */
+export function OneOf<const T extends readonly TLiteralValue[]>(
+  values: T,
+  options: { description?: string } = {},
+): TUnion<Literals<T>> {
+  return Type.Union(
+    values.map((value) => Type.Literal(value)),
+    options,
+  ) as unknown as TUnion<Literals<T>>;
+}
+
 export const Name = Type.String({
   pattern: NAME_PATTERN,
-  description: 'A name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}',
+  description: `A name: ${NAME_PATTERN.slice(1, -1)}`,
 });
 
 /** A 64-bit quantity in: a JSON number or a decimal / 0x-hex string. The core checks the range. */
@@ -28,17 +48,8 @@ export const U64Text = Type.String({
 /** A 64-bit quantity out: always lowercase 0x-hex. */
 export const Hex = Type.String({ pattern: '^0x[0-9a-f]+$', examples: ['0x1000'] });
 
-export const Policy = Type.Union([
-  Type.Literal('type1'),
-  Type.Literal('iommufd'),
-  Type.Literal('shared'),
-  Type.Literal('explicit'),
-]);
-export const Vendor = Type.Union([
-  Type.Literal('intel-vtd'),
-  Type.Literal('amd-vi'),
-  Type.Literal('arm-smmuv3'),
-]);
+export const Policy = OneOf(POLICIES);
+export const Vendor = OneOf(VENDORS);
 
 /** A non-negative id (HWPT, IOAS) as it appears in paths and bodies. */
 export const Id = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });

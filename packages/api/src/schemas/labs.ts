@@ -1,12 +1,13 @@
-// Request and response shapes of the lab resources: create, fork, export and import (API.md "Labs").
+// Request and response shapes of the lab resources: create, fork, export and import (docs/api.md, "Labs").
 import { Type } from 'typebox';
-import { Name, Policy, Seq } from './common.ts';
+import { TEMPLATES } from '../vocab.ts';
+import { Name, OneOf, Policy, Seq } from './common.ts';
 import { AnyOp } from './ops.ts';
 import { LabSummary } from './state.ts';
 
 const closed = { additionalProperties: false } as const;
 
-export const Template = Type.Union([Type.Literal('empty'), Type.Literal('seed'), Type.Literal('seed-story')]);
+export const Template = OneOf(TEMPLATES);
 
 export const CreateLabBody = Type.Object(
   { name: Name, policy: Policy, template: Type.Optional(Template) },

@@ -1,9 +1,9 @@
 // Request bodies of the operation endpoints (hardware, VMs, IOAS, HWPTs) and of POST /batch.
 // Each batch op is its endpoint's body plus `op` (and the ids the endpoint takes from its path).
-
-import type { Op } from '@ioasid-lab/core';
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
-import { Id, Name, U64, Vendor } from './common.ts';
+import type { Op } from '../types.ts';
+import { ANNOUNCE_KVM, DEVICE_KINDS, IOVA_BITS, REQUIRES_KVM, RESERVED_KINDS } from '../vocab.ts';
+import { Id, Name, OneOf, U64, Vendor } from './common.ts';
 
 const closed = { additionalProperties: false } as const;
 
@@ -13,14 +13,14 @@ export const IommuBody = Type.Object(
     vendor: Vendor,
     enforceCacheCoherency: Type.Boolean(),
     pageSizes: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 8 })),
-    iovaBits: Type.Optional(Type.Union([Type.Literal(39), Type.Literal(48), Type.Literal(57)])),
+    iovaBits: Type.Optional(OneOf(IOVA_BITS)),
     reserved: Type.Optional(
       Type.Array(
         Type.Object(
           {
             start: U64,
             length: U64,
-            kind: Type.Union([Type.Literal('msi'), Type.Literal('reserved'), Type.Literal('direct')]),
+            kind: OneOf(RESERVED_KINDS),
           },
           closed,
         ),
@@ -36,9 +36,9 @@ export const DeviceBody = Type.Object(
     name: Name,
     iommu: Name,
     group: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
-    kind: Type.Optional(Type.Union([Type.Literal('pci'), Type.Literal('mdev')])),
+    kind: Type.Optional(OneOf(DEVICE_KINDS)),
     noSnoop: Type.Optional(Type.Boolean()),
-    requiresKvm: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ap'), Type.Literal('kvmgt')])),
+    requiresKvm: Type.Optional(OneOf(REQUIRES_KVM)),
   },
   closed,
 );
@@ -52,7 +52,7 @@ export const VmBody = Type.Object(
   closed,
 );
 
-const AnnounceKvm = Type.Union([Type.Literal('before'), Type.Literal('after'), Type.Literal('never')]);
+const AnnounceKvm = OneOf(ANNOUNCE_KVM);
 export const AttachBody = Type.Object(
   { device: Name, hwpt: Type.Optional(Id), announceKvm: Type.Optional(AnnounceKvm) },
   closed,

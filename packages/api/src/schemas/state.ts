@@ -1,12 +1,13 @@
-// Response shapes of a lab's state, events and stored-lab summaries (API.md "State, history").
+// Response shapes of a lab's state, events and stored-lab summaries (docs/api.md, "State, history").
 // Objects stay open (extra fields allowed) so the core can add facts without breaking v1 clients.
 import { type Static, Type } from 'typebox';
-import { Hex, Name, Policy, Seq, Vendor } from './common.ts';
+import { RESERVED_KINDS } from '../vocab.ts';
+import { Hex, Name, OneOf, Policy, Seq, Vendor } from './common.ts';
 
 const ReservedOut = Type.Object({
   start: Hex,
   length: Hex,
-  kind: Type.Union([Type.Literal('msi'), Type.Literal('reserved'), Type.Literal('direct')]),
+  kind: OneOf(RESERVED_KINDS),
 });
 
 export const IommuState = Type.Object({
