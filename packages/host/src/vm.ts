@@ -27,6 +27,7 @@ export interface VmSpec {
 }
 
 const KIB = 1024n;
+const MIB = KIB * KIB;
 /** libvirt's scaled integers (virScaleInteger): decimal K/M/G... and binary KiB/MiB/...; bare letters are binary. */
 const LIBVIRT_UNITS: Record<string, bigint> = {
   b: 1n,
@@ -113,7 +114,12 @@ export function parseLibvirtDomain(xml: string): VmSpec {
     invalid('<memory>', `<memory> must be a whole number, got ${JSON.stringify(amount)}`);
   if (scale === undefined)
     invalid('<memory>', `<memory unit='${memoryElement.attributes.unit}'> is not a libvirt unit`);
-  const memory = checkMemory(BigInt(amount) * scale, '<memory>');
+  // qemuDomainAlignMemorySizes: QEMU gets the initial memory rounded up to a whole MiB.
+  const asked = BigInt(amount) * scale;
+  const aligned = ((asked + MIB - 1n) / MIB) * MIB;
+  if (aligned !== asked)
+    notes.push(`<memory> ${asked} bytes rounded up to ${aligned} (libvirt aligns guest memory to 1 MiB)`);
+  const memory = checkMemory(aligned, '<memory>');
 
   const devices = firstChild(root, 'devices');
   const hostdevs: HostdevSpec[] = [];
