@@ -1,4 +1,4 @@
-// The API's one error shape, the errno -> HTTP status mapping of API.md, and the translation of every
+// The API's one error shape, the errno -> HTTP status mapping of docs/api.md, and the translation of every
 // failure (core refusals, schema violations, Fastify's own errors) into that shape.
 import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
 
@@ -22,7 +22,7 @@ export interface ApiErrorBody {
   error: { code: string; errno?: number; message: string; seq?: number };
 }
 
-/** An error the API answers with: HTTP status plus the error shape of API.md. */
+/** An error the API answers with: HTTP status plus the error shape of docs/api.md. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -86,7 +86,7 @@ export function toApiError(error: unknown): ApiError {
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return new ApiError('E2BIG', 'request body exceeds the 1 MiB limit', { status: 413 });
   if (status === 429) return new ApiError('EBUSY', e.message, { status: 429 });
-  // Wrong content type is bad input like any other: the table of API.md answers it with 400.
+  // Wrong content type is bad input like any other: the table of docs/api.md answers it with 400.
   if (status === 415) return new ApiError('EINVAL', e.message, { status: 400 });
   if (status >= 400 && status < 500) return new ApiError('EINVAL', e.message, { status });
   if (status === 503) return new ApiError('EBUSY', e.message, { status });

@@ -1,4 +1,4 @@
-// Every endpoint of API.md on its success path, through the client and on the raw wire.
+// Every endpoint of docs/api.md on its success path, through the client and on the raw wire.
 
 import { LabState, StoredEvent } from '@ioasid-lab/api/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

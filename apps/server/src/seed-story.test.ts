@@ -1,4 +1,4 @@
-// The seed scenario of DOMAIN.md driven through REST under every policy: the product's regression test.
+// The seed scenario of docs/domain.md driven through REST under every policy: the product's regression test.
 import type { Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './test/harness.ts';

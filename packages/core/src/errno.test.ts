@@ -1,4 +1,4 @@
-// DOMAIN.md's "Kernel behaviour the core must reproduce", line by line, plus KVM ordering, limits,
+// docs/domain.md's "What the core refuses, and with which errno", line by line, plus KVM ordering, limits,
 // malformed ops, snapshots and batches. Named after the kernel function that decides each answer.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyOp, Lab, type LabLimits, type OpResult, type Policy } from './index.ts';

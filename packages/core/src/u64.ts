@@ -1,5 +1,5 @@
 // 64-bit quantities (IOVAs, lengths): parsed from JSON numbers, decimal or 0x-hex strings, and bigints;
-// returned as lowercase 0x-hex strings, as API.md requires.
+// returned as lowercase 0x-hex strings, as docs/api.md requires.
 import { LabError } from './errors.ts';
 import type { Hex, U64Input } from './types.ts';
 

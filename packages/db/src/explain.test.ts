@@ -1,4 +1,4 @@
-// explain() on the seed story and its variants under each policy, checked against DOMAIN.md's table:
+// explain() on the seed story and its variants under each policy, checked against docs/domain.md:
 // divergence, the event that starts it, the chain, remedies that work when applied, counterfactuals.
 import type { Op, Policy } from '@ioasid-lab/core';
 import Database from 'better-sqlite3';

@@ -1,4 +1,4 @@
-// The lab templates of API.md as ordinary ops: `seed` is the seed scenario's hardware, `seed-story` adds
+// The lab templates of docs/api.md as ordinary ops: `seed` is the seed scenario's hardware, `seed-story` adds
 // the story (VM1 booted with [A, B], VM2 with [A2], B hot-unplugged from VM1). They are recorded as events.
 import type { Op } from '@ioasid-lab/core';
 import type { Template } from './store-types.ts';

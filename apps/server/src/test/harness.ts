@@ -67,7 +67,7 @@ export function matchesSchema(schema: object, value: unknown): boolean {
   return ok;
 }
 
-/** A raw JSON request, for asserting the wire format exactly as API.md writes it. */
+/** A raw JSON request, for asserting the wire format exactly as docs/api.md writes it. */
 export async function call(
   base: string,
   method: string,

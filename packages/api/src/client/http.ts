@@ -1,4 +1,4 @@
-// LabClient: one typed method per REST endpoint of API.md, over fetch, so no caller writes URLs.
+// LabClient: one typed method per REST endpoint (docs/api.md), over fetch, so no caller writes URLs.
 // Works in the browser (same origin, baseUrl '') and in Node 20 (baseUrl 'http://127.0.0.1:4100').
 import { errorFromResponse } from './errors.ts';
 import type {
