@@ -54,7 +54,7 @@ function story(lab: Lab, vm1Devices: string[]): number {
   return tables;
 }
 
-describe('seed scenario (DOMAIN.md table)', () => {
+describe('seed scenario (docs/domain.md)', () => {
   it('type1: VM1 off, VM2 off, 2 tables while {A,B}', () => {
     const lab = seedLab('type1');
     expect(story(lab, ['A', 'B'])).toBe(2);

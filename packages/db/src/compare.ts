@@ -1,4 +1,4 @@
-// compare(): turns replays of one lab's inputs under several policies into API.md's comparison rows.
+// compare(): turns replays of one lab's inputs under several policies into docs/api.md's comparison rows.
 // Pure over CoreState: every number comes from the replayed core, none is recomputed here.
 import type { CoreState, Policy } from '@ioasid-lab/core';
 import type { Comparison, PolicyComparison } from './store-types.ts';

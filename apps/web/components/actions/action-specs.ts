@@ -1,4 +1,4 @@
-// The lab's actions (shared/API.md) as form specs: fields prefilled from the state and the selection,
+// The lab's actions (docs/api.md) as form specs: fields prefilled from the state and the selection,
 // and the request each one sends. Pure, so the forms and the graph's quick actions share them.
 import type { Request } from '../../lib/api';
 import { parseU64 } from '../../lib/format';
