@@ -1,7 +1,8 @@
 // Property tests: random op sequences under every policy, held against the reference model in model.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AnyOp, Lab, type OpResult, POLICIES, type Policy } from './index.ts';
+import { alignNewIoas, domainViewOf, predictDomain } from './domain-model.ts';
+import { type AnyOp, KERNELS, type Kernel, Lab, type OpResult, POLICIES, type Policy } from './index.ts';
 import { applyAreas, areasOf, checkInvariants, predictMap, predictUnmap } from './model.ts';
 import { toHex } from './u64.ts';
 
@@ -282,9 +283,13 @@ function big(value: unknown): bigint {
   return BigInt(value as string | number);
 }
 
-/** Runs ops one at a time, checking each against the model; returns every result. */
-function runChecked(policy: Policy, commands: Command[]): { lab: Lab; ops: AnyOp[]; results: OpResult[] } {
-  const lab = Lab.create(policy);
+/** Runs ops one at a time, checking each against the models; returns every result. */
+function runChecked(
+  policy: Policy,
+  kernel: Kernel,
+  commands: Command[],
+): { lab: Lab; ops: AnyOp[]; results: OpResult[] } {
+  const lab = Lab.create(policy, undefined, kernel);
   for (const op of HARDWARE) expect(lab.apply(op).ok).toBe(true);
   const results: OpResult[] = [];
   const ops: AnyOp[] = [];
@@ -296,6 +301,15 @@ function runChecked(policy: Policy, commands: Command[]): { lab: Lab; ops: AnyOp
     const result = lab.apply(op);
     results.push(result);
     const after = lab.state();
+    // The domain model, from the same state: the same errno, and when accepted the same tables, the
+    // same device placement and the same KVM view.
+    const predicted = predictDomain(policy, kernel, before, op);
+    expect(result.ok ? 'ok' : result.code, `${kernel} ${JSON.stringify(op)}`).toBe(predicted.code);
+    if (result.ok && predicted.code === 'ok') {
+      expect(domainViewOf(before, after), `${kernel} ${JSON.stringify(op)}`).toEqual(
+        alignNewIoas(predicted.view, before, after),
+      );
+    }
     if (op.op === 'ioas.map') {
       const read = op.read ?? true;
       const write = op.write ?? true;
@@ -334,21 +348,27 @@ function runChecked(policy: Policy, commands: Command[]): { lab: Lab; ops: AnyOp
   return { lab, ops, results };
 }
 
-// Bounded so the package's tests stay well under a minute (about 2 s here).
-const RUNS = 100;
+// At least 200 sequences per policy and kernel profile; bounded so the package's tests stay well under a
+// minute.
+const RUNS = 200;
 
-describe('random op sequences against the model', () => {
-  for (const policy of POLICIES) {
-    it(`${policy}: model, invariants, refusals change nothing, replay and restore are identical`, () => {
+/** Every policy under every kernel that has it (iommufd arrived in 6.2). */
+const COMBINATIONS = POLICIES.flatMap((policy) =>
+  KERNELS.filter((kernel) => policy !== 'iommufd' || kernel !== '6.1').map((kernel) => ({ policy, kernel })),
+);
+
+describe('random op sequences against the models', () => {
+  for (const { policy, kernel } of COMBINATIONS) {
+    it(`${policy} on ${kernel}: models, invariants, refusals change nothing, replay and restore agree`, () => {
       fc.assert(
         fc.property(
           fc.array(commandArb, { minLength: 1, maxLength: 40 }),
           fc.nat({ max: 30 }),
           (commands, cut) => {
-            const { lab, ops, results } = runChecked(policy, commands);
+            const { lab, ops, results } = runChecked(policy, kernel, commands);
             try {
               // Replay: the same ops give the same results and state, byte for byte.
-              const replay = Lab.create(policy);
+              const replay = Lab.create(policy, undefined, kernel);
               try {
                 replay.applyBatch(HARDWARE);
                 expect(JSON.stringify(replay.applyBatch(ops))).toBe(JSON.stringify(results));
@@ -358,7 +378,7 @@ describe('random op sequences against the model', () => {
               }
               // Restore at a cut point, then the tail: the same future.
               const split = Math.min(cut, ops.length);
-              const head = Lab.create(policy);
+              const head = Lab.create(policy, undefined, kernel);
               try {
                 head.applyBatch(HARDWARE);
                 head.applyBatch(ops.slice(0, split));
@@ -384,7 +404,9 @@ describe('random op sequences against the model', () => {
         { numRuns: RUNS },
       );
     });
+  }
 
+  for (const policy of POLICIES) {
     it(`${policy}: an atomic batch is all or nothing`, () => {
       fc.assert(
         fc.property(

@@ -1,6 +1,6 @@
-// The seed scenario of DOMAIN.md under every policy: the product's regression test.
+// The seed scenario (docs/domain.md) under every policy and kernel profile: the product's regression test.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Lab, type Op, type Policy } from './index.ts';
+import { type Kernel, Lab, type Op, type Policy } from './index.ts';
 
 const SEED_HARDWARE: Op[] = [
   { op: 'iommu.add', name: 'iommu0', vendor: 'intel-vtd', enforceCacheCoherency: true },
@@ -15,8 +15,8 @@ afterEach(() => {
   for (const lab of labs.splice(0)) lab.destroy();
 });
 
-function seedLab(policy: Policy): Lab {
-  const lab = Lab.create(policy);
+function seedLab(policy: Policy, kernel: Kernel = '6.12'): Lab {
+  const lab = Lab.create(policy, undefined, kernel);
   labs.push(lab);
   for (const result of lab.applyBatch(SEED_HARDWARE)) expect(result.ok).toBe(true);
   return lab;
@@ -55,17 +55,32 @@ function story(lab: Lab, vm1Devices: string[]): number {
 }
 
 describe('seed scenario (docs/domain.md)', () => {
-  it('type1: VM1 off, VM2 off, 2 tables while {A,B}', () => {
-    const lab = seedLab('type1');
+  for (const kernel of ['6.6', '6.12'] as const) {
+    it(`type1 on ${kernel}: VM1 off, VM2 off, 2 tables while {A,B}`, () => {
+      const lab = seedLab('type1', kernel);
+      expect(story(lab, ['A', 'B'])).toBe(2);
+      expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: false, coherencyHazard: false, noncoherentDma: 0 });
+      expect(vm(lab, 'VM2')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    });
+  }
+
+  it("type1 on 6.1: VM1 stays ON after B leaves (QEMU removes B's file while B is in the container)", () => {
+    const lab = seedLab('type1', '6.1');
     expect(story(lab, ['A', 'B'])).toBe(2);
-    expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: true, coherencyHazard: false, noncoherentDma: 1 });
     expect(vm(lab, 'VM2')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    // Until the next file add or del re-judges: unplug and plug A again.
+    ok(lab, { op: 'vm.detach', vm: 'VM1', device: 'A' });
+    ok(lab, { op: 'vm.attach', vm: 'VM1', device: 'A' });
+    expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: false, coherencyHazard: false, noncoherentDma: 0 });
   });
 
-  it('type1: both group files are judged by the container while B sits in it (2 non-coherent)', () => {
-    const lab = seedLab('type1');
-    ok(lab, { op: 'vm.create', name: 'VM1', devices: ['A', 'B'] });
-    expect(vm(lab, 'VM1')).toMatchObject({ noncoherentDma: 2, wbinvd: true });
+  it('type1: KVM keeps one flag while {A, B}, not one per file', () => {
+    for (const kernel of ['6.1', '6.6', '6.12'] as const) {
+      const lab = seedLab('type1', kernel);
+      ok(lab, { op: 'vm.create', name: 'VM1', devices: ['A', 'B'] });
+      expect(vm(lab, 'VM1'), kernel).toMatchObject({ noncoherentDma: 1, wbinvd: true });
+    }
   });
 
   it('iommufd: VM1 off, VM2 off, 2 tables while {A,B}', () => {
@@ -73,6 +88,24 @@ describe('seed scenario (docs/domain.md)', () => {
     expect(story(lab, ['A', 'B'])).toBe(2);
     expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: false, coherencyHazard: false });
     expect(vm(lab, 'VM2')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+  });
+
+  it('iommufd on 6.1 does not exist: EOPNOTSUPP naming the kernel', () => {
+    expect(() => Lab.create('iommufd', undefined, '6.1')).toThrow(/6\.1/);
+    try {
+      Lab.create('iommufd', undefined, '6.1');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'EOPNOTSUPP' });
+    }
+  });
+
+  it('iommufd, VM1 booted with {B, A} before 2ccabf81ddff (6.6): off, no hazard, 2 tables', () => {
+    const lab = seedLab('iommufd', '6.6');
+    expect(story(lab, ['B', 'A'])).toBe(2);
+    expect(vm(lab, 'VM1')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    expect(vm(lab, 'VM2')).toMatchObject({ wbinvd: false, coherencyHazard: false });
+    const a = lab.state().devices.find((d) => d.name === 'A');
+    expect(lab.state().hwpts.find((h) => h.id === a?.hwpt)?.enforceCacheCoherency).toBe(true);
   });
 
   it('iommufd, VM1 booted with {B, A}: off with a coherency hazard, 1 table', () => {
