@@ -21,6 +21,7 @@ import batchRoutes from './routes/batch.ts';
 import deviceRoutes from './routes/devices.ts';
 import healthRoutes from './routes/health.ts';
 import hwptRoutes from './routes/hwpts.ts';
+import importHostRoutes from './routes/import-host.ts';
 import ioasRoutes from './routes/ioas.ts';
 import iommuRoutes from './routes/iommus.ts';
 import labRoutes from './routes/labs.ts';
@@ -134,6 +135,7 @@ async function registerEverything(
     async (api) => {
       await api.register(healthRoutes);
       await api.register(labRoutes);
+      await api.register(importHostRoutes);
       await api.register(iommuRoutes);
       await api.register(deviceRoutes);
       await api.register(vmRoutes);

@@ -9,6 +9,7 @@
 // SMMUv3 (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c): 6.12's arm_smmu_capable does not report
 // ENFORCE_CACHE_COHERENCY at all; ARM_SMMU_FEAT_COHERENCY only answers IOMMU_CAP_CACHE_COHERENCY, without
 // which vfio and iommufd refuse to bind a device.
+import { KERNELS, type Kernel } from '@ioasid-lab/api/vocab';
 import type { Vendor } from './types.ts';
 
 export const GIB = 1 << 30;
@@ -289,8 +290,9 @@ export interface KernelProfileChoice {
   rule: string;
 }
 
-export type KernelProfile = '6.1' | '6.6' | '6.12';
-export const KERNEL_PROFILES: readonly KernelProfile[] = ['6.1', '6.6', '6.12'];
+/** The core's kernel profiles (API.md: a lab's `kernel`), oldest first. */
+export type KernelProfile = Kernel;
+export const KERNEL_PROFILES: readonly KernelProfile[] = KERNELS;
 
 function versionKey(text: string): number | null {
   const match = /^(\d+)\.(\d+)/.exec(text);
@@ -303,7 +305,7 @@ export function kernelProfileFor(release: string | null, requested?: KernelProfi
   const key = release ? versionKey(release) : null;
   if (key === null) {
     return {
-      profile: '6.12',
+      profile: KERNEL_PROFILES[KERNEL_PROFILES.length - 1] as KernelProfile,
       from: release,
       rule: 'kernel version unknown: the newest profile',
     };
@@ -313,7 +315,12 @@ export function kernelProfileFor(release: string | null, requested?: KernelProfi
     if ((versionKey(profile) as number) <= key) chosen = profile;
   }
   if (!chosen) {
-    return { profile: '6.1', from: release, rule: `${release} is older than every profile: the oldest, 6.1` };
+    const oldest = KERNEL_PROFILES[0] as KernelProfile;
+    return {
+      profile: oldest,
+      from: release,
+      rule: `${release} is older than every profile: the oldest, ${oldest}`,
+    };
   }
   return { profile: chosen, from: release, rule: `nearest profile not newer than ${release}` };
 }
