@@ -19,5 +19,6 @@ extern int checks_passed, checks_failed;
 void pagetable_tests(void);
 void object_tests(void);
 void message_tests(void);
+void kernel_tests(void);
 
 #endif

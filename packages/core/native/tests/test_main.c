@@ -17,6 +17,7 @@ int main(void)
 	pagetable_tests();
 	object_tests();
 	message_tests();
+	kernel_tests();
 	printf("%d passed, %d failed\n", checks_passed, checks_failed);
 	return checks_failed ? 1 : 0;
 }
