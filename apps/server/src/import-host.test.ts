@@ -141,11 +141,18 @@ describe('POST /labs/import-host with the real captures', () => {
     expect(groupsOf(state)[4]).toEqual(['0000-00-1f.0', '0000-00-1f.2', '0000-00-1f.3']);
   });
 
-  it('the kernel profile is the nearest not newer than the snapshot, or the one requested', async () => {
+  it("the kernel profile is the one whose releases include the snapshot's kernel, or the one requested", async () => {
     const old = { ...snapshotOf('vtd-sc-on'), kernel: '6.8.0-49-generic' };
     const plan = await post('/labs/import-host', { name: 'plan-only', snapshot: old, dryRun: true });
     expect(plan.status).toBe(200);
-    expect(plan.body.kernelProfile).toMatchObject({ profile: '6.6', from: '6.8.0-49-generic' });
+    // 6.8 carries 2ccabf81ddff (first in v6.7): the 6.12 rules, though "6.6" is the nearer name.
+    expect(plan.body.kernelProfile).toMatchObject({ profile: '6.12', from: '6.8.0-49-generic' });
+    const older = await post('/labs/import-host', {
+      name: 'x',
+      snapshot: { ...old, kernel: '6.5.0' },
+      dryRun: true,
+    });
+    expect(older.body.kernelProfile).toMatchObject({ profile: '6.6' });
     expect((await get('/labs/plan-only')).status).toBe(404);
     const requested = await post('/labs/import-host', {
       name: 'x',

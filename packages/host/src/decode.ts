@@ -294,33 +294,44 @@ export interface KernelProfileChoice {
 export type KernelProfile = Kernel;
 export const KERNEL_PROFILES: readonly KernelProfile[] = KERNELS;
 
-function versionKey(text: string): number | null {
+function versionKey(text: string): [number, number] | null {
   const match = /^(\d+)\.(\d+)/.exec(text);
-  return match ? Number(match[1]) * 1000 + Number(match[2]) : null;
+  return match ? [Number(match[1]), Number(match[2])] : null;
 }
 
-/** The nearest profile not newer than `release` (`uname -r`), or the oldest with a note. */
+/**
+ * The releases each profile stands for (docs/kernels.md): 6.1 and before (VFIO containers, KVM judges a
+ * group by its container); 6.2 to 6.6 (KVM judges the group's devices; iommufd upgrades a domain at
+ * attach); 6.7 and later (commit 2ccabf81ddff, first in v6.7: enforcement decided at allocation only).
+ */
+const PROFILE_RANGES: readonly { profile: KernelProfile; from: [number, number]; says: string }[] = [
+  {
+    profile: '6.12',
+    from: [6, 7],
+    says: '6.7 and later carry 2ccabf81ddff (enforcement decided at allocation)',
+  },
+  {
+    profile: '6.6',
+    from: [6, 2],
+    says: '6.2 to 6.6: KVM judges the group by its devices; iommufd upgrades at attach',
+  },
+  { profile: '6.1', from: [0, 0], says: '6.1 and before: KVM judges a VFIO group by its container' },
+];
+
+/** The profile whose rules `release` (`uname -r`) follows, unless one is requested. */
 export function kernelProfileFor(release: string | null, requested?: KernelProfile): KernelProfileChoice {
   if (requested) return { profile: requested, from: release, rule: 'requested' };
-  const key = release ? versionKey(release) : null;
-  if (key === null) {
+  const version = release ? versionKey(release) : null;
+  if (version === null) {
     return {
       profile: KERNEL_PROFILES[KERNEL_PROFILES.length - 1] as KernelProfile,
       from: release,
       rule: 'kernel version unknown: the newest profile',
     };
   }
-  let chosen: KernelProfile | null = null;
-  for (const profile of KERNEL_PROFILES) {
-    if ((versionKey(profile) as number) <= key) chosen = profile;
-  }
-  if (!chosen) {
-    const oldest = KERNEL_PROFILES[0] as KernelProfile;
-    return {
-      profile: oldest,
-      from: release,
-      rule: `${release} is older than every profile: the oldest, ${oldest}`,
-    };
-  }
-  return { profile: chosen, from: release, rule: `nearest profile not newer than ${release}` };
+  const [major, minor] = version;
+  const range = PROFILE_RANGES.find(({ from: [m, n] }) => major > m || (major === m && minor >= n));
+  const chosen = range ?? (PROFILE_RANGES[PROFILE_RANGES.length - 1] as (typeof PROFILE_RANGES)[number]);
+  const older = major < 6 || (major === 6 && minor < 1) ? ` (${release} is older than every profile)` : '';
+  return { profile: chosen.profile, from: release, rule: `${major}.${minor}: ${chosen.says}${older}` };
 }

@@ -4,9 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '@ioasid-lab/core';
+import { KERNELS, Lab } from '@ioasid-lab/core';
 import { describe, expect, it } from 'vitest';
-import { HostImportError, NO_IOMMU_REASON, planHostImport } from './index.ts';
+import {
+  HostImportError,
+  KERNEL_PROFILES,
+  kernelProfileFor,
+  NO_IOMMU_REASON,
+  planHostImport,
+} from './index.ts';
 import { readSnapshot } from './sysfs.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
@@ -325,5 +331,33 @@ describe('host import plan refuses what it cannot read, naming the field', () =>
       field: 'snapshot.pciFunctions[0].bdf',
     });
     expect(refusal({ ...s, format: 'something/v9' })).toMatchObject({ field: 'snapshot.format' });
+  });
+});
+
+describe('kernel profile from uname -r', () => {
+  it('follows the releases each profile stands for (docs/kernels.md), not the nearest name', () => {
+    const profile = (release: string | null) => kernelProfileFor(release).profile;
+    expect(profile('6.12.117')).toBe('6.12');
+    expect(profile('6.17.0-rc2')).toBe('6.12');
+    // 6.7 first carried 2ccabf81ddff: 6.8 behaves as 6.12, not as the 6.6 profile whose name is nearer.
+    expect(profile('6.8.0-49-generic')).toBe('6.12');
+    expect(profile('6.7.0')).toBe('6.12');
+    expect(profile('6.6.58-lts')).toBe('6.6');
+    expect(profile('6.2.0')).toBe('6.6');
+    expect(profile('6.1.0-28-amd64')).toBe('6.1');
+    expect(kernelProfileFor('5.15.0-122-generic')).toMatchObject({
+      profile: '6.1',
+      rule: expect.stringContaining('older than every profile'),
+    });
+    expect(kernelProfileFor(null)).toMatchObject({
+      profile: '6.12',
+      rule: expect.stringContaining('unknown'),
+    });
+    expect(kernelProfileFor('6.12.117', '6.1')).toEqual({
+      profile: '6.1',
+      from: '6.12.117',
+      rule: 'requested',
+    });
+    expect(KERNEL_PROFILES).toEqual(KERNELS);
   });
 });
