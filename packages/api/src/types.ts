@@ -226,6 +226,8 @@ export type LabState = CoreState & { seq: number };
 export interface LabSummary {
   name: string;
   policy: Policy;
+  /** The kernel profile whose rules the lab follows (docs/kernels.md). */
+  kernel: Kernel;
   template: Template;
   /** Number of events (= the latest seq). */
   events: number;
@@ -238,6 +240,8 @@ export interface LabExport {
   format: 'ioasid-lab/v1';
   name: string;
   policy: Policy;
+  /** Absent in exports made before kernel profiles: those replay under the default kernel (6.12). */
+  kernel?: Kernel;
   ops: Op[];
 }
 
@@ -272,6 +276,7 @@ export interface Explanation {
   /** The seq the explanation is about (the lab's latest). */
   seq: number;
   policy: Policy;
+  kernel: Kernel;
   a: VmVerdict;
   b: VmVerdict;
   /** True when the VMs differ in wbinvd or in coherencyHazard. */
@@ -284,6 +289,54 @@ export interface Explanation {
   remedies: Remedy[];
   /** The same inputs replayed under every other policy. */
   counterfactual: Partial<Record<Policy, { a: VmOutcome | null; b: VmOutcome | null; refused: number }>>;
+  /** The same inputs replayed with the lab's policy under every kernel profile that has it. */
+  kernels: Partial<Record<Kernel, KernelOutcome>>;
+}
+
+/** One kernel profile's replay of a lab's inputs (the lab's policy), as explain reports it. */
+export interface KernelOutcome {
+  a: VmOutcome | null;
+  /** Absent in a single-VM explanation. */
+  b?: VmOutcome | null;
+  /** How many of the inputs this kernel refused. */
+  refused: number;
+  /**
+   * Present when the outcome differs from the lab's own kernel: the rule that differs, citing the kernel
+   * function or commit (docs/kernels.md).
+   */
+  rule?: string;
+}
+
+/** A hazard one more op would create: `device` can do no-snoop DMA on `hwpt`, a table without SNP. */
+export interface LatentHazard {
+  device: string;
+  hwpt: number;
+  /** The op (found by replay) that would leave the VM coherent in KVM's eyes while `device` bypasses caches. */
+  trigger: { op: 'vm.detach'; vm: string; device: string };
+}
+
+export interface VmRemedy {
+  description: string;
+  ops: Op[];
+  /** The VM after the ops, found by replay on a scratch lab: wbinvd off, no hazard, no latent hazard. */
+  result: { a: VmOutcome };
+}
+
+/** explain with one VM: why it emulates wbinvd or not, why it is or is not in a hazard, what could tip it. */
+export interface VmExplanation {
+  seq: number;
+  policy: Policy;
+  kernel: Kernel;
+  a: VmVerdict;
+  /** The event that set the VM's current wbinvd or hazard state (null: nothing ever changed it). */
+  cause: { seq: number; op: OpName; effect: Effect } | null;
+  /** The VM's causal chain: the events its state rests on. */
+  chain: ChainLink[];
+  latent: LatentHazard[];
+  summary: string;
+  remedies: VmRemedy[];
+  counterfactual: Partial<Record<Policy, { a: VmOutcome | null; refused: number }>>;
+  kernels: Partial<Record<Kernel, KernelOutcome>>;
 }
 
 export interface VmComparison extends VmOutcome {
@@ -295,6 +348,8 @@ export interface VmComparison extends VmOutcome {
 
 export interface PolicyComparison {
   policy: Policy;
+  /** The kernel profile this row was replayed under. */
+  kernel: Kernel;
   /** How many of the inputs this policy refused. */
   refused: number;
   vms: VmComparison[];

@@ -1,15 +1,17 @@
-// compare(): turns replays of one lab's inputs under several policies into docs/api.md's comparison rows.
+// compare(): turns replays of one lab's inputs under several policies (and kernel profiles) into docs/api.md's
+// comparison rows.
 // Pure over CoreState: every number comes from the replayed core, none is recomputed here.
-import type { CoreState, Policy } from '@ioasid-lab/core';
+import type { CoreState, Kernel, Policy } from '@ioasid-lab/core';
 import type { Comparison, PolicyComparison } from './store-types.ts';
 
 export interface PolicyReplay {
   policy: Policy;
+  kernel: Kernel;
   state: CoreState;
   refused: number;
 }
 
-export function comparePolicy({ policy, state, refused }: PolicyReplay): PolicyComparison {
+export function comparePolicy({ policy, kernel, state, refused }: PolicyReplay): PolicyComparison {
   const vms = state.vms.map((vm) => {
     const hwpts = state.hwpts.filter((h) => h.ioas === vm.ioas);
     return {
@@ -22,6 +24,7 @@ export function comparePolicy({ policy, state, refused }: PolicyReplay): PolicyC
   });
   return {
     policy,
+    kernel,
     refused,
     vms,
     hwpts: state.hwpts.length,

@@ -9,6 +9,7 @@ export interface LabRow {
   id: number;
   name: string;
   policy: string;
+  kernel: string;
   template: string;
   createdAt: number;
 }
@@ -34,6 +35,7 @@ export class EventLog {
   #shadowAtOrBefore: Database.Statement;
   #insertShadow: Database.Statement;
   #shadowSeqAtOrBefore: Database.Statement;
+  #updateResult: Database.Statement;
   #matchingByCount = new Map<number, Database.Statement>();
 
   constructor(sqlite: Database.Database) {
@@ -67,27 +69,30 @@ export class EventLog {
       'insert or replace into snapshots (lab_id, seq, state) values (?, ?, ?)',
     );
     this.#labs = sqlite.prepare(
-      'select id, name, policy, template, created_at as createdAt from labs order by id',
+      'select id, name, policy, kernel, template, created_at as createdAt from labs order by id',
     );
     this.#labByName = sqlite.prepare(
-      'select id, name, policy, template, created_at as createdAt from labs where name = ?',
+      'select id, name, policy, kernel, template, created_at as createdAt from labs where name = ?',
     );
     this.#insertLab = sqlite.prepare(
-      'insert into labs (name, policy, template, created_at) values (?, ?, ?, ?) returning id',
+      'insert into labs (name, policy, kernel, template, created_at) values (?, ?, ?, ?, ?) returning id',
     );
     this.#deleteLab = sqlite.prepare('delete from labs where id = ?');
     this.#getMeta = sqlite.prepare('select value from meta where key = ?').pluck();
     this.#setMeta = sqlite.prepare('insert or replace into meta (key, value) values (?, ?)');
     this.#shadowAtOrBefore = sqlite.prepare(
-      'select seq, refused, state from shadow_snapshots where lab_id = ? and policy = ? and seq <= ? order by seq desc limit 1',
+      'select seq, refused, state from shadow_snapshots where lab_id = ? and policy = ? and kernel = ? and seq <= ? order by seq desc limit 1',
     );
     this.#shadowSeqAtOrBefore = sqlite
       .prepare(
-        'select coalesce(max(seq), 0) from shadow_snapshots where lab_id = ? and policy = ? and seq <= ?',
+        'select coalesce(max(seq), 0) from shadow_snapshots where lab_id = ? and policy = ? and kernel = ? and seq <= ?',
       )
       .pluck();
     this.#insertShadow = sqlite.prepare(
-      'insert or replace into shadow_snapshots (lab_id, policy, seq, refused, state) values (?, ?, ?, ?, ?)',
+      'insert or replace into shadow_snapshots (lab_id, policy, kernel, seq, refused, state) values (?, ?, ?, ?, ?, ?)',
+    );
+    this.#updateResult = sqlite.prepare(
+      'update events set errno = ?, code = ?, message = ?, effects = ? where lab_id = ? and seq = ?',
     );
     this.#refusedCount = sqlite
       .prepare('select count(*) from events where lab_id = ? and errno <> 0 and aborted = 0')
@@ -175,20 +180,38 @@ export class EventLog {
   shadowAtOrBefore(
     labId: number,
     policy: string,
+    kernel: string,
     seq: number,
   ): { seq: number; refused: number; state: Buffer } | undefined {
-    return this.#shadowAtOrBefore.get(labId, policy, seq) as
+    return this.#shadowAtOrBefore.get(labId, policy, kernel, seq) as
       | { seq: number; refused: number; state: Buffer }
       | undefined;
   }
 
-  /** Seq of the latest shadow snapshot of `policy` at or before `seq`, 0 when there is none. */
-  shadowSeqAtOrBefore(labId: number, policy: string, seq: number): number {
-    return this.#shadowSeqAtOrBefore.get(labId, policy, seq) as number;
+  /** Seq of the latest shadow snapshot of `policy` under `kernel` at or before `seq`, 0 when there is none. */
+  shadowSeqAtOrBefore(labId: number, policy: string, kernel: string, seq: number): number {
+    return this.#shadowSeqAtOrBefore.get(labId, policy, kernel, seq) as number;
   }
 
-  saveShadow(labId: number, policy: string, seq: number, refused: number, state: Buffer): void {
-    this.#insertShadow.run(labId, policy, seq, refused, state);
+  saveShadow(
+    labId: number,
+    policy: string,
+    kernel: string,
+    seq: number,
+    refused: number,
+    state: Buffer,
+  ): void {
+    this.#insertShadow.run(labId, policy, kernel, seq, refused, state);
+  }
+
+  /** Drops every snapshot and shadow snapshot (derived data a new core cannot trust). */
+  dropSnapshots(): void {
+    this.sqlite.exec('delete from snapshots; delete from shadow_snapshots;');
+  }
+
+  /** Rewrites the recorded result of one event (when the core's rules changed; see store.ts). */
+  updateResult(labId: number, row: Pick<EventRow, 'seq' | 'errno' | 'code' | 'message' | 'effects'>): void {
+    this.#updateResult.run(row.errno, row.code, row.message, row.effects, labId, row.seq);
   }
 
   labs(): LabRow[] {
@@ -199,8 +222,8 @@ export class EventLog {
     return this.#labByName.get(name) as LabRow | undefined;
   }
 
-  insertLab(name: string, policy: string, template: string, createdAt: number): number {
-    return (this.#insertLab.get(name, policy, template, createdAt) as { id: number }).id;
+  insertLab(name: string, policy: string, kernel: string, template: string, createdAt: number): number {
+    return (this.#insertLab.get(name, policy, kernel, template, createdAt) as { id: number }).id;
   }
 
   deleteLab(labId: number): void {

@@ -1,15 +1,35 @@
 // explain(a, b): why two VMs of a lab do or do not differ in wbinvd/hazard, from the event log's effects
-// and replays (counterfactual policies, remedies on scratch copies). Pure over the core and the log.
-import { type CoreState, type Lab, LabError, type OpName, POLICIES, type Policy } from '@ioasid-lab/core';
+// and replays (counterfactual policies and kernels, remedies on scratch copies). explain(a): one VM, with
+// the event behind its state and the hazards one unplug would create. Pure over the core and the log.
+import {
+  type CoreState,
+  type Effect,
+  KERNELS,
+  type Kernel,
+  type Lab,
+  LabError,
+  type OpName,
+  POLICIES,
+  type Policy,
+} from '@ioasid-lab/core';
 import { CausalView } from './causality.ts';
-import type { HistoryIndex } from './history-index.ts';
-import { candidatesFor, findRemedies } from './remedies.ts';
+import type { HistoryIndex, VmIndex } from './history-index.ts';
+import { ruleBetween, sameOutcome, wouldPhrase } from './kernels.ts';
+import { candidatesFor, findRemedies, findVmRemedies, latentHazards } from './remedies.ts';
 import { vmOutcome } from './replay.ts';
-import type { ChainLink, Explanation, VmOutcome, VmVerdict } from './store-types.ts';
-import { writeSummary } from './summary.ts';
+import type {
+  ChainLink,
+  Explanation,
+  KernelOutcome,
+  VmExplanation,
+  VmOutcome,
+  VmVerdict,
+} from './store-types.ts';
+import { writeSummary, writeVmSummary } from './summary.ts';
 
 export interface ExplainInput {
   policy: Policy;
+  kernel: Kernel;
   seq: number;
   state: CoreState;
   a: string;
@@ -20,7 +40,84 @@ export interface ExplainInput {
   opNames(seqs: number[]): Map<number, OpName>;
   /** A copy of the live core to try remedies on; the caller's explain frees it. */
   scratch(): Lab;
-  replayUnder(policy: Policy): { state: CoreState; refused: number };
+  /** This lab's inputs replayed under `policy` (and `kernel`, default the lab's); null: not on that kernel. */
+  replayUnder(policy: Policy, kernel?: Kernel): { state: CoreState; refused: number } | null;
+}
+
+export type VmExplainInput = Omit<ExplainInput, 'b'>;
+
+/** A sentence per kernel profile whose replay differs from the lab's own, naming the rule behind it. */
+interface KernelDifference {
+  kernel: Kernel;
+  vm: string;
+  phrase: string;
+  clause: string;
+}
+
+/**
+ * `kernels` of an explanation: the lab's inputs replayed with its policy under every kernel profile (one
+ * that lacks the policy is absent); `rule` where a VM's outcome differs from the lab's own kernel.
+ */
+function kernelOutcomes(
+  input: VmExplainInput,
+  vms: { vm: string; own: VmOutcome; index: VmIndex }[],
+  withB: boolean,
+): { kernels: Partial<Record<Kernel, KernelOutcome>>; differences: KernelDifference[] } {
+  const kernels: Partial<Record<Kernel, KernelOutcome>> = {};
+  const differences: KernelDifference[] = [];
+  for (const kernel of KERNELS) {
+    const replay = input.replayUnder(input.policy, kernel);
+    if (!replay) continue;
+    const outcomes = vms.map((v) => vmOutcome(replay.state, v.vm));
+    const entry: KernelOutcome = { a: outcomes[0] ?? null, refused: replay.refused };
+    if (withB) entry.b = outcomes[1] ?? null;
+    if (kernel !== input.kernel) {
+      const rule = ruleBetween(input.policy, input.kernel, kernel);
+      vms.forEach((v, i) => {
+        const other = outcomes[i];
+        if (sameOutcome(v.own, other)) return;
+        entry.rule = rule.rule;
+        if (!other) return;
+        const wasOn = v.index.wbinvd !== undefined || v.own.wbinvd;
+        differences.push({
+          kernel,
+          vm: v.vm,
+          phrase: wouldPhrase(v.own, other, wasOn),
+          clause: rule.clause(ruleDevice(input.policy, input.state, v.vm, v.index), kernel),
+        });
+      });
+    }
+    kernels[kernel] = entry;
+  }
+  return { kernels, differences };
+}
+
+/** The device a rule's clause is about: the VM's last unplugged device (type1), its exposed device (iommufd). */
+function ruleDevice(policy: Policy, state: CoreState, vm: string, index: VmIndex): string | undefined {
+  const now = new Set(state.vms.find((v) => v.name === vm)?.devices ?? []);
+  if (policy === 'type1') {
+    let last: { device: string; seq: number } | undefined;
+    for (const [device, moves] of index.devices) {
+      const removed = moves.lastMove.get('vm.kvm_file_removed');
+      if (removed && !now.has(device) && (!last || removed.seq > last.seq))
+        last = { device, seq: removed.seq };
+    }
+    return last?.device;
+  }
+  const snoopCtl = new Map(state.iommus.map((i) => [i.name, i.enforceCacheCoherency]));
+  const hwpts = new Map(state.hwpts.map((h) => [h.id, h]));
+  return state.devices.find(
+    (d) =>
+      now.has(d.name) &&
+      d.noSnoop &&
+      snoopCtl.get(d.iommu) === true &&
+      d.hwpt !== null &&
+      hwpts.get(d.hwpt)?.enforceCacheCoherency === false,
+  )?.name;
+}
+
+function kernelSentences(differences: KernelDifference[]): string[] {
+  return differences.map((d) => `On ${d.kernel} ${d.vm} ${d.phrase}: ${d.clause}.`);
 }
 
 function badness(o: VmOutcome): number {
@@ -91,16 +188,26 @@ export function explainVms(input: ExplainInput): Explanation {
   for (const policy of POLICIES) {
     if (policy === input.policy) continue;
     const replay = input.replayUnder(policy);
+    if (!replay) continue;
     counterfactual[policy] = {
       a: vmOutcome(replay.state, a),
       b: vmOutcome(replay.state, b),
       refused: replay.refused,
     };
   }
+  const { kernels, differences } = kernelOutcomes(
+    input,
+    [
+      { vm: a, own: oa, index: indexA },
+      { vm: b, own: ob, index: indexB },
+    ],
+    true,
+  );
 
   const body: Omit<Explanation, 'summary'> = {
     seq: input.seq,
     policy: input.policy,
+    kernel: input.kernel,
     a: verdictA,
     b: verdictB,
     diverges,
@@ -108,6 +215,71 @@ export function explainVms(input: ExplainInput): Explanation {
     chain,
     remedies,
     counterfactual,
+    kernels,
   };
-  return { ...body, summary: writeSummary(body, state) };
+  return { ...body, summary: writeSummary(body, state, kernelSentences(differences)) };
+}
+
+/** The flip effect of `vm` in a stored link (`prefix`: "vm.wbinvd_" or "vm.hazard_"). */
+function flipIn(link: ChainLink, vm: string, prefix: string): Effect | undefined {
+  return link.effects.find((e) => e.vm === vm && e.type.startsWith(prefix));
+}
+
+/** explain(a) with no b: one VM's state, the event that set it, latent hazards, remedies and kernels. */
+export function explainVm(input: VmExplainInput): VmExplanation {
+  const { state, a } = input;
+  const own = vmOutcome(state, a);
+  if (!own) throw new LabError('ENOENT', `no VM named ${a}`);
+  const index = input.history(a, a).vms.get(a);
+  if (!index) throw new Error('history index misses the VM it was built for');
+  const view = new CausalView(index, state);
+  const why = view.whyLinks();
+
+  // The cause: the event that last set the fact that matters most now (hazard, then wbinvd); with
+  // neither on, the later of the two flips that turned them off.
+  const hazardFlip = index.hazard;
+  const wbinvdFlip = index.wbinvd;
+  let flip = own.coherencyHazard ? hazardFlip : own.wbinvd ? wbinvdFlip : undefined;
+  let prefix = own.coherencyHazard ? 'vm.hazard_' : 'vm.wbinvd_';
+  if (!own.coherencyHazard && !own.wbinvd) {
+    flip = [hazardFlip, wbinvdFlip]
+      .filter((f) => f !== undefined)
+      .sort((x, y) => (y?.seq ?? 0) - (x?.seq ?? 0))[0];
+    prefix = flip === hazardFlip ? 'vm.hazard_' : 'vm.wbinvd_';
+  }
+  let cause: VmExplanation['cause'] = null;
+  if (flip) {
+    const link = view.link(flip);
+    const effect = flipIn(link, a, prefix);
+    if (effect) cause = { seq: link.seq, op: '' as OpName, effect };
+  }
+  const names = input.opNames([...new Set([...why.map((l) => l.seq), ...(cause ? [cause.seq] : [])])]);
+  for (const link of why) link.op = names.get(link.seq) ?? link.op;
+  if (cause) cause.op = names.get(cause.seq) ?? cause.op;
+
+  const latent = latentHazards(state, a, input.scratch);
+  const remedies = findVmRemedies(candidatesFor(state, a), input.scratch, a, own, latent.length);
+
+  const counterfactual: VmExplanation['counterfactual'] = {};
+  for (const policy of POLICIES) {
+    if (policy === input.policy) continue;
+    const replay = input.replayUnder(policy);
+    if (!replay) continue;
+    counterfactual[policy] = { a: vmOutcome(replay.state, a), refused: replay.refused };
+  }
+  const { kernels, differences } = kernelOutcomes(input, [{ vm: a, own, index }], false);
+
+  const body: Omit<VmExplanation, 'summary'> = {
+    seq: input.seq,
+    policy: input.policy,
+    kernel: input.kernel,
+    a: { vm: a, ...own, why: why.map((l) => l.seq) },
+    cause,
+    chain: why,
+    latent,
+    remedies,
+    counterfactual,
+    kernels,
+  };
+  return { ...body, summary: writeVmSummary(body, state, kernelSentences(differences)) };
 }

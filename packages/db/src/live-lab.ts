@@ -3,6 +3,8 @@
 import {
   type CoreState,
   type Effect,
+  KERNELS,
+  type Kernel,
   Lab,
   LabError,
   type LeafPage,
@@ -16,7 +18,7 @@ import {
 import { type EventRow, opNameOf, toEvent, toRow } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
-import { explainVms } from './explain.ts';
+import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
 import { HistoryIndex, type ScanRow } from './history-index.ts';
 import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
 import type {
@@ -30,6 +32,7 @@ import type {
   StoredEvent,
   StoredLab,
   Template,
+  VmExplanation,
 } from './store-types.ts';
 
 export interface LiveLabContext {
@@ -37,10 +40,10 @@ export interface LiveLabContext {
   snapshotEvery: number;
   counterfactualShadows: boolean;
   /** Creates a new lab in the store from ops (fork, import). */
-  createFromOps(name: string, policy: Policy, template: Template, ops: Op[]): StoredLab;
+  createFromOps(name: string, policy: Policy, kernel: Kernel, template: Template, ops: Op[]): StoredLab;
 }
 
-/** A replay of this lab's inputs under another policy, advanced lazily as the lab grows. */
+/** A replay of this lab's inputs under another policy or kernel, advanced lazily as the lab grows. */
 interface Shadow {
   core: Lab;
   seq: number;
@@ -59,6 +62,16 @@ const EXPLAIN_CACHE = 8;
  */
 const SHADOW_LAG_INTERVALS = 20;
 
+/** A new core, or null when the kernel profile lacks the policy (iommufd on 6.1). */
+function createOrNull(policy: Policy, kernel: Kernel): Lab | null {
+  try {
+    return Lab.create(policy, undefined, kernel);
+  } catch (error) {
+    if (error instanceof LabError && error.code === 'EOPNOTSUPP') return null;
+    throw error;
+  }
+}
+
 function refusal(error: unknown): OpResult {
   // Ops the core rejects before applying (malformed input) are refusals like any other: recorded, no change.
   if (error instanceof LabError) {
@@ -70,6 +83,7 @@ function refusal(error: unknown): OpResult {
 export class LiveLab implements StoredLab {
   readonly name: string;
   readonly policy: Policy;
+  readonly kernel: Kernel;
   readonly template: Template;
   readonly createdAt: string;
   readonly id: number;
@@ -77,9 +91,10 @@ export class LiveLab implements StoredLab {
   #core: Lab;
   #seq: number;
   #listeners = new Set<EventListener>();
-  #shadows = new Map<Policy, Shadow>();
-  #savedShadowSeq = new Map<Policy, number>();
-  #explained = new Map<string, Explanation>();
+  /** Keyed by `${policy}@${kernel}`; null when that kernel lacks the policy. */
+  #shadows = new Map<string, Shadow | null>();
+  #savedShadowSeq = new Map<string, number>();
+  #explained = new Map<string, Explanation | VmExplanation>();
   #history: HistoryIndex | undefined;
   #closed = false;
 
@@ -88,6 +103,7 @@ export class LiveLab implements StoredLab {
     this.id = row.id;
     this.name = row.name;
     this.policy = row.policy as Policy;
+    this.kernel = row.kernel as Kernel;
     this.template = row.template as Template;
     this.createdAt = new Date(row.createdAt).toISOString();
     this.#core = core;
@@ -97,15 +113,20 @@ export class LiveLab implements StoredLab {
   /** Rebuilds the live core from the latest snapshot plus the applied events after it. */
   static load(ctx: LiveLabContext, row: LabRow): LiveLab {
     const seq = ctx.log.lastSeq(row.id);
-    return new LiveLab(ctx, row, LiveLab.#rebuild(ctx.log, row.id, row.policy as Policy, seq), seq);
+    const core = LiveLab.#rebuild(ctx.log, row.id, row.policy as Policy, row.kernel as Kernel, seq);
+    return new LiveLab(ctx, row, core, seq);
   }
 
-  static #rebuild(log: EventLog, labId: number, policy: Policy, at: number): Lab {
+  static #rebuild(log: EventLog, labId: number, policy: Policy, kernel: Kernel, at: number): Lab {
     const snapshot = log.snapshotAtOrBefore(labId, at);
     let core = snapshot ? restoreOrNull(snapshot.state) : null;
+    if (core && (core.policy !== policy || core.kernel !== kernel)) {
+      core.destroy();
+      core = null;
+    }
     // A snapshot the core cannot read (another core version wrote it) only costs a longer replay.
     const from = core ? (snapshot?.seq ?? 0) : 0;
-    core ??= Lab.create(policy);
+    core ??= Lab.create(policy, undefined, kernel);
     try {
       replayApplied(core, parseOps(log.okOpsBetween(labId, from, at)), from);
     } catch (error) {
@@ -123,6 +144,7 @@ export class LiveLab implements StoredLab {
     return {
       name: this.name,
       policy: this.policy,
+      kernel: this.kernel,
       template: this.template,
       events: this.#seq,
       createdAt: this.createdAt,
@@ -185,7 +207,7 @@ export class LiveLab implements StoredLab {
     } catch (error) {
       // The core already moved; the log did not. Put the core back where the log is, then report.
       this.#core.destroy();
-      this.#core = LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, this.#seq);
+      this.#core = LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, this.kernel, this.#seq);
       throw error;
     }
     const previous = this.#seq;
@@ -213,36 +235,60 @@ export class LiveLab implements StoredLab {
     try {
       this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
       if (!this.#ctx.counterfactualShadows) return;
-      for (const policy of POLICIES) {
-        if (policy === this.policy) continue;
-        let saved = this.#savedShadowSeq.get(policy);
-        if (saved === undefined) saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, this.#seq);
+      for (const [policy, kernel] of this.#explainedReplays()) {
+        const key = `${policy}@${kernel}`;
+        let saved = this.#savedShadowSeq.get(key);
+        if (saved === undefined) {
+          saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
+        }
         if (this.#seq - saved < every * SHADOW_LAG_INTERVALS) {
-          this.#savedShadowSeq.set(policy, saved);
+          this.#savedShadowSeq.set(key, saved);
           continue;
         }
-        const shadow = this.#shadow(policy);
-        this.#ctx.log.saveShadow(this.id, policy, shadow.seq, shadow.refused, shadow.core.serialize());
-        this.#savedShadowSeq.set(policy, shadow.seq);
+        const shadow = this.#shadow(policy, kernel);
+        if (!shadow) continue;
+        const state = shadow.core.serialize();
+        this.#ctx.log.saveShadow(this.id, policy, kernel, shadow.seq, shadow.refused, state);
+        this.#savedShadowSeq.set(key, shadow.seq);
       }
     } catch {
       // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
     }
   }
 
-  /** The shadow of `policy`, advanced to the live seq (from its latest snapshot when first needed). */
-  #shadow(policy: Policy): Shadow {
-    let shadow = this.#shadows.get(policy);
+  /** The replays explain reads: every other policy under this kernel, this policy under every other kernel. */
+  #explainedReplays(): [Policy, Kernel][] {
+    return [
+      ...POLICIES.filter((p) => p !== this.policy).map((p): [Policy, Kernel] => [p, this.kernel]),
+      ...KERNELS.filter((k) => k !== this.kernel).map((k): [Policy, Kernel] => [this.policy, k]),
+    ];
+  }
+
+  /**
+   * The shadow of `policy` under `kernel`, advanced to the live seq (from its latest snapshot when first
+   * needed); null when that kernel lacks the policy.
+   */
+  #shadow(policy: Policy, kernel: Kernel): Shadow | null {
+    const key = `${policy}@${kernel}`;
+    let shadow = this.#shadows.get(key);
+    if (shadow === null) return null;
     if (!shadow) {
       const saved = this.#ctx.counterfactualShadows
-        ? this.#ctx.log.shadowAtOrBefore(this.id, policy, this.#seq)
+        ? this.#ctx.log.shadowAtOrBefore(this.id, policy, kernel, this.#seq)
         : undefined;
-      const restored = saved ? restoreOrNull(saved.state) : null;
-      shadow =
-        saved && restored
-          ? { core: restored, seq: saved.seq, refused: saved.refused }
-          : { core: Lab.create(policy), seq: 0, refused: 0 };
-      this.#shadows.set(policy, shadow);
+      let restored = saved ? restoreOrNull(saved.state) : null;
+      if (restored && (restored.policy !== policy || restored.kernel !== kernel)) {
+        restored.destroy();
+        restored = null;
+      }
+      if (saved && restored) {
+        shadow = { core: restored, seq: saved.seq, refused: saved.refused };
+      } else {
+        const core = createOrNull(policy, kernel);
+        shadow = core ? { core, seq: 0, refused: 0 } : null;
+      }
+      this.#shadows.set(key, shadow);
+      if (!shadow) return null;
     }
     if (shadow.seq < this.#seq) {
       const ops = parseOps(this.#ctx.log.inputsBetween(this.id, shadow.seq, this.#seq));
@@ -262,7 +308,7 @@ export class LiveLab implements StoredLab {
   /** A scratch core at `seq` (caller destroys it). */
   #coreAt(seq: number): Lab {
     if (seq === this.#seq) return Lab.restore(this.#core.serialize());
-    return LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, seq);
+    return LiveLab.#rebuild(this.#ctx.log, this.id, this.policy, this.kernel, seq);
   }
 
   #checkAt(at: number | undefined): number {
@@ -283,14 +329,17 @@ export class LiveLab implements StoredLab {
     return parseOps(this.#ctx.log.inputsBetween(this.id, 0, at));
   }
 
-  /** The final state of this lab's inputs replayed under `policy`, and how many that policy refused. */
-  replayUnder(policy: Policy): { state: CoreState; refused: number } {
+  /**
+   * The final state of this lab's inputs replayed under `policy` and `kernel` (default: the lab's), and how
+   * many of them were refused; null when that kernel lacks the policy.
+   */
+  replayUnder(policy: Policy, kernel: Kernel = this.kernel): { state: CoreState; refused: number } | null {
     this.#assertOpen();
-    if (policy === this.policy) {
+    if (policy === this.policy && kernel === this.kernel) {
       return { state: this.#core.state(), refused: this.#ctx.log.refusedCount(this.id) };
     }
-    const shadow = this.#shadow(policy);
-    return { state: shadow.core.state(), refused: shadow.refused };
+    const shadow = this.#shadow(policy, kernel);
+    return shadow ? { state: shadow.core.state(), refused: shadow.refused } : null;
   }
 
   /**
@@ -317,7 +366,9 @@ export class LiveLab implements StoredLab {
     }
   }
 
-  explain(a: string, b: string): Explanation {
+  explain(a: string, b: string): Explanation;
+  explain(a: string, b?: string): Explanation | VmExplanation;
+  explain(a: string, b?: string): Explanation | VmExplanation {
     this.#assertOpen();
     // Every viewer of a lab asks again each time its seq moves; one answer per (a, b, seq) serves them all.
     const key = JSON.stringify([a, b, this.#seq]);
@@ -332,42 +383,48 @@ export class LiveLab implements StoredLab {
     return structuredClone(answer);
   }
 
-  #explainNow(a: string, b: string): Explanation {
+  #explainNow(a: string, b: string | undefined): Explanation | VmExplanation {
     const state = this.#core.state();
-    return explainVms({
+    const input: VmExplainInput = {
+      a,
       policy: this.policy,
+      kernel: this.kernel,
       seq: this.#seq,
       state,
-      a,
-      b,
-      history: (a, b) => this.#historyFor(a, b, state),
-      opNames: (seqs) => {
+      history: (a: string, b: string) => this.#historyFor(a, b, state),
+      opNames: (seqs: number[]) => {
         const names = new Map<number, OpName>();
         for (const [seq, json] of this.#ctx.log.opsAt(this.id, seqs)) names.set(seq, opNameOf(json));
         return names;
       },
       scratch: () => Lab.restore(this.#core.serialize()),
-      replayUnder: (policy) => this.replayUnder(policy),
-    });
+      replayUnder: (policy: Policy, kernel?: Kernel) => this.replayUnder(policy, kernel),
+    };
+    return b === undefined ? explainVm(input) : explainVms({ ...input, b });
   }
 
-  compare(policies: Policy[] = [...POLICIES]): Comparison {
+  compare(policies: Policy[] = [...POLICIES], kernels: Kernel[] = [this.kernel]): Comparison {
     this.#assertOpen();
-    return compareReplays(
-      this.#seq,
-      policies.map((policy) => ({ policy, ...this.replayUnder(policy) })),
-    );
+    const rows = [];
+    for (const policy of policies) {
+      for (const kernel of kernels) {
+        const replay = this.replayUnder(policy, kernel);
+        if (replay) rows.push({ policy, kernel, ...replay });
+      }
+    }
+    return compareReplays(this.#seq, rows);
   }
 
-  fork(name: string, policy: Policy = this.policy, at?: number): StoredLab {
+  fork(name: string, policy: Policy = this.policy, at?: number, kernel: Kernel = this.kernel): StoredLab {
     this.#assertOpen();
     const seq = this.#checkAt(at);
-    return this.#ctx.createFromOps(name, policy, 'empty', this.inputs(seq));
+    return this.#ctx.createFromOps(name, policy, kernel, 'empty', this.inputs(seq));
   }
 
   export(): LabExport {
     this.#assertOpen();
-    return { format: 'ioasid-lab/v1', name: this.name, policy: this.policy, ops: this.inputs() };
+    const { name, policy, kernel } = this;
+    return { format: 'ioasid-lab/v1', name, policy, kernel, ops: this.inputs() };
   }
 
   pagetable(
@@ -394,7 +451,7 @@ export class LiveLab implements StoredLab {
     this.#closed = true;
     this.#listeners.clear();
     this.#core.destroy();
-    for (const shadow of this.#shadows.values()) shadow.core.destroy();
+    for (const shadow of this.#shadows.values()) shadow?.core.destroy();
     this.#shadows.clear();
   }
 

@@ -1,14 +1,17 @@
-// Migrations: the committed SQL applies to an empty file, and upgrades a file made by the previous
-// schema version (0000_init only) without losing its labs and events.
+// Migrations: the committed SQL applies to an empty file, and upgrades a file made by any previous
+// schema version without losing its labs and events; a file written before kernel profiles opens with its
+// labs on 6.12, its snapshots dropped and its events' results derived again under the current core's rules.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Lab } from '@ioasid-lab/core';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './database.ts';
+import { openLabStore } from './store.ts';
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
 
@@ -34,18 +37,29 @@ describe('migrations', () => {
     const db = openDatabase(path);
     expect(columns(db.sqlite, 'events')).toContain('aborted');
     expect(columns(db.sqlite, 'meta')).toEqual(['key', 'value']);
-    expect(columns(db.sqlite, 'shadow_snapshots')).toEqual(['lab_id', 'policy', 'seq', 'refused', 'state']);
+    expect(columns(db.sqlite, 'shadow_snapshots')).toEqual([
+      'lab_id',
+      'policy',
+      'kernel',
+      'seq',
+      'refused',
+      'state',
+    ]);
+    expect(columns(db.sqlite, 'labs')).toContain('kernel');
     db.close();
   });
 
-  it.each([1, 2])(
+  it.each([1, 2, 3])(
     'upgrade a file made by schema version %i (first migrations only), keeping its rows',
     (count) => {
       const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'old.db');
       const old = new Database(path);
       migrate(drizzle(old), { migrationsFolder: versionFolder(count) });
       expect(columns(old, 'events').includes('aborted')).toBe(count >= 2);
-      expect(columns(old, 'shadow_snapshots')).toEqual([]);
+      expect(columns(old, 'shadow_snapshots')).toEqual(
+        count >= 3 ? ['lab_id', 'policy', 'seq', 'refused', 'state'] : [],
+      );
+      expect(columns(old, 'labs')).not.toContain('kernel');
       old
         .prepare("insert into labs (name, policy, template, created_at) values ('old', 'shared', 'seed', 1)")
         .run();
@@ -64,13 +78,76 @@ describe('migrations', () => {
         string,
         unknown
       >;
-      const lab = db.sqlite.prepare('select name, policy from labs').get();
+      const lab = db.sqlite.prepare('select name, policy, kernel from labs').get();
       const shadows = columns(db.sqlite, 'shadow_snapshots');
       db.close();
       expect(shadows).toContain('refused');
-      expect(lab).toEqual({ name: 'old', policy: 'shared' });
+      expect(lab).toEqual({ name: 'old', policy: 'shared', kernel: '6.12' });
       expect(event).toMatchObject({ seq: 1, errno: 0, aborted: 0 });
       expect(JSON.parse(event.op as string)).toMatchObject({ op: 'iommu.add', name: 'iommu0' });
     },
   );
+});
+
+describe('a file written by the core before kernel profiles', () => {
+  it('opens: labs on 6.12, snapshots dropped, results derived again under the current rules', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'prev.db');
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: versionFolder(3) });
+    old
+      .prepare("insert into labs (name, policy, template, created_at) values ('t1', 'type1', 'seed', 1)")
+      .run();
+    const hardware = [
+      { op: 'iommu.add', name: 'iommu0', vendor: 'intel-vtd', enforceCacheCoherency: true },
+      { op: 'iommu.add', name: 'iommu1', vendor: 'intel-vtd', enforceCacheCoherency: false },
+      { op: 'device.add', name: 'A', iommu: 'iommu0', noSnoop: true },
+      { op: 'device.add', name: 'B', iommu: 'iommu1', noSnoop: true },
+    ];
+    const insert = old.prepare(
+      'insert into events (lab_id, seq, at, op, errno, code, message, effects) values (1, ?, 2, ?, 0, null, null, ?)',
+    );
+    let seq = 0;
+    for (const op of hardware) insert.run(++seq, JSON.stringify(op), '[]');
+    // What the previous core recorded: a KVM count per file (2), and a replace type1 accepted.
+    insert.run(
+      ++seq,
+      JSON.stringify({ op: 'vm.create', name: 'VM1', devices: ['A', 'B'] }),
+      JSON.stringify([{ type: 'vm.noncoherent_changed', vm: 'VM1', noncoherentDma: 2 }]),
+    );
+    insert.run(
+      ++seq,
+      JSON.stringify({
+        op: 'device.replace',
+        vm: 'VM1',
+        device: 'A',
+        hwpt: 'new',
+        enforceCacheCoherency: true,
+      }),
+      JSON.stringify([{ type: 'device.replaced', vm: 'VM1', device: 'A' }]),
+    );
+    // A snapshot at the last seq that the current core can read but holds another state (an empty lab):
+    // a store that trusted it would report no VM at all.
+    const empty = Lab.create('type1');
+    old.prepare('insert into snapshots (lab_id, seq, state) values (1, ?, ?)').run(seq, empty.serialize());
+    empty.destroy();
+    old.close();
+
+    const store = openLabStore({ path });
+    const lab = store.getLab('t1');
+    expect(lab.summary()).toMatchObject({ policy: 'type1', kernel: '6.12', events: seq });
+    const vm = lab.state().vms.find((v) => v.name === 'VM1');
+    expect(vm).toMatchObject({ devices: ['A', 'B'], noncoherentDma: 1, wbinvd: true });
+    const [create, replace] = lab.events(seq - 2);
+    expect(create?.effects).toContainEqual(
+      expect.objectContaining({ type: 'vm.noncoherent_changed', noncoherentDma: 1 }),
+    );
+    expect(create?.effects).not.toContainEqual(expect.objectContaining({ noncoherentDma: 2 }));
+    expect(replace?.result).toMatchObject({ ok: false, code: 'EOPNOTSUPP' });
+    // The answer does not depend on which store instance derived it: reopening keeps it, no second rewrite.
+    store.close();
+    const again = openLabStore({ path });
+    expect(again.getLab('t1').events(seq - 1)[0]?.result).toMatchObject({ ok: false, code: 'EOPNOTSUPP' });
+    expect(again.getLab('t1').state().vms[0]).toMatchObject({ noncoherentDma: 1 });
+    again.close();
+  });
 });

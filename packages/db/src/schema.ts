@@ -5,6 +5,8 @@ export const labs = sqliteTable('labs', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull().unique(),
   policy: text('policy').notNull(),
+  /** The kernel profile whose rules the lab follows (docs/kernels.md); labs made before profiles: 6.12. */
+  kernel: text('kernel').notNull().default('6.12'),
   template: text('template').notNull().default('empty'),
   createdAt: integer('created_at').notNull(),
 });
@@ -53,8 +55,9 @@ export const meta = sqliteTable('meta', {
 });
 
 /**
- * Snapshots of this lab's inputs replayed under another policy (counterfactuals), taken at the same
- * points as `snapshots`, so explain and compare replay at most one interval instead of the whole log.
+ * Snapshots of this lab's inputs replayed under another policy or kernel profile (counterfactuals), taken
+ * at the same points as `snapshots`, so explain and compare replay at most one interval instead of the
+ * whole log.
  */
 export const shadowSnapshots = sqliteTable(
   'shadow_snapshots',
@@ -63,10 +66,11 @@ export const shadowSnapshots = sqliteTable(
       .notNull()
       .references(() => labs.id, { onDelete: 'cascade' }),
     policy: text('policy').notNull(),
+    kernel: text('kernel').notNull().default('6.12'),
     seq: integer('seq').notNull(),
     /** How many of the inputs up to seq this policy refused. */
     refused: integer('refused').notNull(),
     state: blob('state', { mode: 'buffer' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.labId, t.policy, t.seq] })],
+  (t) => [primaryKey({ columns: [t.labId, t.policy, t.kernel, t.seq] })],
 );

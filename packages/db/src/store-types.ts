@@ -3,6 +3,7 @@
 import type {
   Comparison,
   Explanation,
+  Kernel,
   LabExport,
   LabState,
   LabSummary,
@@ -11,6 +12,7 @@ import type {
   StoredEvent,
   Template,
   U64Input,
+  VmExplanation,
 } from '@ioasid-lab/api';
 import type { LeafPage } from '@ioasid-lab/core';
 
@@ -19,16 +21,20 @@ export type {
   Comparison,
   EventResult,
   Explanation,
+  KernelOutcome,
   LabExport,
   LabState,
   LabSummary,
+  LatentHazard,
   OpInput,
   PolicyComparison,
   Remedy,
   StoredEvent,
   Template,
   VmComparison,
+  VmExplanation,
   VmOutcome,
+  VmRemedy,
   VmVerdict,
 } from '@ioasid-lab/api';
 export { TEMPLATES } from '@ioasid-lab/api';
@@ -49,6 +55,7 @@ export type EventListener = (events: StoredEvent[]) => void;
 export interface StoredLab {
   readonly name: string;
   readonly policy: Policy;
+  readonly kernel: Kernel;
   readonly template: Template;
   /** ISO 8601. */
   readonly createdAt: string;
@@ -63,12 +70,19 @@ export interface StoredLab {
   state(at?: number): LabState;
   /** Events with seq > after, at most `limit` (default 100, capped at 10,000). */
   events(after?: number, limit?: number): StoredEvent[];
-  /** LabError ENOENT when a VM does not exist now, EINVAL when a === b. */
+  /** LabError ENOENT when a VM does not exist now, EINVAL when a === b. Without `b`: one VM explained. */
   explain(a: string, b: string): Explanation;
-  /** Default policies: all four. */
-  compare(policies?: Policy[]): Comparison;
-  /** A new lab from this lab's inputs up to `at` (default now), replayed under `policy` (default this one). */
-  fork(name: string, policy?: Policy, at?: number): StoredLab;
+  explain(a: string, b?: string): Explanation | VmExplanation;
+  /**
+   * Default policies: all four, under the lab's kernel. With `kernels`, one row per policy × kernel (a
+   * kernel lacking a policy has no row for it).
+   */
+  compare(policies?: Policy[], kernels?: Kernel[]): Comparison;
+  /**
+   * A new lab from this lab's inputs up to `at` (default now), replayed under `policy` and `kernel` (default
+   * this lab's).
+   */
+  fork(name: string, policy?: Policy, at?: number, kernel?: Kernel): StoredLab;
   export(): LabExport;
   /** Leaves of a HWPT (at `at`, default now). LabError ENOENT for an unknown HWPT. */
   pagetable(
@@ -97,6 +111,8 @@ export interface OpenLabStoreOptions {
 export interface CreateLabInput {
   name: string;
   policy: Policy;
+  /** Default 6.12. LabError EOPNOTSUPP for a policy the kernel lacks (iommufd on 6.1). */
+  kernel?: Kernel;
   template?: Template;
 }
 
@@ -109,8 +125,11 @@ export interface LabStore {
   getLab(name: string): StoredLab;
   /** LabError ENOENT. */
   deleteLab(name: string): void;
-  /** Replays `exported.ops` into a new lab under `policy ?? exported.policy`. LabError EEXIST / EINVAL. */
-  importLab(name: string, policy: Policy | undefined, exported: LabExport): StoredLab;
+  /**
+   * Replays `exported.ops` into a new lab under `policy ?? exported.policy` and
+   * `kernel ?? exported.kernel ?? 6.12`. LabError EEXIST / EINVAL / EOPNOTSUPP.
+   */
+  importLab(name: string, policy: Policy | undefined, exported: LabExport, kernel?: Kernel): StoredLab;
   /**
    * On a fresh database (never seeded and holding no labs), creates lab `seed` from `seed-story` under
    * `shared`. Idempotent; a deleted seed is not recreated. Returns the seed lab, or null when there is none.

@@ -1,8 +1,19 @@
 // openLabStore: the labs of one SQLite file, each a live core rebuilt at open from its latest snapshot
 // plus later events. Creating, forking and importing a lab are one transaction each.
-import { LabError, type Op, POLICIES, type Policy } from '@ioasid-lab/core';
+import {
+  abiVersion,
+  DEFAULT_KERNEL,
+  KERNELS,
+  type Kernel,
+  Lab,
+  LabError,
+  type Op,
+  POLICIES,
+  type Policy,
+} from '@ioasid-lab/core';
+import { toRow } from './codec.ts';
 import { openDatabase } from './database.ts';
-import { EventLog } from './event-log.ts';
+import { EventLog, type LabRow } from './event-log.ts';
 import { LiveLab, type LiveLabContext } from './live-lab.ts';
 import {
   type CreateLabInput,
@@ -28,6 +39,8 @@ const CREATE_CHUNK = 1000;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEEDED = 'seeded';
+/** The core ABI (and rules) whose results the stored events and snapshots hold. */
+const CORE_ABI = 'core.abi';
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
@@ -43,6 +56,51 @@ function checkPolicy(policy: unknown): Policy {
   return policy as Policy;
 }
 
+export function checkKernel(kernel: unknown): Kernel {
+  if (!KERNELS.includes(kernel as Kernel)) {
+    throw new LabError('EINVAL', `kernel ${String(kernel)} is unknown: one of ${KERNELS.join(', ')}`);
+  }
+  return kernel as Kernel;
+}
+
+/** Events re-derived per read when a store written by another core is opened. */
+const REDERIVE_CHUNK = 5000;
+
+/**
+ * The log keeps each op as given and the result the core answered. A core with other rules (another ABI,
+ * e.g. before kernel profiles) answers differently: its snapshots are dropped and each lab's results are
+ * derived again by replaying its inputs under the lab's policy and kernel, in one transaction, so events,
+ * live state and explain agree with the running core. Inputs and seqs never change; rolled-back atomic
+ * attempts stay as recorded (their batch's other ops were never logged).
+ */
+function rederive(log: EventLog, labs: LabRow[]): number {
+  let changed = 0;
+  log.dropSnapshots();
+  for (const row of labs) {
+    const core = Lab.create(row.policy as Policy, undefined, checkKernel(row.kernel));
+    try {
+      const last = log.lastSeq(row.id);
+      for (let after = 0; after < last; after += REDERIVE_CHUNK) {
+        const rows = log.eventsBetween(row.id, after, after + REDERIVE_CHUNK).filter((r) => r.aborted === 0);
+        const ops = rows.map((r) => JSON.parse(r.op) as Op);
+        const results = core.applyBatch(ops);
+        rows.forEach((r, i) => {
+          const result = results[i];
+          if (!result) throw new Error(`replaying lab ${row.name} lost the result of event ${r.seq}`);
+          const now = toRow(r.seq, r.at, ops[i] as Op, result);
+          if (now.errno !== r.errno || now.effects !== r.effects || now.message !== r.message) {
+            log.updateResult(row.id, now);
+            changed++;
+          }
+        });
+      }
+    } finally {
+      core.destroy();
+    }
+  }
+  return changed;
+}
+
 export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
   const db = openDatabase(options.path);
   const log = new EventLog(db.sqlite);
@@ -53,23 +111,33 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     log,
     snapshotEvery: Math.max(1, Math.trunc(options.snapshotEvery ?? SNAPSHOT_EVERY)),
     counterfactualShadows: options.counterfactualShadows ?? true,
-    createFromOps: (name, policy, template, ops) => createFromOps(name, policy, template, ops),
+    createFromOps: (name, policy, kernel, template, ops) =>
+      createFromOps(name, policy, kernel, template, ops),
   };
 
   function assertOpen(): void {
     if (closed) throw new LabError('EINVAL', 'the lab store is closed');
   }
 
-  function createFromOps(name: string, policy: Policy, template: Template, ops: Op[]): StoredLab {
+  function createFromOps(
+    name: string,
+    policy: Policy,
+    kernel: Kernel,
+    template: Template,
+    ops: Op[],
+  ): StoredLab {
     assertOpen();
     checkName(name);
     checkPolicy(policy);
+    checkKernel(kernel);
+    // A policy the kernel lacks (iommufd on 6.1) is refused before the name is taken.
+    Lab.create(policy, undefined, kernel).destroy();
     if (live.has(name) || log.labByName(name)) throw new LabError('EEXIST', `lab ${name} exists`);
     // One transaction: a lab never exists without the events its template or source promised.
     const made: { lab?: LiveLab } = {};
     try {
       log.transaction(() => {
-        log.insertLab(name, policy, template, Date.now());
+        log.insertLab(name, policy, kernel, template, Date.now());
         const row = log.labByName(name);
         if (!row) throw new Error(`lab ${name} vanished inside its own transaction`);
         made.lab = LiveLab.load(ctx, row);
@@ -86,6 +154,13 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     return lab;
   }
 
+  const abi = String(abiVersion());
+  if (log.getMeta(CORE_ABI) !== abi) {
+    log.transaction(() => {
+      rederive(log, log.labs());
+      log.setMeta(CORE_ABI, abi);
+    });
+  }
   for (const row of log.labs()) live.set(row.name, LiveLab.load(ctx, row));
 
   const store: LabStore = {
@@ -101,7 +176,8 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
       if (!TEMPLATES.includes(template)) {
         throw new LabError('EINVAL', `template must be one of ${TEMPLATES.join(', ')}`);
       }
-      return createFromOps(input.name, checkPolicy(input.policy), template, templateOps(template));
+      const kernel = checkKernel(input.kernel ?? DEFAULT_KERNEL);
+      return createFromOps(input.name, checkPolicy(input.policy), kernel, template, templateOps(template));
     },
     getLab(name: string): StoredLab {
       assertOpen();
@@ -117,12 +193,13 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
       live.delete(name);
       lab.close();
     },
-    importLab(name: string, policy: Policy | undefined, exported: LabExport): StoredLab {
+    importLab(name: string, policy: Policy | undefined, exported: LabExport, kernel?: Kernel): StoredLab {
       if (exported?.format !== 'ioasid-lab/v1' || !Array.isArray(exported.ops)) {
         throw new LabError('EINVAL', 'export must be { format: "ioasid-lab/v1", policy, ops: [...] }');
       }
       const chosen = checkPolicy(policy ?? exported.policy);
-      return createFromOps(name, chosen, 'empty', exported.ops);
+      const profile = checkKernel(kernel ?? exported.kernel ?? DEFAULT_KERNEL);
+      return createFromOps(name, chosen, profile, 'empty', exported.ops);
     },
     ensureSeedLab(): StoredLab | null {
       assertOpen();

@@ -1,6 +1,6 @@
 // The bug-report paragraph of an explanation, written only from facts the replay produced.
 import type { CoreState, Effect, Policy } from '@ioasid-lab/core';
-import type { Explanation, VmOutcome } from './store-types.ts';
+import type { Explanation, VmExplanation, VmOutcome } from './store-types.ts';
 
 function describeOutcome(vm: string, o: VmOutcome, noncoherent?: number): string {
   const wb = o.wbinvd
@@ -29,6 +29,8 @@ export function describeEffect(e: Effect): string {
       return `HWPT ${e.hwpt} freed`;
     case 'hwpt.snoop_downgraded':
       return `HWPT ${e.hwpt} lost SNP when ${e.device} (behind ${e.iommu}, no snoop control) joined`;
+    case 'hwpt.snoop_upgraded':
+      return `HWPT ${e.hwpt} gained SNP${e.device !== undefined ? ` for ${e.device}` : ''}`;
     case 'vm.kvm_file_added':
       return `${e.device} added to ${e.vm}'s kvm-vfio device`;
     case 'vm.kvm_file_removed':
@@ -67,11 +69,15 @@ function devicesOf(state: CoreState, vm: string): string {
   return `${vm} has ${items.join(' and ')}`;
 }
 
-export function writeSummary(e: Omit<Explanation, 'summary'>, state: CoreState): string {
+export function writeSummary(
+  e: Omit<Explanation, 'summary'>,
+  state: CoreState,
+  kernelSentences: string[] = [],
+): string {
   const nc = (vm: string) => state.vms.find((v) => v.name === vm)?.noncoherentDma;
   const sentences: string[] = [];
   sentences.push(
-    `Under the ${e.policy} policy at event #${e.seq}, ${describeOutcome(e.a.vm, e.a, nc(e.a.vm))} and ${describeOutcome(e.b.vm, e.b, nc(e.b.vm))}.`,
+    `Under the ${e.policy} policy on kernel ${e.kernel} at event #${e.seq}, ${describeOutcome(e.a.vm, e.a, nc(e.a.vm))} and ${describeOutcome(e.b.vm, e.b, nc(e.b.vm))}.`,
   );
   sentences.push(`${devicesOf(state, e.a.vm)}; ${devicesOf(state, e.b.vm)}.`);
   if (e.diverges && e.firstDivergence) {
@@ -106,6 +112,7 @@ export function writeSummary(e: Omit<Explanation, 'summary'>, state: CoreState):
     })
     .join('; ');
   if (cf) sentences.push(`The same inputs replayed under other policies: ${cf}.`);
+  sentences.push(...kernelSentences);
   const first = e.remedies[0];
   if (first) {
     sentences.push(
@@ -113,6 +120,49 @@ export function writeSummary(e: Omit<Explanation, 'summary'>, state: CoreState):
     );
   } else if (e.diverges) {
     sentences.push('No candidate op sequence made the two VMs converge on replay.');
+  }
+  return sentences.join(' ');
+}
+
+/** The bug-report paragraph of a single-VM explanation. */
+export function writeVmSummary(
+  e: Omit<VmExplanation, 'summary'>,
+  state: CoreState,
+  kernelSentences: string[] = [],
+): string {
+  const vm = e.a.vm;
+  const nc = state.vms.find((v) => v.name === vm)?.noncoherentDma;
+  const sentences: string[] = [
+    `Under the ${e.policy} policy on kernel ${e.kernel} at event #${e.seq}, ${describeOutcome(vm, e.a, nc)}.`,
+    `${devicesOf(state, vm)}.`,
+  ];
+  if (e.cause) {
+    sentences.push(
+      `That state was set at event #${e.cause.seq} (${e.cause.op}): ${describeEffect(e.cause.effect)}.`,
+    );
+  }
+  const steps = e.chain.map(
+    (link) => `#${link.seq} ${link.op}: ${link.effects.map(describeEffect).join(', ')}`,
+  );
+  if (steps.length > 0) sentences.push(`It rests on: ${steps.join('; ')}.`);
+  for (const l of e.latent) {
+    sentences.push(
+      `Latent hazard: ${l.device} can do no-snoop DMA on HWPT ${l.hwpt}, a table without SNP; unplugging ${l.trigger.device} would leave ${vm} coherent in KVM's eyes while ${l.device} bypasses the caches.`,
+    );
+  }
+  const cf = Object.entries(e.counterfactual)
+    .map(([policy, r]) => {
+      const o = r?.a ?? null;
+      return `${policy}: ${o ? `wbinvd ${o.wbinvd ? 'on' : 'off'}${o.coherencyHazard ? ' (hazard)' : ''}` : `${vm} absent`}`;
+    })
+    .join('; ');
+  if (cf) sentences.push(`The same inputs replayed under other policies: ${cf}.`);
+  sentences.push(...kernelSentences);
+  const first = e.remedies[0];
+  if (first) {
+    sentences.push(
+      `Replay found ${e.remedies.length} remed${e.remedies.length === 1 ? 'y' : 'ies'}; the shortest: ${first.description} (${first.ops.map((o) => o.op).join(', ')}), after which ${vm} wbinvd ${first.result.a.wbinvd ? 'on' : 'off'} with no hazard, latent or not.`,
+    );
   }
   return sentences.join(' ');
 }
