@@ -1,7 +1,7 @@
-// Applying one op to a lab from a route (through the group-commit queue): the event on success, an
-// ApiError carrying the errno and the refused event's seq otherwise (the refusal is already history).
+// Applying one op to a lab from a route (through the group-commit queue): the event, or an ApiError with the
+// errno and the refused event's seq (the refusal is already history); or the object the op made, read back.
 import type { Op } from '@ioasid-lab/core';
-import type { StoredEvent } from '@ioasid-lab/db';
+import type { LabState, StoredEvent } from '@ioasid-lab/db';
 import { ApiError } from './errors.ts';
 import type { OpQueue } from './op-queue.ts';
 import type { RemoteLab } from './store/remote.ts';
@@ -21,4 +21,45 @@ export function withEvent<T extends object>(
   event: StoredEvent,
 ): T & Pick<StoredEvent, 'seq' | 'effects'> {
   return { ...object, seq: event.seq, effects: event.effects };
+}
+
+type Collections = Pick<LabState, 'iommus' | 'devices' | 'vms' | 'hwpts'>;
+
+/** Where the object an op created or changed is found in the state after it, and what to answer if not. */
+export interface Target<K extends keyof Collections> {
+  collection: K;
+  find(item: Collections[K][number], event: StoredEvent): boolean;
+  missing(event: StoredEvent): object;
+}
+
+/** The object of `collection` called `name`. */
+export function named<K extends 'iommus' | 'devices' | 'vms'>(collection: K, name: string): Target<K> {
+  return { collection, find: (item) => item.name === name, missing: () => ({ name }) };
+}
+
+/** The HWPT the op's `hwpt.created` effect names. */
+export function createdHwpt(): Target<'hwpts'> {
+  const created = (event: StoredEvent) =>
+    event.effects.find((effect) => effect.type === 'hwpt.created')?.hwpt;
+  return {
+    collection: 'hwpts',
+    find: (hwpt, event) => hwpt.id === created(event),
+    missing: (event) => ({ id: created(event) }),
+  };
+}
+
+/**
+ * Applies `op` (as applyOrThrow), then answers the object it created or changed as the state now holds it,
+ * with the event's seq and effects: what every route that adds or changes one object replies.
+ */
+export async function applyAndDescribe<K extends keyof Collections>(
+  queue: OpQueue,
+  lab: RemoteLab,
+  op: Op,
+  target: Target<K>,
+): Promise<object & Pick<StoredEvent, 'seq' | 'effects'>> {
+  const event = await applyOrThrow(queue, lab, op);
+  const items: readonly Collections[K][number][] = (await lab.state())[target.collection];
+  const object = items.find((item) => target.find(item, event));
+  return withEvent(object ?? target.missing(event), event);
 }

@@ -10,7 +10,7 @@ import {
   StoredEvent,
 } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
-import { applyOrThrow, withEvent } from '../ops.ts';
+import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
 
 const tags = ['hardware'];
 const DeviceParams = Type.Object({ lab: Name, dev: Name }, { additionalProperties: false });
@@ -31,9 +31,8 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = await applyOrThrow(app.ops, lab, { op: 'device.add', ...request.body });
-      const device = (await lab.state()).devices.find((candidate) => candidate.name === request.body.name);
-      return reply.status(201).send(withEvent(device ?? { name: request.body.name }, event));
+      const op = { op: 'device.add', ...request.body } as const;
+      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('devices', op.name)));
     },
   );
 

@@ -15,7 +15,7 @@ import {
 } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
-import { applyOrThrow, withEvent } from '../ops.ts';
+import { applyAndDescribe, applyOrThrow, createdHwpt } from '../ops.ts';
 
 const tags = ['hwpts'];
 const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });
@@ -60,10 +60,8 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = await applyOrThrow(app.ops, lab, { op: 'hwpt.alloc', ...request.body });
-      const id = event.effects.find((effect) => effect.type === 'hwpt.created')?.hwpt;
-      const hwpt = (await lab.state()).hwpts.find((candidate) => candidate.id === id);
-      return reply.status(201).send(withEvent(hwpt ?? { id }, event));
+      const op = { op: 'hwpt.alloc', ...request.body } as const;
+      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, createdHwpt()));
     },
   );
 

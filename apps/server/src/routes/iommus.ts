@@ -2,7 +2,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CreatedBy, errorResponses, IommuBody, IommuState, LabParams } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
-import { applyOrThrow, withEvent } from '../ops.ts';
+import { applyAndDescribe, named } from '../ops.ts';
 
 const tags = ['hardware'];
 
@@ -22,9 +22,8 @@ export default async function iommuRoutes(fastify: FastifyInstance): Promise<voi
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = await applyOrThrow(app.ops, lab, { op: 'iommu.add', ...request.body });
-      const iommu = (await lab.state()).iommus.find((unit) => unit.name === request.body.name);
-      return reply.status(201).send(withEvent(iommu ?? { name: request.body.name }, event));
+      const op = { op: 'iommu.add', ...request.body } as const;
+      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('iommus', op.name)));
     },
   );
 

@@ -8,25 +8,17 @@ import {
   LabParams,
   Name,
   ReplaceBody,
-  StoredEvent as StoredEventSchema,
+  StoredEvent,
   VmBody,
   VmState,
 } from '@ioasid-lab/api/schemas';
-import type { StoredEvent } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
-import { applyOrThrow, withEvent } from '../ops.ts';
-import type { RemoteLab } from '../store/remote.ts';
+import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
 
 const tags = ['vms'];
 const closed = { additionalProperties: false } as const;
 const VmParams = Type.Object({ lab: Name, vm: Name }, closed);
 const VmDeviceParams = Type.Object({ lab: Name, vm: Name, dev: Name }, closed);
-
-/** The device as it is after `event`, with the event's seq and effects. */
-async function deviceAfter(lab: RemoteLab, name: string, event: StoredEvent) {
-  const device = (await lab.state()).devices.find((candidate) => candidate.name === name);
-  return withEvent(device ?? { name }, event);
-}
 
 export default async function vmRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -44,9 +36,8 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
-      const event = await applyOrThrow(app.ops, lab, { op: 'vm.create', ...request.body });
-      const vm = (await lab.state()).vms.find((candidate) => candidate.name === request.body.name);
-      return reply.status(201).send(withEvent(vm ?? { name: request.body.name }, event));
+      const op = { op: 'vm.create', ...request.body } as const;
+      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('vms', op.name)));
     },
   );
 
@@ -70,7 +61,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
         tags,
         summary: 'Destroy a VM with no devices attached (EBUSY otherwise)',
         params: VmParams,
-        response: { 200: StoredEventSchema, ...errorResponses },
+        response: { 200: StoredEvent, ...errorResponses },
       },
     },
     async (request) =>
@@ -89,13 +80,9 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
+      const op = { op: 'vm.attach', vm: request.params.vm, ...request.body } as const;
       const lab = app.labs.getLab(request.params.lab);
-      const event = await applyOrThrow(app.ops, lab, {
-        op: 'vm.attach',
-        vm: request.params.vm,
-        ...request.body,
-      });
-      return deviceAfter(lab, request.body.device, event);
+      return applyAndDescribe(app.ops, lab, op, named('devices', op.device));
     },
   );
 
@@ -111,9 +98,8 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
-      const lab = app.labs.getLab(labName);
-      const event = await applyOrThrow(app.ops, lab, { op: 'vm.detach', vm, device: dev });
-      return deviceAfter(lab, dev, event);
+      const op = { op: 'vm.detach', vm, device: dev } as const;
+      return applyAndDescribe(app.ops, app.labs.getLab(labName), op, named('devices', dev));
     },
   );
 
@@ -130,14 +116,8 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
-      const lab = app.labs.getLab(labName);
-      const event = await applyOrThrow(app.ops, lab, {
-        op: 'device.replace',
-        vm,
-        device: dev,
-        ...request.body,
-      });
-      return deviceAfter(lab, dev, event);
+      const op = { op: 'device.replace', vm, device: dev, ...request.body } as const;
+      return applyAndDescribe(app.ops, app.labs.getLab(labName), op, named('devices', dev));
     },
   );
 }
