@@ -240,6 +240,67 @@ describe('VMs from libvirt XML and QEMU command lines', () => {
   });
 });
 
+describe('a host and its VMs in one request', () => {
+  it('vms are booted after the hardware, in order, in the same history; dryRun previews them', async () => {
+    const request = {
+      name: 'host-and-vms',
+      policy: 'iommufd',
+      snapshot: snapshotOf('vtd-sc-off'),
+      vms: [
+        { libvirt: DOMAIN },
+        { qemu: 'qemu-system-x86_64 -name guest=guest2 -m 1G -device vfio-pci,host=0000:00:1f.2' },
+      ],
+    };
+    const preview = await post('/labs/import-host', { ...request, dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.body.vms).toEqual([
+      expect.objectContaining({
+        name: 'guest1',
+        devices: ['0000-00-03.0', '0000-00-02.0'],
+        memory: '0x100000000',
+      }),
+      expect.objectContaining({ name: 'guest2', devices: ['0000-00-1f.2'], memory: '0x40000000' }),
+    ]);
+    expect(preview.body.ops).toBe(1 + 7 + 2);
+    expect((await get('/labs/host-and-vms')).status).toBe(404);
+
+    const created = await post('/labs/import-host', request);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const state = (await get('/labs/host-and-vms/state')).body;
+    expect(state.vms.map((vm: Json) => [vm.name, vm.devices, vm.wbinvd])).toEqual([
+      ['guest1', ['0000-00-03.0', '0000-00-02.0'], true],
+      ['guest2', ['0000-00-1f.2'], true],
+    ]);
+    const explained = await get('/labs/host-and-vms/explain?a=guest1&b=guest2');
+    expect(explained.status).toBe(200);
+  });
+
+  it('a VM the core refuses (a device in two VMs) undoes the whole import', async () => {
+    const { status, body } = await post('/labs/import-host', {
+      name: 'clash',
+      snapshot: snapshotOf('vtd-sc-on'),
+      vms: [
+        { libvirt: DOMAIN },
+        { qemu: 'qemu-system-x86_64 -name again -device vfio-pci,host=0000:00:02.0' },
+      ],
+    });
+    expect(status).toBe(409);
+    expect(body.error).toMatchObject({ code: 'EBUSY', message: expect.stringContaining('vms[1]') });
+    expect((await get('/labs/clash')).status).toBe(404);
+  });
+
+  it('a VM that does not parse is named by its index', async () => {
+    const { status, body } = await post('/labs/import-host', {
+      name: 'clash',
+      snapshot: snapshotOf('vtd-sc-on'),
+      vms: [{ libvirt: DOMAIN }, { libvirt: '<domain><name>x</name>' }],
+    });
+    expect(status).toBe(400);
+    expect(body.error.message).toMatch(/^vms\[1\]: XML does not parse/);
+    expect((await get('/labs/clash')).status).toBe(404);
+  });
+});
+
 describe('bad input gets a 4xx in the API error shape, naming what is wrong, and creates nothing', () => {
   it('a body that is not JSON', async () => {
     const { status, body } = await call(

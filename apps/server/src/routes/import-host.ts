@@ -28,6 +28,17 @@ const Kernel = OneOf(KERNELS, {
   description: 'Kernel profile; default: the nearest not newer than the snapshot',
 });
 
+const VmSourceBody = Type.Object(
+  {
+    libvirt: Type.Optional(
+      Type.String({ maxLength: 262_144, description: 'A libvirt <domain> XML document' }),
+    ),
+    qemu: Type.Optional(Type.String({ maxLength: 262_144, description: 'A QEMU command line' })),
+    name: Type.Optional(Name),
+  },
+  closed,
+);
+
 const ImportHostBody = Type.Object(
   {
     name: Name,
@@ -36,6 +47,12 @@ const ImportHostBody = Type.Object(
     snapshot: Type.Unknown({
       description: 'The JSON the snapshot command prints (ioasid-lab/host-snapshot/v1)',
     }),
+    vms: Type.Optional(
+      Type.Array(VmSourceBody, {
+        maxItems: 64,
+        description: 'VMs to boot on the imported host, in this order',
+      }),
+    ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Answer the plan (200) without creating the lab' })),
   },
   closed,
@@ -57,6 +74,9 @@ const HostPlanSchema = Type.Object({
   skipped: Type.Array(Type.Object({ bdf: Type.String(), reason: Type.String() })),
   ignored: Type.Array(Type.Object({ unit: Type.String(), reason: Type.String() })),
   notes: Type.Array(Type.String()),
+  vms: Type.Array(
+    Type.Object({ name: Type.String(), devices: Type.Array(Type.String()), memory: Type.String() }),
+  ),
   ops: Type.Integer({ description: 'How many ops the import records' }),
 });
 
@@ -121,6 +141,31 @@ function sourceBody(spec: VmSpec, policy: string) {
   };
 }
 
+interface VmInput {
+  libvirt?: string;
+  qemu?: string;
+  name?: string;
+}
+
+/** One VM source into its spec and vm.create op against `devices`; errors name `where` first. */
+function importVm(input: VmInput, devices: string[], policy: string, where = '') {
+  const prefix = where ? `${where}: ` : '';
+  const { libvirt, qemu, name } = input;
+  if ((libvirt === undefined) === (qemu === undefined)) {
+    throw new ApiError(
+      'EINVAL',
+      `${prefix}give exactly one of "libvirt" (domain XML) and "qemu" (a command line)`,
+    );
+  }
+  try {
+    const spec = libvirt !== undefined ? parseLibvirtDomain(libvirt) : parseQemuCommandLine(qemu as string);
+    return { op: vmCreateOp(spec, devices, name), source: sourceBody(spec, policy) };
+  } catch (error) {
+    if (error instanceof HostImportError) throw new ApiError(error.code, `${prefix}${error.message}`);
+    throw error;
+  }
+}
+
 export default async function importHostRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -140,31 +185,49 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request, reply) => {
-      const { name, policy = DEFAULT_POLICY, kernel, snapshot, dryRun } = request.body;
+      const { name, policy = DEFAULT_POLICY, kernel, snapshot, vms = [], dryRun } = request.body;
       let plan: HostPlan;
       try {
         plan = planHostImport(snapshot, { kernel });
       } catch (error) {
         apiError(error);
       }
-      const body = planBody(plan, policy);
+      const deviceNames = plan.devices.map((device) => device.name);
+      const imported = vms.map((vm, i) => importVm(vm, deviceNames, policy, `vms[${i}]`));
+      const vmNames = new Set<string>();
+      imported.forEach(({ op }, i) => {
+        if (vmNames.has(op.name)) throw new ApiError('EINVAL', `vms[${i}]: a second VM named ${op.name}`);
+        vmNames.add(op.name);
+      });
+      const ops = [...plan.ops, ...imported.map(({ op }) => op)];
+      const body = {
+        ...planBody(plan, policy),
+        vms: imported.map(({ op, source }) => ({
+          name: op.name,
+          devices: op.devices,
+          memory: op.memory,
+          source,
+        })),
+        ops: ops.length,
+      };
       if (dryRun) return reply.status(200).send(body);
       const exported = {
         format: EXPORT_FORMAT,
         name,
         policy,
         kernel: plan.kernelProfile.profile,
-        ops: plan.ops,
+        ops,
       } as unknown as Parameters<typeof app.labs.importLab>[2];
       const summary = await app.labs.importLab(name, policy, exported);
       // Every op of a host import must hold; one that the core refused means the lab is not the host.
-      const events = await app.labs.getLab(name).events(0, plan.ops.length);
+      const events = await app.labs.getLab(name).events(0, ops.length);
       const refused = events.find((event) => !event.result.ok);
       if (refused && !refused.result.ok) {
         await app.labs.deleteLab(name);
+        const vm = refused.op === 'vm.create' ? ` (vms[${refused.seq - plan.ops.length - 1}])` : '';
         throw new ApiError(
           refused.result.code,
-          `the host could not be modelled: ${refused.op} refused: ${refused.result.message}`,
+          `the host could not be modelled: ${refused.op}${vm} refused: ${refused.result.message}`,
         );
       }
       return reply.status(201).send({ ...summary, ...body });
@@ -188,33 +251,14 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request, reply) => {
-      const { libvirt, qemu, name, dryRun } = request.body;
-      if ((libvirt === undefined) === (qemu === undefined)) {
-        throw new ApiError(
-          'EINVAL',
-          'give exactly one of "libvirt" (domain XML) and "qemu" (a command line)',
-        );
-      }
       const lab = app.labs.getLab(request.params.lab);
-      let spec: VmSpec;
-      try {
-        spec = libvirt !== undefined ? parseLibvirtDomain(libvirt) : parseQemuCommandLine(qemu as string);
-      } catch (error) {
-        apiError(error);
-      }
       const state = await lab.state();
-      let op: ReturnType<typeof vmCreateOp>;
-      try {
-        op = vmCreateOp(
-          spec,
-          state.devices.map((device) => device.name),
-          name,
-        );
-      } catch (error) {
-        apiError(error);
-      }
-      const source = sourceBody(spec, state.policy);
-      if (dryRun) return reply.status(200).send({ op, source });
+      const { op, source } = importVm(
+        request.body,
+        state.devices.map((device) => device.name),
+        state.policy,
+      );
+      if (request.body.dryRun) return reply.status(200).send({ op, source });
       const event = await applyOrThrow(app.ops, lab, op);
       const vm = (await lab.state()).vms.find((candidate) => candidate.name === op.name);
       if (!vm)
