@@ -1,47 +1,29 @@
 // The ioctl-shaped structs of native/include/ioasid_lab.h as byte layouts, and the encoder from an Op to one.
+// Offsets, sizes, constants and enum names come from abi-layout.ts, generated from the header (and checked
+// against the compiled library), so the header is the only place they are written.
 // An op that cannot be encoded (unknown name, wrong field types, bad u64) becomes a LabError EINVAL.
+import { CONSTANTS, ENUMS, STRUCTS } from './abi-layout.ts';
 import { errnoCode, LabError } from './errors.ts';
 import type { AnyOp, Effect, OpResult } from './types.ts';
 import { parseU64 } from './u64.ts';
 
-export const CMD = {
-  refuse: 0,
-  'iommu.add': 1,
-  'device.add': 2,
-  'device.remove': 3,
-  'vm.create': 4,
-  'vm.destroy': 5,
-  'vm.attach': 6,
-  'vm.detach': 7,
-  'device.replace': 8,
-  'ioas.map': 9,
-  'ioas.unmap': 10,
-  'hwpt.alloc': 11,
-  'hwpt.destroy': 12,
-  'ioas.copy': 13,
-  'ioas.allow': 14,
-} as const;
+type CmdName = (typeof ENUMS.cmd)[number];
+type StructName = keyof typeof STRUCTS;
 
-/** sizeof() of each op struct, first (and current) version. */
-export const STRUCT_SIZE: Record<number, number> = {
-  0: 256,
-  1: 280,
-  2: 152,
-  3: 72,
-  4: 2136,
-  5: 72,
-  6: 144,
-  7: 136,
-  8: 144,
-  9: 32,
-  10: 32,
-  11: 80,
-  12: 16,
-  13: 40,
-  14: 272,
-};
+/** enum ioasid_cmd: op name → command. */
+export const CMD = Object.fromEntries(ENUMS.cmd.map((name, cmd) => [name, cmd])) as Record<CmdName, number>;
+
+/** The struct of each command: `ioas.map` is struct ioasid_ioas_map. */
+function structOf(name: CmdName): (typeof STRUCTS)[StructName] {
+  return STRUCTS[name.replace('.', '_') as StructName];
+}
+
+/** sizeof() of each op struct, first (and current) version, by command. */
+export const STRUCT_SIZE: Record<number, number> = Object.fromEntries(
+  ENUMS.cmd.map((name, cmd) => [cmd, structOf(name).sizeof]),
+);
 /** The same sizes as an array indexed by command (an element load, where STRUCT_SIZE is a keyed one). */
-const SIZES: number[] = Object.values(CMD).map((cmd) => STRUCT_SIZE[cmd] as number);
+const SIZES: number[] = ENUMS.cmd.map((name) => structOf(name).sizeof);
 /** Op name → command, without `refuse` (not an op a caller may send). */
 const CMD_OF = new Map<string, number>(Object.entries(CMD).filter(([name]) => name !== 'refuse'));
 
@@ -51,24 +33,28 @@ export function structSize(cmd: number): number {
   if (size === undefined) throw new LabError('EINVAL', `unknown command ${cmd}`);
   return size;
 }
-export const PAGETABLE_QUERY_SIZE = 32;
-export const LIMITS_SIZE = 24;
-export const NAME_LEN = 64;
-export const MAX_RESERVED = 8;
-export const MAX_VM_DEVICES = 32;
-export const MAX_ALLOWED = 16;
-export const MAX_STRUCT_SIZE = 2136;
+export const PAGETABLE_QUERY_SIZE = STRUCTS.pagetable_query.sizeof;
+export const LIMITS_SIZE = STRUCTS.lab_limits.sizeof;
+export const NAME_LEN = CONSTANTS.NAME_LEN;
+export const MAX_RESERVED = CONSTANTS.MAX_RESERVED;
+export const MAX_VM_DEVICES = CONSTANTS.MAX_VM_DEVICES;
+export const MAX_ALLOWED = CONSTANTS.MAX_ALLOWED;
+/** The largest op struct: the size of the reusable argument buffer. */
+export const MAX_STRUCT_SIZE = Math.max(...SIZES);
 
-const VENDORS = ['intel-vtd', 'amd-vi', 'arm-smmuv3'];
-const RESV_KINDS = ['msi', 'reserved', 'direct'];
-const DEVICE_KINDS = ['pci', 'mdev'];
-const REQUIRES_KVM = ['none', 'ap', 'kvmgt'];
-const ANNOUNCE = ['before', 'after', 'never'];
+const VENDORS: readonly string[] = ENUMS.vendor;
+const RESV_KINDS: readonly string[] = ENUMS.resv_kind;
+const DEVICE_KINDS: readonly string[] = ENUMS.device_kind;
+const REQUIRES_KVM: readonly string[] = ENUMS.requires_kvm;
+const ANNOUNCE: readonly string[] = ENUMS.announce;
 const PAGE_SIZE_BITS = new Map([
-  [4096, 1],
-  [2097152, 2],
-  [1073741824, 4],
+  [4096, CONSTANTS.PGSIZE_4K],
+  [2097152, CONSTANTS.PGSIZE_2M],
+  [1073741824, CONSTANTS.PGSIZE_1G],
 ]);
+/** A page size no unit supports: a bit the core refuses. */
+const PAGE_SIZE_UNKNOWN = CONSTANTS.PGSIZE_1G << 1;
+const C = CONSTANTS;
 
 /** The op being encoded, for error messages (encoding is synchronous, so one slot is enough). */
 let encoding = '';
@@ -96,7 +82,7 @@ function u32(value: unknown, what: string): number {
   return value;
 }
 
-function oneOf(value: unknown, what: string, values: string[], fallback: number): number {
+function oneOf(value: unknown, what: string, values: readonly string[], fallback: number): number {
   if (value === undefined) return fallback;
   const index = typeof value === 'string' ? values.indexOf(value) : -1;
   if (index < 0) bad(`${what} must be one of ${values.join(', ')}`);
@@ -164,6 +150,199 @@ function writeName(buf: Buffer, offset: number, name: string, what: string): voi
   buf.set(bytes, offset);
 }
 
+type Fields = Record<string, unknown>;
+/** Writes one op's fields (the struct is zeroed and its size set) and returns its flags. */
+type Encoder = (op: Fields, buf: Buffer) => number;
+
+const S = STRUCTS;
+
+function encodeIommuAdd(op: Fields, buf: Buffer): number {
+  let flags = 0;
+  writeName(buf, S.iommu_add.name, str(op.name, 'name'), 'iommu');
+  const vendor = oneOf(op.vendor, 'vendor', VENDORS, -1);
+  if (vendor < 0) bad(`vendor must be one of ${VENDORS.join(', ')}`);
+  writeU32(vendor, S.iommu_add.vendor);
+  if (optBool(op.enforceCacheCoherency, 'enforceCacheCoherency')) flags |= C.IOMMU_ENFORCE_CC;
+  if (op.pageSizes !== undefined) {
+    if (!Array.isArray(op.pageSizes)) bad('pageSizes must be an array');
+    let bits = 0;
+    for (const size of op.pageSizes) bits |= PAGE_SIZE_BITS.get(size as number) ?? PAGE_SIZE_UNKNOWN;
+    flags |= C.IOMMU_HAS_PAGE_SIZES;
+    writeU32(bits, S.iommu_add.page_sizes);
+  }
+  if (op.iovaBits !== undefined) {
+    flags |= C.IOMMU_HAS_IOVA_BITS;
+    writeU32(u32(op.iovaBits, 'iovaBits'), S.iommu_add.iova_bits);
+  }
+  if (op.reserved !== undefined) {
+    if (!Array.isArray(op.reserved)) bad('reserved must be an array');
+    if (op.reserved.length > MAX_RESERVED) bad(`at most ${MAX_RESERVED} reserved regions`);
+    flags |= C.IOMMU_HAS_RESERVED;
+    writeU32(op.reserved.length, S.iommu_add.nr_reserved);
+    op.reserved.forEach((region: Fields, i: number) => {
+      if (typeof region !== 'object' || region === null) bad('a reserved region must be an object');
+      const base = S.iommu_add.reserved + i * S.reserved_region.sizeof;
+      writeU64(base + S.reserved_region.start, region.start, 'reserved start');
+      writeU64(base + S.reserved_region.length, region.length, 'reserved length');
+      const kind = RESV_KINDS.indexOf(region.kind as string);
+      if (kind < 0) bad(`reserved kind must be one of ${RESV_KINDS.join(', ')}`);
+      writeU32(kind, base + S.reserved_region.kind);
+    });
+  }
+  return flags;
+}
+
+function encodeDeviceAdd(op: Fields, buf: Buffer): number {
+  let flags = 0;
+  writeName(buf, S.device_add.name, str(op.name, 'name'), 'device');
+  writeName(buf, S.device_add.iommu, str(op.iommu, 'iommu'), 'iommu');
+  if (op.group !== undefined) {
+    flags |= C.DEVICE_HAS_GROUP;
+    writeU32(u32(op.group, 'group'), S.device_add.group);
+  }
+  writeU32(oneOf(op.kind, 'kind', DEVICE_KINDS, 0), S.device_add.kind);
+  writeU32(oneOf(op.requiresKvm, 'requiresKvm', REQUIRES_KVM, 0), S.device_add.requires_kvm);
+  if (optBool(op.noSnoop, 'noSnoop')) flags |= C.DEVICE_NO_SNOOP;
+  return flags;
+}
+
+function encodeVmCreate(op: Fields, buf: Buffer): number {
+  let flags = 0;
+  writeName(buf, S.vm_create.name, str(op.name, 'name'), 'vm');
+  if (op.memory !== undefined) {
+    flags |= C.VM_HAS_MEMORY;
+    writeU64(S.vm_create.memory, op.memory, 'memory');
+  }
+  const devices = op.devices ?? [];
+  if (!Array.isArray(devices)) bad('devices must be an array of names');
+  if (devices.length > MAX_VM_DEVICES) bad(`at most ${MAX_VM_DEVICES} devices`);
+  writeU32(devices.length, S.vm_create.nr_devices);
+  devices.forEach((device: unknown, i: number) => {
+    if (typeof device !== 'string') bad('devices must be an array of names');
+    writeName(buf, S.vm_create.devices + i * NAME_LEN, device, 'device');
+  });
+  return flags;
+}
+
+/** The name pair of vm.attach, vm.detach and device.replace (the same offsets in all three). */
+function writeVmDevice(op: Fields, buf: Buffer): void {
+  writeName(buf, S.vm_attach.vm, str(op.vm, 'vm'), 'vm');
+  writeName(buf, S.vm_attach.device, str(op.device, 'device'), 'device');
+}
+
+function encodeVmAttach(op: Fields, buf: Buffer): number {
+  let flags = 0;
+  writeVmDevice(op, buf);
+  if (op.hwpt !== undefined) {
+    flags |= C.ATTACH_HAS_HWPT;
+    writeU32(u32(op.hwpt, 'hwpt'), S.vm_attach.hwpt);
+  }
+  writeU32(oneOf(op.announceKvm, 'announceKvm', ANNOUNCE, 0), S.vm_attach.announce);
+  return flags;
+}
+
+function encodeDeviceReplace(op: Fields, buf: Buffer): number {
+  let flags = 0;
+  writeVmDevice(op, buf);
+  if (op.hwpt === 'new') flags |= C.REPLACE_NEW;
+  else writeU32(u32(op.hwpt, 'hwpt'), S.device_replace.hwpt);
+  const enforce = optBool(op.enforceCacheCoherency, 'enforceCacheCoherency');
+  if (enforce !== undefined) flags |= C.REPLACE_HAS_ENFORCE | (enforce ? C.REPLACE_ENFORCE : 0);
+  return flags;
+}
+
+/** ioas.map and ioas.unmap share their layout; only map has rights. */
+function encodeIoasRange(op: Fields, withRights: boolean): number {
+  writeU32(u32(op.ioas, 'ioas'), S.ioas_map.ioas);
+  writeU64(S.ioas_map.iova, op.iova, 'iova');
+  writeU64(S.ioas_map.length, op.length, 'length');
+  return withRights ? rights(op) : 0;
+}
+
+function rights(op: Fields): number {
+  let flags = 0;
+  if (optBool(op.read, 'read') !== false) flags |= C.MAP_READ;
+  if (optBool(op.write, 'write') !== false) flags |= C.MAP_WRITE;
+  return flags;
+}
+
+function encodeHwptAlloc(op: Fields, buf: Buffer): number {
+  writeU32(u32(op.ioas, 'ioas'), S.hwpt_alloc.ioas);
+  writeName(buf, S.hwpt_alloc.iommu, str(op.iommu, 'iommu'), 'iommu');
+  const enforce = optBool(op.enforceCacheCoherency, 'enforceCacheCoherency');
+  return enforce === undefined ? 0 : C.HWPT_HAS_ENFORCE | (enforce ? C.HWPT_ENFORCE : 0);
+}
+
+function encodeIoasCopy(op: Fields): number {
+  writeU32(u32(op.ioas, 'ioas'), S.ioas_copy.dst_ioas);
+  writeU32(u32(op.srcIoas, 'srcIoas'), S.ioas_copy.src_ioas);
+  writeU64(S.ioas_copy.dst_iova, op.iova, 'iova');
+  writeU64(S.ioas_copy.src_iova, op.srcIova, 'srcIova');
+  writeU64(S.ioas_copy.length, op.length, 'length');
+  return rights(op);
+}
+
+function encodeIoasAllow(op: Fields): number {
+  writeU32(u32(op.ioas, 'ioas'), S.ioas_allow.ioas);
+  if (!Array.isArray(op.ranges)) bad('ranges must be an array');
+  if (op.ranges.length > MAX_ALLOWED) bad(`at most ${MAX_ALLOWED} ranges`);
+  writeU32(op.ranges.length, S.ioas_allow.nr_ranges);
+  op.ranges.forEach((range: Fields, i: number) => {
+    if (typeof range !== 'object' || range === null) bad('a range must be an object');
+    const base = S.ioas_allow.ranges + i * S.iova_range.sizeof;
+    writeU64(base + S.iova_range.start, range.start, 'start');
+    writeU64(base + S.iova_range.last, range.last, 'last');
+  });
+  return 0;
+}
+
+function encodeDeviceRemove(op: Fields, buf: Buffer): number {
+  writeName(buf, S.device_remove.name, str(op.name, 'name'), 'device');
+  return 0;
+}
+
+function encodeVmDestroy(op: Fields, buf: Buffer): number {
+  writeName(buf, S.vm_destroy.vm, str(op.vm, 'vm'), 'vm');
+  return 0;
+}
+
+function encodeVmDetach(op: Fields, buf: Buffer): number {
+  writeVmDevice(op, buf);
+  return 0;
+}
+
+function encodeHwptDestroy(op: Fields): number {
+  writeU32(u32(op.hwpt, 'hwpt'), S.hwpt_destroy.hwpt);
+  return 0;
+}
+
+/** One encoder per command, indexed by command number (an element load, not a string compare). */
+const ENCODERS: Encoder[] = [];
+const encoders: Record<Exclude<CmdName, 'refuse'>, Encoder> = {
+  'iommu.add': encodeIommuAdd,
+  'device.add': encodeDeviceAdd,
+  'device.remove': encodeDeviceRemove,
+  'vm.create': encodeVmCreate,
+  'vm.destroy': encodeVmDestroy,
+  'vm.attach': encodeVmAttach,
+  'vm.detach': encodeVmDetach,
+  'device.replace': encodeDeviceReplace,
+  'ioas.map': (op) => encodeIoasRange(op, true),
+  'ioas.unmap': (op) => encodeIoasRange(op, false),
+  'hwpt.alloc': encodeHwptAlloc,
+  'hwpt.destroy': encodeHwptDestroy,
+  'ioas.copy': encodeIoasCopy,
+  'ioas.allow': encodeIoasAllow,
+};
+for (const [name, encoder] of Object.entries(encoders)) ENCODERS[CMD[name as CmdName]] = encoder;
+// The vm/device pair is written once for three structs: the header must keep them at the same offsets.
+if (S.vm_detach.device !== S.vm_attach.device || S.device_replace.device !== S.vm_attach.device) {
+  throw new Error('vm.attach, vm.detach and device.replace no longer share the vm/device layout');
+}
+if (S.ioas_unmap.iova !== S.ioas_map.iova || S.ioas_unmap.length !== S.ioas_map.length) {
+  throw new Error('ioas.map and ioas.unmap no longer share their layout');
+}
+
 /**
  * Writes op's struct at buf[0..] (zeroing the struct's bytes first) and returns its command.
  * Throws LabError EINVAL for a malformed op.
@@ -171,7 +350,7 @@ function writeName(buf: Buffer, offset: number, name: string, what: string): voi
 export function encodeOp(input: AnyOp, buf: Buffer): number {
   encoding = '';
   if (typeof input !== 'object' || input === null) bad('an op must be an object');
-  const op = input as unknown as Record<string, unknown>;
+  const op = input as unknown as Fields;
   const name = op.op;
   const cmd = typeof name === 'string' ? CMD_OF.get(name) : undefined;
   if (cmd === undefined) bad(`unknown op ${JSON.stringify(name)}`);
@@ -190,177 +369,13 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
   else w.fill(0, 0, size >>> 2);
   encoding = name as string;
   writeU32(size, 0);
-  let flags = 0;
-  // By command number: a jump table, where a switch on the name compares strings case by case.
-  switch (cmd) {
-    case 1: {
-      // iommu.add
-      writeName(buf, 8, str(op.name, 'name'), 'iommu');
-      const vendor = oneOf(op.vendor, 'vendor', VENDORS, -1);
-      if (vendor < 0) bad('vendor must be one of intel-vtd, amd-vi, arm-smmuv3');
-      writeU32(vendor, 72);
-      if (optBool(op.enforceCacheCoherency, 'enforceCacheCoherency')) flags |= 1;
-      if (op.pageSizes !== undefined) {
-        if (!Array.isArray(op.pageSizes)) bad('pageSizes must be an array');
-        let bits = 0;
-        for (const size of op.pageSizes) bits |= PAGE_SIZE_BITS.get(size as number) ?? 8;
-        flags |= 2;
-        writeU32(bits, 76);
-      }
-      if (op.iovaBits !== undefined) {
-        flags |= 4;
-        writeU32(u32(op.iovaBits, 'iovaBits'), 80);
-      }
-      if (op.reserved !== undefined) {
-        if (!Array.isArray(op.reserved)) bad('reserved must be an array');
-        if (op.reserved.length > MAX_RESERVED) bad(`at most ${MAX_RESERVED} reserved regions`);
-        flags |= 8;
-        writeU32(op.reserved.length, 84);
-        op.reserved.forEach((region: Record<string, unknown>, i: number) => {
-          if (typeof region !== 'object' || region === null) bad('a reserved region must be an object');
-          const base = 88 + i * 24;
-          writeU64(base, region.start, 'reserved start');
-          writeU64(base + 8, region.length, 'reserved length');
-          const kind = RESV_KINDS.indexOf(region.kind as string);
-          if (kind < 0) bad('reserved kind must be one of msi, reserved, direct');
-          writeU32(kind, base + 16);
-        });
-      }
-      break;
-    }
-    case 2: // device.add
-      writeName(buf, 8, str(op.name, 'name'), 'device');
-      writeName(buf, 72, str(op.iommu, 'iommu'), 'iommu');
-      if (op.group !== undefined) {
-        flags |= 2;
-        writeU32(u32(op.group, 'group'), 136);
-      }
-      writeU32(oneOf(op.kind, 'kind', DEVICE_KINDS, 0), 140);
-      writeU32(oneOf(op.requiresKvm, 'requiresKvm', REQUIRES_KVM, 0), 144);
-      if (optBool(op.noSnoop, 'noSnoop')) flags |= 1;
-      break;
-    case 3: // device.remove
-      writeName(buf, 8, str(op.name, 'name'), 'device');
-      break;
-    case 4: {
-      // vm.create
-      writeName(buf, 8, str(op.name, 'name'), 'vm');
-      if (op.memory !== undefined) {
-        flags |= 1;
-        writeU64(72, op.memory, 'memory');
-      }
-      const devices = op.devices ?? [];
-      if (!Array.isArray(devices)) bad('devices must be an array of names');
-      if (devices.length > MAX_VM_DEVICES) bad(`at most ${MAX_VM_DEVICES} devices`);
-      writeU32(devices.length, 80);
-      devices.forEach((device: unknown, i: number) => {
-        if (typeof device !== 'string') bad('devices must be an array of names');
-        writeName(buf, 88 + i * NAME_LEN, device, 'device');
-      });
-      break;
-    }
-    case 5: // vm.destroy
-      writeName(buf, 8, str(op.vm, 'vm'), 'vm');
-      break;
-    case 6: // vm.attach
-      writeName(buf, 8, str(op.vm, 'vm'), 'vm');
-      writeName(buf, 72, str(op.device, 'device'), 'device');
-      if (op.hwpt !== undefined) {
-        flags |= 1;
-        writeU32(u32(op.hwpt, 'hwpt'), 136);
-      }
-      writeU32(oneOf(op.announceKvm, 'announceKvm', ANNOUNCE, 0), 140);
-      break;
-    case 7: // vm.detach
-      writeName(buf, 8, str(op.vm, 'vm'), 'vm');
-      writeName(buf, 72, str(op.device, 'device'), 'device');
-      break;
-    case 8: {
-      // device.replace
-      writeName(buf, 8, str(op.vm, 'vm'), 'vm');
-      writeName(buf, 72, str(op.device, 'device'), 'device');
-      if (op.hwpt === 'new') flags |= 1;
-      else writeU32(u32(op.hwpt, 'hwpt'), 136);
-      const enforce = optBool(op.enforceCacheCoherency, 'enforceCacheCoherency');
-      if (enforce !== undefined) flags |= 2 | (enforce ? 4 : 0);
-      break;
-    }
-    case 9: // ioas.map
-    case 10: // ioas.unmap
-      writeU32(u32(op.ioas, 'ioas'), 8);
-      writeU64(16, op.iova, 'iova');
-      writeU64(24, op.length, 'length');
-      if (cmd === CMD['ioas.map']) {
-        if (optBool(op.read, 'read') !== false) flags |= 1;
-        if (optBool(op.write, 'write') !== false) flags |= 2;
-      }
-      break;
-    case 11: {
-      // hwpt.alloc
-      writeU32(u32(op.ioas, 'ioas'), 8);
-      writeName(buf, 16, str(op.iommu, 'iommu'), 'iommu');
-      const enforce = optBool(op.enforceCacheCoherency, 'enforceCacheCoherency');
-      if (enforce !== undefined) flags |= 1 | (enforce ? 2 : 0);
-      break;
-    }
-    case 12: // hwpt.destroy
-      writeU32(u32(op.hwpt, 'hwpt'), 8);
-      break;
-    case 13: // ioas.copy
-      writeU32(u32(op.ioas, 'ioas'), 8);
-      writeU32(u32(op.srcIoas, 'srcIoas'), 12);
-      writeU64(16, op.iova, 'iova');
-      writeU64(24, op.srcIova, 'srcIova');
-      writeU64(32, op.length, 'length');
-      if (optBool(op.read, 'read') !== false) flags |= 1;
-      if (optBool(op.write, 'write') !== false) flags |= 2;
-      break;
-    case 14: {
-      // ioas.allow
-      writeU32(u32(op.ioas, 'ioas'), 8);
-      if (!Array.isArray(op.ranges)) bad('ranges must be an array');
-      if (op.ranges.length > MAX_ALLOWED) bad(`at most ${MAX_ALLOWED} ranges`);
-      writeU32(op.ranges.length, 12);
-      op.ranges.forEach((range: Record<string, unknown>, i: number) => {
-        if (typeof range !== 'object' || range === null) bad('a range must be an object');
-        writeU64(16 + i * 16, range.start, 'start');
-        writeU64(24 + i * 16, range.last, 'last');
-      });
-      break;
-    }
-  }
-  writeU32(flags, 4);
+  writeU32((ENCODERS[cmd] as Encoder)(op, buf), 4);
   encoding = '';
   return cmd;
 }
 
 /** enum ioasid_effect: effect type names by index. */
-export const EFFECT_TYPES = [
-  'iommu.added',
-  'device.added',
-  'device.removed',
-  'vm.created',
-  'vm.destroyed',
-  'ioas.created',
-  'ioas.destroyed',
-  'ioas.allowed_changed',
-  'area.mapped',
-  'area.unmapped',
-  'hwpt.created',
-  'hwpt.destroyed',
-  'hwpt.snoop_downgraded',
-  'device.attached',
-  'device.detached',
-  'device.replaced',
-  'vm.kvm_file_added',
-  'vm.kvm_file_removed',
-  'vm.noncoherent_changed',
-  'vm.wbinvd_on',
-  'vm.wbinvd_off',
-  'vm.hazard_on',
-  'vm.hazard_off',
-  'hwpt.snoop_upgraded',
-] as const;
+export const EFFECT_TYPES = ENUMS.effect;
 
 function u32At(buf: Buffer, at: number): number {
   return (
@@ -420,6 +435,21 @@ function nameAt(buf: Buffer, at: number, length: number): string {
   return name;
 }
 
+/** enum ioasid_effect_key values, by the name each key has in an Effect. */
+function keyOf(name: (typeof ENUMS.effect_key)[number]): number {
+  return ENUMS.effect_key.indexOf(name);
+}
+const KEY_VM = keyOf('vm');
+const KEY_DEVICE = keyOf('device');
+const KEY_IOMMU = keyOf('iommu');
+const KEY_HWPT = keyOf('hwpt');
+const KEY_FROM_HWPT = keyOf('fromHwpt');
+const KEY_IOAS = keyOf('ioas');
+const KEY_IOVA = keyOf('iova');
+const KEY_LENGTH = keyOf('length');
+const KEY_ENFORCE_CC = keyOf('enforceCacheCoherency');
+const KEY_NONCOHERENT = keyOf('noncoherentDma');
+
 /** Where the last decodeResult stopped. */
 let decodedEnd = 0;
 
@@ -441,7 +471,7 @@ export function decodeResult(buf: Buffer, at: number): OpResult {
     const fields = buf[at + 1] as number;
     // The area effects (every map and unmap) always carry ioas, iova, length in that order: built as one
     // literal, with the same keys in the same order as the general path below would give.
-    if (fields === 3 && buf[at + 2] === 5 && buf[at + 7] === 6 && buf[at + 16] === 7) {
+    if (fields === 3 && buf[at + 2] === KEY_IOAS && buf[at + 7] === KEY_IOVA && buf[at + 16] === KEY_LENGTH) {
       const effect: Effect = {
         type: EFFECT_TYPES[type] ?? 'unknown',
         ioas: u32At(buf, at + 3),
@@ -455,46 +485,47 @@ export function decodeResult(buf: Buffer, at: number): OpResult {
     }
     const effect: Effect = { type: EFFECT_TYPES[type] ?? 'unknown' };
     at += 2;
-    // One case per enum ioasid_effect_key: named stores keep V8's objects fast (no keyed writes).
+    // One case per enum ioasid_effect_key: named stores keep V8's objects fast (no keyed writes). The value
+    // types per key are in the header's comment over the result records.
     for (let f = 0; f < fields; f++) {
       const key = buf[at++];
       switch (key) {
-        case 0:
-        case 1:
-        case 2: {
+        case KEY_VM:
+        case KEY_DEVICE:
+        case KEY_IOMMU: {
           const length = buf[at] as number;
           const name = nameAt(buf, at + 1, length);
           at += 1 + length;
-          if (key === 0) effect.vm = name;
-          else if (key === 1) effect.device = name;
+          if (key === KEY_VM) effect.vm = name;
+          else if (key === KEY_DEVICE) effect.device = name;
           else effect.iommu = name;
           break;
         }
-        case 3:
+        case KEY_HWPT:
           effect.hwpt = u32At(buf, at);
           at += 4;
           break;
-        case 4:
+        case KEY_FROM_HWPT:
           effect.fromHwpt = u32At(buf, at);
           at += 4;
           break;
-        case 5:
+        case KEY_IOAS:
           effect.ioas = u32At(buf, at);
           at += 4;
           break;
-        case 6:
+        case KEY_IOVA:
           effect.iova = hex64(buf, at);
           at += 8;
           break;
-        case 7:
+        case KEY_LENGTH:
           effect.length = hex64(buf, at);
           at += 8;
           break;
-        case 8:
+        case KEY_ENFORCE_CC:
           effect.enforceCacheCoherency = buf[at] !== 0;
           at += 1;
           break;
-        case 9:
+        case KEY_NONCOHERENT:
           effect.noncoherentDma = u32At(buf, at);
           at += 4;
           break;
@@ -525,8 +556,8 @@ export function decodeResults(buf: Buffer, offset: number, count: number): OpRes
 
 /** A REFUSE record: the core answers it with errno and message, so a batch keeps its shape. */
 export function encodeRefusal(error: LabError, buf: Buffer): number {
-  buf.writeUInt32LE(structSize(CMD.refuse), 0);
-  buf.writeUInt32LE(error.errno, 8);
-  buf.write(error.message, 16, 239, 'utf8');
+  buf.writeUInt32LE(S.refuse.sizeof, S.refuse.size);
+  buf.writeUInt32LE(error.errno, S.refuse.err);
+  buf.write(error.message, S.refuse.message, S.refuse.sizeof - S.refuse.message - 1, 'utf8');
   return CMD.refuse;
 }

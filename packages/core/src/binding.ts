@@ -52,6 +52,10 @@ export const ioasid_lab_restore = lib.func(
 export const ioasid_lab_policy = lib.func('uint32_t ioasid_lab_policy(ioasid_lab *lab)') as (
   lab: LabPointer,
 ) => number;
+export const ioasid_abi_layout = lib.func('int32_t ioasid_abi_layout(_Out_ uint32_t *out, uint32_t cap)') as (
+  out: Uint32Array | null,
+  cap: number,
+) => number;
 export const ioasid_lab_kernel = lib.func('uint32_t ioasid_lab_kernel(ioasid_lab *lab)') as (
   lab: LabPointer,
 ) => number;

@@ -33,6 +33,14 @@ export function abiVersion(): number {
   return native.ioasid_abi_version();
 }
 
+/** The compiled library's ABI table (ioasid_abi_layout): per struct its size, then offset and size per field. */
+export function abiLayout(): number[] {
+  const length = native.ioasid_abi_layout(null, 0);
+  const table = new Uint32Array(length);
+  native.ioasid_abi_layout(table, length);
+  return [...table];
+}
+
 const OUT_INITIAL = 64 * 1024;
 const BATCH_RECORD_MAX = 8 + MAX_STRUCT_SIZE;
 

@@ -1,11 +1,20 @@
-// The binding's effect names, indexed by the C enum, against the vocabulary the API states once:
-// an effect added to one and not the other fails here.
-import { EFFECT_TYPES as API_EFFECT_TYPES } from '@ioasid-lab/api/vocab';
+// The C header's enums (through the generated layout) against the vocabularies the API states once for
+// the browser: a value added to one and not the other fails here.
+import * as api from '@ioasid-lab/api/vocab';
 import { describe, expect, it } from 'vitest';
-import { EFFECT_TYPES } from './abi.ts';
+import { ENUMS } from './abi-layout.ts';
 
 describe('vocabularies', () => {
-  it('names the same effect types, in the C enum order, as @ioasid-lab/api', () => {
-    expect([...EFFECT_TYPES]).toEqual([...API_EFFECT_TYPES]);
+  it.each([
+    ['effect', api.EFFECT_TYPES],
+    ['policy', api.POLICIES],
+    ['kernel', api.KERNELS],
+    ['vendor', api.VENDORS],
+    ['resv_kind', api.RESERVED_KINDS],
+    ['device_kind', api.DEVICE_KINDS],
+    ['requires_kvm', api.REQUIRES_KVM],
+    ['announce', api.ANNOUNCE_KVM],
+  ] as const)('enum ioasid_%s names the same values, in order, as @ioasid-lab/api', (name, vocabulary) => {
+    expect([...ENUMS[name]]).toEqual([...vocabulary]);
   });
 });

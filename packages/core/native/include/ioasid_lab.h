@@ -23,27 +23,47 @@
 
 struct ioasid_lab;
 
+/* Every enum value carries its name on the wire in a comment: scripts/gen-abi.mjs reads them from here. */
 enum ioasid_policy {
-	IOASID_POLICY_TYPE1 = 0,
-	IOASID_POLICY_IOMMUFD = 1,
-	IOASID_POLICY_SHARED = 2,
-	IOASID_POLICY_EXPLICIT = 3,
+	IOASID_POLICY_TYPE1 = 0,    /* type1 */
+	IOASID_POLICY_IOMMUFD = 1,  /* iommufd */
+	IOASID_POLICY_SHARED = 2,   /* shared */
+	IOASID_POLICY_EXPLICIT = 3, /* explicit */
 };
 
 /* Kernel profiles: which Linux release's rules a lab follows (docs/kernels.md). The order is the
  * release order; a lab made without IOASID_LIMITS_KERNEL follows IOASID_KERNEL_6_12. */
 enum ioasid_kernel {
-	IOASID_KERNEL_6_1 = 0,  /* VFIO type1 only; KVM judges a group by its container */
-	IOASID_KERNEL_6_6 = 1,  /* 6.2 until commit 2ccabf81ddff: iommufd upgrades domains at attach */
-	IOASID_KERNEL_6_12 = 2, /* today: enforcement decided at domain allocation only */
+	IOASID_KERNEL_6_1 = 0,  /* 6.1: VFIO type1 only; KVM judges a group by its container */
+	IOASID_KERNEL_6_6 = 1,  /* 6.6: 6.2 until commit 2ccabf81ddff, iommufd upgrades domains at attach */
+	IOASID_KERNEL_6_12 = 2, /* 6.12: today, enforcement decided at domain allocation only */
 	IOASID_KERNEL_MAX,
 };
 
-enum ioasid_vendor { IOASID_VENDOR_VTD = 0, IOASID_VENDOR_AMD = 1, IOASID_VENDOR_SMMUV3 = 2 };
-enum ioasid_resv_kind { IOASID_RESV_MSI = 0, IOASID_RESV_RESERVED = 1, IOASID_RESV_DIRECT = 2 };
-enum ioasid_device_kind { IOASID_DEVICE_PCI = 0, IOASID_DEVICE_MDEV = 1 };
-enum ioasid_requires_kvm { IOASID_KVM_NONE = 0, IOASID_KVM_AP = 1, IOASID_KVM_KVMGT = 2 };
-enum ioasid_announce { IOASID_ANNOUNCE_BEFORE = 0, IOASID_ANNOUNCE_AFTER = 1, IOASID_ANNOUNCE_NEVER = 2 };
+enum ioasid_vendor {
+	IOASID_VENDOR_VTD = 0,    /* intel-vtd */
+	IOASID_VENDOR_AMD = 1,    /* amd-vi */
+	IOASID_VENDOR_SMMUV3 = 2, /* arm-smmuv3 */
+};
+enum ioasid_resv_kind {
+	IOASID_RESV_MSI = 0,      /* msi */
+	IOASID_RESV_RESERVED = 1, /* reserved */
+	IOASID_RESV_DIRECT = 2,   /* direct */
+};
+enum ioasid_device_kind {
+	IOASID_DEVICE_PCI = 0,  /* pci */
+	IOASID_DEVICE_MDEV = 1, /* mdev */
+};
+enum ioasid_requires_kvm {
+	IOASID_KVM_NONE = 0,  /* none */
+	IOASID_KVM_AP = 1,    /* ap */
+	IOASID_KVM_KVMGT = 2, /* kvmgt */
+};
+enum ioasid_announce {
+	IOASID_ANNOUNCE_BEFORE = 0, /* before */
+	IOASID_ANNOUNCE_AFTER = 1,  /* after */
+	IOASID_ANNOUNCE_NEVER = 2,  /* never */
+};
 
 #define IOASID_PGSIZE_4K (1u << 0)
 #define IOASID_PGSIZE_2M (1u << 1)
@@ -51,21 +71,21 @@ enum ioasid_announce { IOASID_ANNOUNCE_BEFORE = 0, IOASID_ANNOUNCE_AFTER = 1, IO
 
 /* Commands of ioasid_lab_ioctl() and of batch records. */
 enum ioasid_cmd {
-	IOASID_CMD_REFUSE = 0, /* struct ioasid_refuse: an op the caller could not encode */
-	IOASID_CMD_IOMMU_ADD = 1,
-	IOASID_CMD_DEVICE_ADD = 2,
-	IOASID_CMD_DEVICE_REMOVE = 3,
-	IOASID_CMD_VM_CREATE = 4,
-	IOASID_CMD_VM_DESTROY = 5,
-	IOASID_CMD_VM_ATTACH = 6,
-	IOASID_CMD_VM_DETACH = 7,
-	IOASID_CMD_DEVICE_REPLACE = 8,
-	IOASID_CMD_IOAS_MAP = 9,
-	IOASID_CMD_IOAS_UNMAP = 10,
-	IOASID_CMD_HWPT_ALLOC = 11,
-	IOASID_CMD_HWPT_DESTROY = 12,
-	IOASID_CMD_IOAS_COPY = 13,
-	IOASID_CMD_IOAS_ALLOW = 14,
+	IOASID_CMD_REFUSE = 0, /* refuse: struct ioasid_refuse, an op the caller could not encode */
+	IOASID_CMD_IOMMU_ADD = 1, /* iommu.add */
+	IOASID_CMD_DEVICE_ADD = 2, /* device.add */
+	IOASID_CMD_DEVICE_REMOVE = 3, /* device.remove */
+	IOASID_CMD_VM_CREATE = 4, /* vm.create */
+	IOASID_CMD_VM_DESTROY = 5, /* vm.destroy */
+	IOASID_CMD_VM_ATTACH = 6, /* vm.attach */
+	IOASID_CMD_VM_DETACH = 7, /* vm.detach */
+	IOASID_CMD_DEVICE_REPLACE = 8, /* device.replace */
+	IOASID_CMD_IOAS_MAP = 9, /* ioas.map */
+	IOASID_CMD_IOAS_UNMAP = 10, /* ioas.unmap */
+	IOASID_CMD_HWPT_ALLOC = 11, /* hwpt.alloc */
+	IOASID_CMD_HWPT_DESTROY = 12, /* hwpt.destroy */
+	IOASID_CMD_IOAS_COPY = 13, /* ioas.copy */
+	IOASID_CMD_IOAS_ALLOW = 14, /* ioas.allow */
 	IOASID_CMD_MAX,
 };
 
@@ -349,6 +369,10 @@ IOASID_API uint32_t ioasid_lab_kernel(const struct ioasid_lab *lab); /* enum ioa
 IOASID_API int32_t ioasid_nop(struct ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len, void *out,
 			      uint32_t out_cap);
 IOASID_API uint64_t ioasid_bench_baseline(uint64_t entries, uint32_t cold);
+/* The ABI as compiled: for each struct, its sizeof, then offsetof and sizeof of each field, in the order of
+ * this header (generated into src/abi_layout.c). Copies the table into out when cap is enough; returns
+ * its length. The TypeScript binding checks its generated layout against it. */
+IOASID_API int32_t ioasid_abi_layout(uint32_t *out, uint32_t cap);
 /* Monotonic clock in nanoseconds, so benchmarks time C work without FFI noise. */
 IOASID_API uint64_t ioasid_now_ns(void);
 
