@@ -1,17 +1,25 @@
 // buildApp: the whole server (API, stream, UI) as a Fastify instance, for main.ts and for tests.
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
+  allowedHostsFromEnv,
   assertSafeBinding,
   BODY_LIMIT,
+  connectionLimitsFromEnv,
   corsOriginsFromEnv,
   DEFAULT_RATE_LIMIT,
+  defaultLimits,
   type RateLimitSettings,
   rateLimitFromEnv,
+  type ServerLimits,
 } from './config.ts';
 import { ApiError, toApiError } from './errors.ts';
 import authPlugin from './plugins/auth.ts';
 import corsPlugin from './plugins/cors.ts';
+import { clientErrorHandler, gateConnections, openFileLimit } from './plugins/limits.ts';
 import openapiPlugin from './plugins/openapi.ts';
+import originPlugin from './plugins/origin.ts';
 import securityPlugin from './plugins/security.ts';
 import storePlugin from './plugins/store.ts';
 import streamPlugin from './plugins/stream.ts';
@@ -49,7 +57,35 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Stream tuning (coalescing window, slow-consumer thresholds); tests shrink them. */
   stream?: Partial<HubOptions>;
+  /** Timeouts and connection caps; defaults from defaultLimits() and LAB_MAX_CONNECTIONS. */
+  limits?: Partial<ServerLimits>;
+  /**
+   * Host names served besides loopback ones; defaults to LAB_ALLOWED_HOSTS. Without a token only
+   * loopback names and these are served; with a token and none listed, any Host is.
+   */
+  allowedHosts?: string[];
+  /** Tests only: lets them make the store's database connection fail (full disk, read-only file). */
+  faultInjection?: boolean;
 }
+
+/** Where a request the router refused (bad percent-encoding, overlong parameter) is re-routed. */
+const FRAMEWORK_ERROR_PATH = '/api/v1/_refused';
+const FRAMEWORK_ERROR = Symbol('frameworkError');
+type RefusedRequest = IncomingMessage & { [FRAMEWORK_ERROR]?: ApiError };
+
+/** Fastify's router errors as API errors. */
+function frameworkError(error: { code?: string }): ApiError {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new ApiError('EINVAL', 'a path segment is longer than 200 characters', { status: 414 });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new ApiError('EINVAL', 'the URL is not valid (bad percent-encoding)');
+  }
+  return new ApiError('EINVAL', 'the request could not be routed');
+}
+
+/** Body charsets other than UTF-8 are refused rather than misread. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
   const token = 'token' in options ? options.token : process.env.LAB_TOKEN || undefined;
@@ -59,6 +95,14 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     options.rateLimit ??
     (process.env.LAB_RATE_LIMIT ? rateLimitFromEnv(process.env.LAB_RATE_LIMIT) : DEFAULT_RATE_LIMIT);
   const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(process.env.LAB_CORS_ORIGIN);
+  const configuredHosts = options.allowedHosts ?? allowedHostsFromEnv(process.env.LAB_ALLOWED_HOSTS);
+  const allowedHosts = token && configuredHosts.length === 0 ? null : configuredHosts;
+  const limits: ServerLimits = {
+    ...defaultLimits(openFileLimit(() => readFileSync('/proc/self/limits', 'utf8'))),
+    ...connectionLimitsFromEnv(process.env.LAB_MAX_CONNECTIONS),
+    ...options.limits,
+  };
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
 
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
@@ -69,7 +113,26 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
     routerOptions: { maxParamLength: 200 },
     // Requests that reach a closing server are refused by our own hook below, in the API error shape.
     return503OnClosing: false,
+    // Slow or half-sent requests cannot hold a connection forever (Fastify's defaults are no limit).
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout,
+      // Node enforces the two timeouts above on this sweep (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+    },
+    clientErrorHandler,
+    // Router refusals go through the routing again, to a route that answers with their error: so they
+    // pass the same hooks (request id, security headers, host check, auth, rate limit) as any request.
+    frameworkErrors: (error, request, reply) => {
+      const raw = request.raw as RefusedRequest;
+      raw[FRAMEWORK_ERROR] = frameworkError(error);
+      raw.url = FRAMEWORK_ERROR_PATH;
+      app.routing(raw, reply.raw);
+    },
   });
+  gateConnections(app.server, limits);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are serialised as they are, so no field the core adds
   // is silently dropped by a stricter serialiser.
@@ -84,8 +147,24 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   // Callback-style hooks on the hot path: no promise per request for a header.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (closing) done(new ApiError('EBUSY', 'the server is shutting down', { status: 503 }));
-    else done();
+    if (closing) {
+      done(new ApiError('EBUSY', 'the server is shutting down', { status: 503 }));
+      return;
+    }
+    done();
+  });
+  // After every onRequest hook (headers, host, auth), before the body is read.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(
+        new ApiError('EINVAL', `request bodies must be UTF-8, not ${charset || 'an empty charset'}`, {
+          status: 415,
+        }),
+      );
+      return;
+    }
+    done(null, payload);
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
@@ -99,7 +178,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   });
 
   try {
-    await registerEverything(app, options, { token, dbPath, rateLimit, corsOrigins });
+    await registerEverything(app, options, { token, dbPath, rateLimit, corsOrigins, allowedHosts });
   } catch (error) {
     // Whatever was opened (the database, Next) is closed again before the failure is reported.
     await app.close().catch(() => undefined);
@@ -116,20 +195,23 @@ async function registerEverything(
     dbPath: string;
     rateLimit: RateLimitSettings | false;
     corsOrigins: string[];
+    allowedHosts: string[] | null;
   },
 ): Promise<void> {
-  const { token, dbPath, rateLimit, corsOrigins } = settings;
+  const { token, dbPath, rateLimit, corsOrigins, allowedHosts } = settings;
 
   // The WebSocket plugin goes first: its onRequest hook marks upgrade requests so that a refusal by a
   // later hook (auth, rate limit) still ends the socket instead of leaving it open forever.
   await app.register(streamPlugin, { hub: options.stream });
   await app.register(securityPlugin, { rateLimit });
+  // Before CORS and auth: a foreign Host or Origin is refused whatever else the request carries.
+  await app.register(originPlugin, { allowedHosts, corsOrigins });
   // Before auth: a browser's preflight carries no token and must still be answered.
   await app.register(corsPlugin, { origins: corsOrigins });
   // Before any route, so the document lists them all (the session route of auth included).
   await app.register(openapiPlugin);
   await app.register(authPlugin, { token });
-  await app.register(storePlugin, { dbPath });
+  await app.register(storePlugin, { dbPath, faultInjection: options.faultInjection === true });
 
   await app.register(
     async (api) => {
@@ -150,12 +232,24 @@ async function registerEverything(
     { prefix: '/api/v1' },
   );
 
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: FRAMEWORK_ERROR_PATH,
+    schema: { hide: true },
+    handler: async (request) => {
+      throw (
+        (request.raw as RefusedRequest)[FRAMEWORK_ERROR] ??
+        new ApiError('ENOENT', `no route ${request.method} ${FRAMEWORK_ERROR_PATH}`, { status: 404 })
+      );
+    },
+  });
+
   const web = options.web ? await prepareWeb() : null;
   if (web) app.addHook('onClose', web.close);
 
-  // Unknown routes and UI pages count against the same per-client budget as the API.
-  const notFoundOptions = rateLimit ? { preHandler: app.rateLimit() } : {};
-  app.setNotFoundHandler(notFoundOptions, async (request, reply) => {
+  // Unknown routes and UI pages count against the same per-client budget as the API (the security
+  // plugin's global rate-limit hook sees every request).
+  app.setNotFoundHandler(async (request, reply) => {
     if (web && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
       // Headers set by hooks (helmet, request id) live on the Fastify reply; Next writes to the raw one.
       for (const [name, value] of Object.entries(reply.getHeaders())) {

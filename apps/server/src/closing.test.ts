@@ -6,8 +6,8 @@ import { connect } from 'node:net';
 import { expect, it, vi } from 'vitest';
 import { startServer } from './test/harness.ts';
 
-const FIRST = 'GET /api/v1/health HTTP/1.1\r\nHost: lab\r\n\r\n';
-const SECOND_HEAD = 'GET /api/v1/labs HTTP/1.1\r\nHost: lab\r\n';
+const FIRST = 'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+const SECOND_HEAD = 'GET /api/v1/labs HTTP/1.1\r\nHost: 127.0.0.1\r\n';
 
 it('answers requests arriving during shutdown with 503 in the error shape', async () => {
   const server = await startServer();

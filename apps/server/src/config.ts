@@ -28,17 +28,100 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export class UnsafeBindError extends Error {
-  constructor(host: string) {
+  constructor(host: string, message?: string) {
     super(
-      `refusing to listen on non-loopback HOST ${host} without LAB_TOKEN; set LAB_TOKEN or bind 127.0.0.1`,
+      message ??
+        `refusing to listen on non-loopback HOST ${host} without LAB_TOKEN; set LAB_TOKEN or bind 127.0.0.1`,
     );
     this.name = 'UnsafeBindError';
   }
 }
 
-/** Throws UnsafeBindError when the address would expose the lab to the network with no token. */
+/** The shortest LAB_TOKEN accepted on a non-loopback HOST. */
+export const MIN_NETWORK_TOKEN_LENGTH = 16;
+
+/** Throws UnsafeBindError when the address would expose the lab to the network with no (or a weak) token. */
 export function assertSafeBinding(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) throw new UnsafeBindError(host);
+  if (isLoopbackHost(host)) return;
+  if (!token) throw new UnsafeBindError(host);
+  if (token.length < MIN_NETWORK_TOKEN_LENGTH) {
+    throw new UnsafeBindError(
+      host,
+      `refusing to listen on non-loopback HOST ${host} with a LAB_TOKEN of ${token.length} characters; use at least ${MIN_NETWORK_TOKEN_LENGTH}`,
+    );
+  }
+}
+
+/** The host name of a Host header ("127.0.0.1:4100" -> "127.0.0.1", "[::1]:80" -> "[::1]"), lower-cased. */
+export function hostName(header: string): string {
+  const value = header.trim().toLowerCase();
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']');
+    return end < 0 ? value : value.slice(0, end + 1);
+  }
+  const colon = value.indexOf(':');
+  return colon < 0 ? value : value.slice(0, colon);
+}
+
+/** LAB_ALLOWED_HOSTS: comma-separated host names (no port) the server answers to besides loopback ones. */
+export function allowedHostsFromEnv(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name.length > 0)
+    .map((name) => {
+      if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(name)) {
+        throw new Error(
+          `LAB_ALLOWED_HOSTS entries must be host names without a port, not ${JSON.stringify(name)}`,
+        );
+      }
+      return name;
+    });
+}
+
+export interface ServerLimits {
+  /** A request must have arrived whole (headers and body) within this long: else 408. */
+  requestTimeoutMs: number;
+  /** The headers must have arrived within this long. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic at all for this long is closed (not streams: they have their own). */
+  idleTimeoutMs: number;
+  /** Open connections in total; more are answered 503 and closed. */
+  maxConnections: number;
+  /** Open connections from one client address; more are answered 503 and closed. */
+  maxPerClient: number;
+}
+
+/**
+ * Room for 500+ stream clients and writers on one machine; the total stays under the process's open
+ * file limit (less a margin for the database, the worker and Next) so descriptors never run out.
+ */
+export function defaultLimits(openFiles: number | undefined): ServerLimits {
+  const fitting = openFiles === undefined ? 4096 : Math.max(32, openFiles - 128);
+  const maxConnections = Math.min(4096, fitting);
+  return {
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 5_000,
+    idleTimeoutMs: 60_000,
+    maxConnections,
+    maxPerClient: Math.min(1024, maxConnections),
+  };
+}
+
+/** LAB_MAX_CONNECTIONS="total/perClient" (e.g. "2048/512"), or unset for the defaults. */
+export function connectionLimitsFromEnv(value: string | undefined): Partial<ServerLimits> {
+  if (!value) return {};
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new Error(
+      `LAB_MAX_CONNECTIONS must be "total/perClient" (e.g. "2048/512"), not ${JSON.stringify(value)}`,
+    );
+  }
+  return { maxConnections: Number(match[1]), maxPerClient: Number(match[2]) };
 }
 
 /** LAB_RATE_LIMIT="max/windowMs" (e.g. "600/1000"), "off", or unset for the default. */

@@ -18,6 +18,9 @@ const STATUS_BY_CODE: Partial<Record<ErrnoCode, number>> = {
   EOPNOTSUPP: 422,
 };
 
+/** Errno numbers of codes the server uses that the core never returns. */
+const SERVER_ERRNO: Record<string, number> = { EIO: 5 };
+
 export interface ApiErrorBody {
   error: { code: string; errno?: number; message: string; seq?: number };
 }
@@ -32,7 +35,7 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    this.errno = (ERRNO as Record<string, number>)[code];
+    this.errno = (ERRNO as Record<string, number>)[code] ?? SERVER_ERRNO[code];
     this.status = options.status ?? STATUS_BY_CODE[code as ErrnoCode] ?? 400;
     this.seq = options.seq;
   }

@@ -17,7 +17,19 @@ try {
   throw error;
 }
 
-const app = await buildApp({ web: process.env.LAB_NO_WEB !== '1', logger: true, host, token });
+/** Startup failures end the process with one line naming the cause (the database path included). */
+function fatal(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`ioasid-lab: ${message.replace(/\s+/g, ' ').trim()}\n`);
+  process.exit(1);
+}
+
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp({ web: process.env.LAB_NO_WEB !== '1', logger: true, host, token });
+} catch (error) {
+  fatal(error);
+}
 
 let stopping = false;
 const shutdown = async (signal: string) => {
@@ -36,7 +48,12 @@ const shutdown = async (signal: string) => {
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
 
-await app.listen({ host, port });
+try {
+  await app.listen({ host, port });
+} catch (error) {
+  await app.close().catch(() => undefined);
+  fatal(error);
+}
 process.stdout.write(
   `LISTENING http://${host.includes(':') ? `[${host}]` : host}:${(app.server.address() as { port: number }).port}\n`,
 );

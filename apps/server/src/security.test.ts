@@ -1,9 +1,10 @@
 // Security defaults through the API: bearer token (REST and WebSocket), rate limit, safe binding.
 import { spawn } from 'node:child_process';
+import { Agent, get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSafeBinding, isLoopbackHost, UnsafeBindError } from './config.ts';
-import { call, startServer, type TestServer, tempDir } from './test/harness.ts';
+import { call, type Json, startServer, type TestServer, tempDir } from './test/harness.ts';
 import { StreamReader, streamUrl } from './test/stream-reader.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -103,7 +104,7 @@ describe('session cookie for browsers', () => {
 
     expect((await call(server.base, 'GET', '/labs', undefined, { cookie: pair })).status).toBe(200);
     expect(
-      (await call(server.base, 'GET', '/labs', undefined, { cookie: 'ioasid_lab_token=bad' })).status,
+      (await call(server.base, 'GET', '/labs', undefined, { cookie: 'ioasid_lab_session=bad' })).status,
     ).toBe(403);
     const reader = new StreamReader(streamUrl(server.base, 'seed'), { headers: { cookie: pair } });
     await reader.until(() => reader.messages.length > 0);
@@ -121,20 +122,57 @@ describe('rate limit', () => {
     await server?.close();
   });
 
+  /** A GET over `agent`'s one keep-alive connection: on loopback, each connection is a client. */
+  function get(agent: Agent, path: string): Promise<{ status: number; body: Json; retryAfter?: string }> {
+    const url = new URL(server.base);
+    return new Promise((resolve, reject) => {
+      httpGet({ host: url.hostname, port: url.port, path: `/api/v1${path}`, agent }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(text),
+            retryAfter: res.headers['retry-after'] as string | undefined,
+          }),
+        );
+      }).on('error', reject);
+    });
+  }
+
   it('answers 429 in the error shape once a client exceeds its budget', async () => {
-    const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof call>> | null = null;
-    for (let i = 0; i < 7; i += 1) {
-      last = await call(server.base, 'GET', '/labs');
-      statuses.push(last.status);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const statuses: number[] = [];
+      let last: Awaited<ReturnType<typeof get>> | null = null;
+      for (let i = 0; i < 7; i += 1) {
+        last = await get(agent, '/labs');
+        statuses.push(last.status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5)).toEqual([429, 429]);
+      expect(last?.body.error.code).toBe('EBUSY');
+      expect(last?.retryAfter).toBeDefined();
+      // Unknown routes are limited too, so probing them is no way around the budget.
+      expect((await get(agent, '/no-such-route')).status).toBe(429);
+    } finally {
+      agent.destroy();
     }
-    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
-    expect(statuses.slice(5)).toEqual([429, 429]);
-    expect(last?.body.error.code).toBe('EBUSY');
-    expect(last?.headers.get('retry-after')).not.toBeNull();
-    // Unknown routes are limited too, so probing them is no way around the budget.
-    const probe = await call(server.base, 'GET', '/no-such-route');
-    expect(probe.status).toBe(429);
+  });
+
+  it('on loopback one program spending its budget does not lock out another (own connection)', async () => {
+    const runaway = new Agent({ keepAlive: true, maxSockets: 1 });
+    const browser = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 6; i += 1) await get(runaway, '/labs');
+      expect((await get(runaway, '/labs')).status).toBe(429);
+      expect((await get(browser, '/labs')).status).toBe(200);
+    } finally {
+      runaway.destroy();
+      browser.destroy();
+    }
   });
 });
 
@@ -145,7 +183,11 @@ describe('binding', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com'])
       expect(isLoopbackHost(host)).toBe(false);
     expect(() => assertSafeBinding('0.0.0.0', undefined)).toThrow(UnsafeBindError);
-    expect(() => assertSafeBinding('0.0.0.0', 'secret')).not.toThrow();
+    expect(() => assertSafeBinding('0.0.0.0', 'a-secret-of-16-chars')).not.toThrow();
+    // A short token off loopback is refused (LAB_TOKEN=a was accepted once).
+    expect(() => assertSafeBinding('0.0.0.0', 'a')).toThrow(/at least 16/);
+    expect(() => assertSafeBinding('0.0.0.0', '0123456789abcde')).toThrow(UnsafeBindError);
+    expect(() => assertSafeBinding('127.0.0.1', 'a')).not.toThrow();
   });
 
   it('refuses to start on a non-loopback HOST without LAB_TOKEN', async () => {

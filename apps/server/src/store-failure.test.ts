@@ -90,7 +90,8 @@ describe('store worker death', () => {
     const health = await call(s.base, 'GET', '/health');
     expect(health.status).toBe(503);
     expect(health.body).toEqual({
-      error: { code: 'EIO', message: 'the lab store has failed; restart the server' },
+      error: { code: 'EIO', errno: 5, message: 'the lab store has failed; restart the server' },
+      store: { state: 'failed', restarts: 3 },
     });
     const refused = await map(s, 'doomed', ioas, 1);
     expect(refused.status).toBe(503);

@@ -1,6 +1,7 @@
 // Bearer-token check on every request (REST, UI pages and the WebSocket upgrade) when a token is set.
-// Browsers cannot set headers, so the token may also come as a stream subprotocol or a session cookie.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Browsers cannot set headers, so the token may also come as a stream subprotocol, or a browser trades
+// it once for a session cookie: an opaque random id (never the token), expiring, revocable.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { STREAM_PROTOCOL } from '@ioasid-lab/api/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -25,10 +26,45 @@ export function tokenMatches(expected: Buffer, presented: string): boolean {
 }
 
 /** The session cookie a browser gets from POST /api/v1/session: HttpOnly, SameSite=Strict. */
-export const SESSION_COOKIE = 'ioasid_lab_token';
+export const SESSION_COOKIE = 'ioasid_lab_session';
 const SESSION_PATH = '/api/v1/session';
+/** How long a session lasts; the server forgets every session when it restarts. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** Sessions kept at most; past it the oldest is dropped. */
+const MAX_SESSIONS = 1000;
 
-function cookieToken(header: string | undefined): string | undefined {
+/** Sessions by the SHA-256 of their id (so a lookup says nothing about stored ids), with expiry. */
+class Sessions {
+  readonly #byDigest = new Map<string, number>();
+
+  create(): string {
+    const id = randomBytes(32).toString('base64url');
+    this.#byDigest.set(digest(id).toString('hex'), Date.now() + SESSION_TTL_MS);
+    while (this.#byDigest.size > MAX_SESSIONS) {
+      const oldest = this.#byDigest.keys().next().value;
+      if (oldest === undefined) break;
+      this.#byDigest.delete(oldest);
+    }
+    return id;
+  }
+
+  valid(id: string): boolean {
+    const key = digest(id).toString('hex');
+    const expires = this.#byDigest.get(key);
+    if (expires === undefined) return false;
+    if (expires <= Date.now()) {
+      this.#byDigest.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  revoke(id: string): void {
+    this.#byDigest.delete(digest(id).toString('hex'));
+  }
+}
+
+function cookieValue(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [name, ...value] = part.trim().split('=');
@@ -42,20 +78,23 @@ function cookieToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
-function presentedToken(request: FastifyRequest): string | undefined {
+/** What the request presents: a token (header or subprotocol), a session id (cookie), or nothing. */
+function presented(request: FastifyRequest): { token: string } | { session: string } | undefined {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match ? match[1] : '';
+    return { token: match?.[1] ?? '' };
   }
   const protocols = request.headers['sec-websocket-protocol'];
   if (typeof protocols === 'string') {
     for (const protocol of protocols.split(',')) {
       const trimmed = protocol.trim();
-      if (trimmed.startsWith(BEARER_PROTOCOL_PREFIX)) return trimmed.slice(BEARER_PROTOCOL_PREFIX.length);
+      if (trimmed.startsWith(BEARER_PROTOCOL_PREFIX))
+        return { token: trimmed.slice(BEARER_PROTOCOL_PREFIX.length) };
     }
   }
-  return cookieToken(request.headers.cookie);
+  const session = cookieValue(request.headers.cookie);
+  return session === undefined ? undefined : { session };
 }
 
 /** A browser opening a page (not a script calling the API). */
@@ -80,6 +119,7 @@ function loginPage(message: string): string {
 async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const token = options.token;
   const expected = token ? digest(token) : null;
+  const sessions = new Sessions();
 
   // POST /api/v1/session {token} (JSON or a form) -> session cookie, so the UI works behind a token.
   await app.register(async (scope) => {
@@ -112,18 +152,29 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         const secure = request.protocol === 'https' ? '; Secure' : '';
         reply.header(
           'set-cookie',
-          `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800${secure}`,
+          `${SESSION_COOKIE}=${sessions.create()}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
         );
         return form ? reply.redirect('/', 303) : reply.status(204).send();
+      },
+    );
+    // Signing out revokes the session on the server, not just the browser's copy of the cookie.
+    scope.delete(
+      SESSION_PATH,
+      { schema: { tags: ['server'], summary: 'End the browser session of the cookie sent (sign out)' } },
+      async (request, reply) => {
+        const session = cookieValue(request.headers.cookie);
+        if (session) sessions.revoke(session);
+        reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+        return reply.status(204).send();
       },
     );
   });
 
   if (!expected) return;
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'POST' && request.url === SESSION_PATH) return;
-    const presented = presentedToken(request);
-    if (presented === undefined) {
+    if ((request.method === 'POST' || request.method === 'DELETE') && request.url === SESSION_PATH) return;
+    const credential = presented(request);
+    if (credential === undefined) {
       if (isPageNavigation(request)) {
         return reply.status(401).type('text/html').send(loginPage('This lab needs its token.'));
       }
@@ -132,7 +183,16 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         status: 401,
       });
     }
-    if (!tokenMatches(expected, presented))
+    if ('session' in credential) {
+      if (!sessions.valid(credential.session)) {
+        if (isPageNavigation(request)) {
+          return reply.status(401).type('text/html').send(loginPage('Your session has ended.'));
+        }
+        throw new ApiError('EPERM', 'the session has expired or was revoked; sign in again', { status: 403 });
+      }
+      return;
+    }
+    if (!tokenMatches(expected, credential.token))
       throw new ApiError('EPERM', 'wrong bearer token', { status: 403 });
   });
 }

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { RateLimitSettings } from '../config.ts';
+import { isLoopbackHost, type RateLimitSettings } from '../config.ts';
 import { ApiError } from '../errors.ts';
 
 export interface SecurityOptions {
@@ -45,14 +45,21 @@ async function securityPlugin(app: FastifyInstance, options: SecurityOptions): P
   if (options.rateLimit) {
     const { max, windowMs } = options.rateLimit;
     await app.register(rateLimit, {
-      global: true,
+      global: false,
       max,
       timeWindow: windowMs,
+      // Per client address; on loopback every local program shares 127.0.0.1, so there each connection
+      // is its own client (a runaway script must not lock the browser out; the connection cap bounds them).
+      keyGenerator: (request) =>
+        isLoopbackHost(request.ip) ? `${request.ip}:${request.socket.remotePort ?? ''}` : request.ip,
       errorResponseBuilder: (_request, context) =>
         new ApiError('EBUSY', `rate limit of ${context.max} requests per ${context.after} exceeded`, {
           status: 429,
         }),
     });
+    // One global hook, registered before auth: every request counts, unauthenticated ones, unknown
+    // routes and router refusals included (token guessing is rate-limited too).
+    app.addHook('onRequest', app.rateLimit());
   }
 }
 

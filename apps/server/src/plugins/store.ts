@@ -1,5 +1,6 @@
 // Starts the store worker (SQLite event log + live cores, seeded on a fresh database) once per server
 // and closes it last on shutdown, after in-flight requests have finished.
+import { lockDatabase } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { OpQueue } from '../op-queue.ts';
@@ -15,10 +16,20 @@ declare module 'fastify' {
 
 export interface StoreOptions {
   dbPath: string;
+  /** Tests only: lets them make the store's database connection fail (full disk, read-only). */
+  faultInjection?: boolean;
 }
 
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
-  const store = await RemoteStore.open(options.dbPath);
+  // One server per database file: a second one is refused here, naming the process that holds it.
+  const lock = lockDatabase(options.dbPath);
+  let store: RemoteStore;
+  try {
+    store = await RemoteStore.open(options.dbPath, { faultInjection: options.faultInjection });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   // A dead worker fails the calls in flight (503); say so loudly, and whether a new one is coming.
   store.onFailure = (error, willRestart) =>
     willRestart
@@ -28,7 +39,11 @@ async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise
   app.decorate('labs', store);
   app.decorate('ops', new OpQueue());
   app.addHook('onClose', async () => {
-    await store.close();
+    try {
+      await store.close();
+    } finally {
+      lock.release();
+    }
   });
 }
 

@@ -6,14 +6,17 @@ import { ApiError } from '../errors.ts';
 import { SERVER_VERSION } from '../version.ts';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/health', async () => {
+  app.get('/health', async (_request, reply) => {
     const store = app.labs.health();
     if (store.state !== 'ok') {
       const message =
         store.state === 'failed'
           ? 'the lab store has failed; restart the server'
-          : 'the lab store is restarting';
-      throw new ApiError('EIO', message, { status: 503 });
+          : store.state === 'fault'
+            ? `the lab store cannot use its database (${store.fault?.code}); writes resume once it can`
+            : 'the lab store is restarting';
+      // The error shape, plus the store's state (API.md: /health reports store.state other than ok).
+      return reply.status(503).send({ ...new ApiError('EIO', message, { status: 503 }).body(), store });
     }
     return { status: 'ok', version: SERVER_VERSION, core: { abi: abiVersion() }, store };
   });

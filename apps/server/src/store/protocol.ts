@@ -10,7 +10,8 @@ export interface CallMessage {
   args: unknown[];
 }
 
-export type ErrorShape = { name: string; message: string; code?: string };
+/** `storage`: the SQLite code when the storage failed (full disk, read-only or damaged file, I/O error). */
+export type ErrorShape = { name: string; message: string; code?: string; storage?: string };
 
 export type WorkerMessage =
   | { type: 'ready' }
@@ -21,4 +22,6 @@ export type WorkerMessage =
 
 export interface WorkerInput {
   dbPath: string;
+  /** Adds the `pragma` store method, with which fault tests make the store's connection fail. */
+  faultInjection?: boolean;
 }

@@ -16,7 +16,7 @@ import type {
   StoredEvent,
 } from '@ioasid-lab/db';
 import { ApiError } from '../errors.ts';
-import type { CallMessage, ErrorShape, WorkerMessage } from './protocol.ts';
+import type { CallMessage, ErrorShape, WorkerInput, WorkerMessage } from './protocol.ts';
 
 function toError(shape: ErrorShape): Error {
   if (shape.name === 'LabError' && shape.code && shape.code in ERRNO) {
@@ -31,15 +31,33 @@ function toError(shape: ErrorShape): Error {
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
-export type StoreHealth = { state: 'ok' | 'restarting' | 'failed'; restarts: number };
+/**
+ * `fault`: the last write failed for a storage reason (full disk, read-only or damaged file, I/O
+ * error); it clears by itself once a write succeeds again.
+ */
+export type StoreHealth = {
+  state: 'ok' | 'restarting' | 'failed' | 'fault';
+  restarts: number;
+  fault?: { code: string; message: string; since: string };
+};
+
+/** Calls that write: their success shows the storage works again. */
+const WRITES = new Set(['apply', 'applyBatch', 'createLab', 'importLab', 'deleteLab', 'fork']);
 
 /** The answer to calls the store cannot serve: the worker died, is restarting, or could not restart. */
 function unavailable(message: string): ApiError {
   return new ApiError('EIO', message, { status: 503 });
 }
 
-function startWorker(dbPath: string): Promise<Worker> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { dbPath } });
+export interface RemoteStoreOptions {
+  /** Lets tests run pragmas on the worker's connection (see applyPragmaForTests). */
+  faultInjection?: boolean;
+}
+
+function startWorker(dbPath: string, options: RemoteStoreOptions): Promise<Worker> {
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+    workerData: { dbPath, faultInjection: options.faultInjection === true } satisfies WorkerInput,
+  });
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage) => {
       if (message.type === 'ready') {
@@ -59,13 +77,18 @@ function startWorker(dbPath: string): Promise<Worker> {
 
 export class RemoteStore {
   readonly #dbPath: string;
+  readonly #options: RemoteStoreOptions;
+  #fault: StoreHealth['fault'] | undefined;
   #worker: Worker;
   /** Calls made while a new worker starts, sent in order once it is ready. */
   #backlog: CallMessage[] | null = null;
   #failed = false;
   #deaths: number[] = [];
   #restarts = 0;
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  readonly #pending = new Map<
+    number,
+    { method: string; resolve(value: unknown): void; reject(error: unknown): void }
+  >();
   readonly #listeners = new Map<string, Set<EventListener>>();
   readonly #labs = new Map<string, RemoteLab>();
   #nextId = 1;
@@ -78,15 +101,16 @@ export class RemoteStore {
   onFailure: (error: unknown, willRestart: boolean) => void = () => {};
   onRestart: () => void = () => {};
 
-  private constructor(dbPath: string, worker: Worker) {
+  private constructor(dbPath: string, worker: Worker, options: RemoteStoreOptions) {
     this.#dbPath = dbPath;
+    this.#options = options;
     this.#worker = worker;
     this.#watch(worker);
   }
 
   /** Starts the worker on `dbPath`; resolves once the store is open and seeded. */
-  static async open(dbPath: string): Promise<RemoteStore> {
-    return new RemoteStore(dbPath, await startWorker(dbPath));
+  static async open(dbPath: string, options: RemoteStoreOptions = {}): Promise<RemoteStore> {
+    return new RemoteStore(dbPath, await startWorker(dbPath, options), options);
   }
 
   /** The current worker thread: fault tests terminate it to prove the store recovers. */
@@ -95,8 +119,8 @@ export class RemoteStore {
   }
 
   health(): StoreHealth {
-    const state = this.#failed ? 'failed' : this.#backlog ? 'restarting' : 'ok';
-    return { state, restarts: this.#restarts };
+    const state = this.#failed ? 'failed' : this.#backlog ? 'restarting' : this.#fault ? 'fault' : 'ok';
+    return { state, restarts: this.#restarts, ...(this.#fault ? { fault: this.#fault } : {}) };
   }
 
   call<T>(lab: string | undefined, method: string, ...args: unknown[]): Promise<T> {
@@ -105,7 +129,7 @@ export class RemoteStore {
     const id = this.#nextId++;
     const message: CallMessage = { id, method, args, ...(lab === undefined ? {} : { lab }) };
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
       if (this.#backlog) this.#backlog.push(message);
       else this.#worker.postMessage(message);
     });
@@ -182,7 +206,7 @@ export class RemoteStore {
       return;
     }
     this.#backlog = [];
-    startWorker(this.#dbPath).then(
+    startWorker(this.#dbPath, this.#options).then(
       (worker) => {
         const backlog = this.#backlog ?? [];
         this.#backlog = null;
@@ -219,8 +243,22 @@ export class RemoteStore {
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     this.#pending.delete(message.id);
-    if (message.ok) pending.resolve(message.value);
-    else pending.reject(toError(message.error));
+    if (message.ok) {
+      if (this.#fault && WRITES.has(pending.method)) this.#fault = undefined;
+      pending.resolve(message.value);
+    } else if (message.error.storage) {
+      // The storage failed, not the request: 503 EIO (API.md), and /health says so until writes work.
+      this.#fault = {
+        code: message.error.storage,
+        message: message.error.message,
+        since: this.#fault?.since ?? new Date().toISOString(),
+      };
+      pending.reject(
+        new ApiError('EIO', `the lab store cannot use its database: ${message.error.message}`, {
+          status: 503,
+        }),
+      );
+    } else pending.reject(toError(message.error));
   }
 
   #rejectAll(error: unknown): void {

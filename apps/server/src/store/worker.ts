@@ -1,23 +1,38 @@
 // The store worker: owns the LabStore (native cores + SQLite) so commits and their fsyncs, snapshots
 // and replays never block the HTTP event loop. Answers calls in arrival order; pushes subscribed events.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type LabStore, openLabStore, type StoredLab } from '@ioasid-lab/db';
+import {
+  applyPragmaForTests,
+  type LabStore,
+  openLabStore,
+  type StoredLab,
+  storageFaultCode,
+} from '@ioasid-lab/db';
 import type { CallMessage, ErrorShape, WorkerInput, WorkerMessage } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const { dbPath } = workerData as WorkerInput;
+const { dbPath, faultInjection } = workerData as WorkerInput;
 
 function post(message: WorkerMessage): void {
   port?.postMessage(message);
 }
 
 function errorShape(error: unknown): ErrorShape {
-  const e = error as { name?: string; message?: string; code?: unknown };
+  const e = error as { name?: string; message?: string; code?: unknown; cause?: { message?: unknown } };
+  const storage = storageFaultCode(error);
+  // Drizzle wraps SQLite's error: its own message is the query, the cause says what went wrong.
+  const message =
+    storage && typeof e?.cause?.message === 'string'
+      ? e.cause.message
+      : typeof e?.message === 'string'
+        ? e.message
+        : String(error);
   return {
     name: typeof e?.name === 'string' ? e.name : 'Error',
-    message: typeof e?.message === 'string' ? e.message : String(error),
+    message,
     ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(storage ? { storage } : {}),
   };
 }
 
@@ -61,6 +76,7 @@ const storeMethods: Record<string, (...args: never[]) => unknown> = {
     subscriptions.delete(name);
     return null;
   },
+  ...(faultInjection ? { pragma: (pragma: string) => applyPragmaForTests(pragma) } : {}),
   close: () => {
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();
