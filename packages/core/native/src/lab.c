@@ -1,5 +1,6 @@
-/* lab.c - the lab context and its ioctl-shaped entry points: struct size/flags rules, dispatch,
- * results and effects as JSON in the caller's buffer, batches. No globals, so many labs run side by side. */
+/* lab.c - the lab context (create, destroy, names and lookups) and its ioctl-shaped entry points: struct
+ * size/flags rules, dispatch, results in the caller's buffer, batches. No globals, so many labs run side by
+ * side. Refusal messages are formatted in message.c, effects written in effects.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,89 +143,6 @@ void ioasid_lab_destroy(struct ioasid_lab *lab)
 	free(lab);
 }
 
-struct msg_out {
-	char *p;
-	size_t len, cap; /* cap counts the terminating NUL */
-};
-
-static void msg_putc(struct msg_out *m, char c)
-{
-	if (m->len + 1 < m->cap)
-		m->p[m->len++] = c;
-}
-
-/* Separate hex and decimal loops: a constant divisor is a multiply and a shift, a variable one a 64-bit
- * division per digit. */
-static void msg_num(struct msg_out *m, unsigned long long v, bool hex)
-{
-	char digits[24];
-	int n = 0;
-
-	if (hex) {
-		do {
-			digits[n++] = "0123456789abcdef"[v & 15];
-			v >>= 4;
-		} while (v);
-	} else {
-		do {
-			digits[n++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-	}
-	while (n)
-		msg_putc(m, digits[--n]);
-}
-
-/*
- * vsnprintf for the conversions the core's messages use (%s %u %x %llu %llx %zu %%). glibc's vsnprintf took
- * longer than a refused op's own work; any other conversion (flags, widths, ...) falls back to it.
- */
-static void msg_format(char *dst, size_t cap, const char *fmt, va_list ap)
-{
-	struct msg_out m = { dst, 0, cap };
-	va_list copy;
-
-	va_copy(copy, ap);
-	for (const char *f = fmt; *f; f++) {
-		if (*f != '%') {
-			msg_putc(&m, *f);
-			continue;
-		}
-		f++;
-		if (*f == '%') {
-			msg_putc(&m, '%');
-		} else if (*f == 's') {
-			const char *s = va_arg(ap, const char *);
-
-			for (s = s ? s : "(null)"; *s; s++)
-				msg_putc(&m, *s);
-		} else if (*f == 'u' || *f == 'x') {
-			msg_num(&m, va_arg(ap, unsigned int), *f == 'x');
-		} else if (f[0] == 'l' && f[1] == 'l' && (f[2] == 'u' || f[2] == 'x')) {
-			msg_num(&m, va_arg(ap, unsigned long long), f[2] == 'x');
-			f += 2;
-		} else if (f[0] == 'z' && f[1] == 'u') {
-			msg_num(&m, va_arg(ap, size_t), false);
-			f++;
-		} else {
-			vsnprintf(dst, cap, fmt, copy);
-			va_end(copy);
-			return;
-		}
-	}
-	dst[m.len] = 0;
-	va_end(copy);
-}
-
-int lab_err(struct ioasid_lab *lab, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg_format(lab->msg, sizeof(lab->msg), fmt, ap);
-	va_end(ap);
-	return -err;
-}
 
 bool name_valid(const char *name)
 {
@@ -323,57 +241,6 @@ struct hwpt *lab_find_hwpt(struct ioasid_lab *lab, uint32_t id)
 	return NULL;
 }
 
-static inline void out8(struct ioasid_lab *lab, uint8_t v)
-{
-	sb_putn(&lab->out, &v, 1);
-}
-
-void ef_begin(struct ioasid_lab *lab, enum ioasid_effect type)
-{
-	lab->nr_effects++;
-	out8(lab, (uint8_t)type);
-	lab->ef_fields_at = lab->out.len;
-	out8(lab, 0);
-}
-
-static void ef_key(struct ioasid_lab *lab, enum ioasid_effect_key key)
-{
-	if (!lab->out.oom)
-		lab->out.p[lab->ef_fields_at]++;
-	out8(lab, (uint8_t)key);
-}
-
-void ef_str(struct ioasid_lab *lab, enum ioasid_effect_key key, const char *value)
-{
-	size_t n = strnlen(value, 255);
-
-	ef_key(lab, key);
-	out8(lab, (uint8_t)n);
-	sb_putn(&lab->out, value, n);
-}
-
-void ef_u32(struct ioasid_lab *lab, enum ioasid_effect_key key, uint32_t value)
-{
-	ef_key(lab, key);
-	sb_putn(&lab->out, &value, 4);
-}
-
-void ef_hex(struct ioasid_lab *lab, enum ioasid_effect_key key, uint64_t value)
-{
-	ef_key(lab, key);
-	sb_putn(&lab->out, &value, 8);
-}
-
-void ef_bool(struct ioasid_lab *lab, enum ioasid_effect_key key, bool value)
-{
-	ef_key(lab, key);
-	out8(lab, value);
-}
-
-void ef_end(struct ioasid_lab *lab)
-{
-	(void)lab;
-}
 
 static const char *errno_name(int err)
 {
@@ -720,42 +587,4 @@ struct ioasid_lab *ioasid_lab_restore(const void *snapshot, uint32_t len, int32_
 	if (err)
 		*err = e;
 	return lab;
-}
-
-int32_t ioasid_nop(struct ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len, void *out,
-		   uint32_t out_cap)
-{
-	(void)lab;
-	(void)cmd;
-	(void)arg;
-	(void)arg_len;
-	(void)out;
-	(void)out_cap;
-	return 0;
-}
-
-uint64_t ioasid_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t ioasid_bench_baseline(uint64_t entries, uint32_t cold)
-{
-	uint64_t *mem = malloc(entries * sizeof(*mem));
-	uint64_t t0, t1;
-
-	if (!mem)
-		return 0;
-	if (!cold)
-		memset(mem, 0xff, entries * sizeof(*mem));
-	t0 = ioasid_now_ns();
-	for (uint64_t i = 0; i < entries; i++)
-		mem[i] = (i << 12) | PTE_R | PTE_W | PTE_SNP;
-	__asm__ volatile("" : : "r"(mem) : "memory");
-	t1 = ioasid_now_ns();
-	free(mem);
-	return t1 - t0;
 }

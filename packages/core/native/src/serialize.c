@@ -30,18 +30,9 @@ static uint32_t index_of(const struct pvec *pv, const void *p)
 	return i < 0 ? UINT32_MAX : (uint32_t)i;
 }
 
-int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
+/* One saver per object kind, in the order the loaders read them back; references are list indices. */
+static void save_iommus(const struct ioasid_lab *lab, struct sbuf *sb)
 {
-	sb_putn(sb, SNAP_MAGIC, 8);
-	put32(sb, SNAP_VERSION);
-	put32(sb, lab->policy);
-	put32(sb, lab->kernel);
-	put32(sb, lab->max_objects);
-	put32(sb, lab->nr_objects);
-	put32(sb, lab->next_id);
-	put32(sb, lab->next_group);
-	put64(sb, lab->pool->max_bytes);
-
 	put32(sb, (uint32_t)lab->iommus.n);
 	for (size_t i = 0; i < lab->iommus.n; i++) {
 		const struct iommu *u = lab->iommus.v[i];
@@ -58,6 +49,10 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 			put32(sb, u->resv[k].kind);
 		}
 	}
+}
+
+static void save_devices(const struct ioasid_lab *lab, struct sbuf *sb)
+{
 	put32(sb, (uint32_t)lab->devices.n);
 	for (size_t i = 0; i < lab->devices.n; i++) {
 		const struct device *d = lab->devices.v[i];
@@ -71,6 +66,17 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 		put8(sb, d->kvm_file);
 		put32(sb, index_of(&lab->vms, d->vm));
 	}
+}
+
+static void save_refs(struct sbuf *sb, const struct pvec *refs, const struct pvec *in)
+{
+	put32(sb, (uint32_t)refs->n);
+	for (size_t k = 0; k < refs->n; k++)
+		put32(sb, index_of(in, refs->v[k]));
+}
+
+static void save_vms(const struct ioasid_lab *lab, struct sbuf *sb)
+{
 	put32(sb, (uint32_t)lab->vms.n);
 	for (size_t i = 0; i < lab->vms.n; i++) {
 		const struct vm *vm = lab->vms.v[i];
@@ -79,13 +85,13 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 		put64(sb, vm->memory);
 		put32(sb, vm->noncoherent);
 		put8(sb, vm->hazard);
-		put32(sb, (uint32_t)vm->devices.n);
-		for (size_t k = 0; k < vm->devices.n; k++)
-			put32(sb, index_of(&lab->devices, vm->devices.v[k]));
-		put32(sb, (uint32_t)vm->kvm_files.n);
-		for (size_t k = 0; k < vm->kvm_files.n; k++)
-			put32(sb, index_of(&lab->devices, vm->kvm_files.v[k]));
+		save_refs(sb, &vm->devices, &lab->devices);
+		save_refs(sb, &vm->kvm_files, &lab->devices);
 	}
+}
+
+static void save_ioas(const struct ioasid_lab *lab, struct sbuf *sb)
+{
 	put32(sb, (uint32_t)lab->ioas.n);
 	for (size_t i = 0; i < lab->ioas.n; i++) {
 		const struct ioas *ioas = lab->ioas.v[i];
@@ -104,6 +110,10 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 			put64(sb, ioas->allowed[k].last);
 		}
 	}
+}
+
+static void save_hwpts(const struct ioasid_lab *lab, struct sbuf *sb)
+{
 	put32(sb, (uint32_t)lab->hwpts.n);
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
 		const struct hwpt *h = lab->hwpts.v[i];
@@ -113,10 +123,26 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 		put32(sb, index_of(&lab->iommus, h->iommu));
 		put8(sb, h->enforce);
 		put8(sb, h->autod);
-		put32(sb, (uint32_t)h->devices.n);
-		for (size_t k = 0; k < h->devices.n; k++)
-			put32(sb, index_of(&lab->devices, h->devices.v[k]));
+		save_refs(sb, &h->devices, &lab->devices);
 	}
+}
+
+int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
+{
+	sb_putn(sb, SNAP_MAGIC, 8);
+	put32(sb, SNAP_VERSION);
+	put32(sb, lab->policy);
+	put32(sb, lab->kernel);
+	put32(sb, lab->max_objects);
+	put32(sb, lab->nr_objects);
+	put32(sb, lab->next_id);
+	put32(sb, lab->next_group);
+	put64(sb, lab->pool->max_bytes);
+	save_iommus(lab, sb);
+	save_devices(lab, sb);
+	save_vms(lab, sb);
+	save_ioas(lab, sb);
+	save_hwpts(lab, sb);
 	return sb->oom ? -ENOMEM : 0;
 }
 
@@ -170,12 +196,12 @@ static void *at(struct reader *r, const struct pvec *pv, uint32_t i)
 	return pv->v[i];
 }
 
-/* Builds the objects of a snapshot into lab; page tables too when tables is set. */
-static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
+/* One loader per object kind, mirroring the savers. Each returns 0, -EINVAL for a malformed snapshot (the
+ * reader is marked bad) or -ENOMEM. */
+static int load_iommus(struct ioasid_lab *lab, struct reader *r)
 {
-	uint32_t n;
+	uint32_t n = get32(r);
 
-	n = get32(r);
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		struct iommu *u = iommu_new(lab);
 
@@ -196,7 +222,13 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 			u->resv[k].kind = get32(r);
 		}
 	}
-	n = get32(r);
+	return 0;
+}
+
+static int load_devices(struct ioasid_lab *lab, struct reader *r)
+{
+	uint32_t n = get32(r);
+
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		struct device *d = device_new(lab);
 
@@ -211,12 +243,27 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 		d->requires_kvm = get32(r);
 		d->nosnoop = get8(r);
 		d->kvm_file = get8(r);
-		d->vm = (void *)(uintptr_t)get32(r); /* an index until the VMs exist */
+		d->vm = (void *)(uintptr_t)get32(r); /* an index until the VMs exist: link_device_vms() */
 	}
-	n = get32(r);
+	return 0;
+}
+
+static int load_refs(struct reader *r, struct pvec *refs, const struct pvec *in)
+{
+	uint32_t m = get32(r);
+
+	for (uint32_t k = 0; k < m && !r->bad; k++)
+		if (pvec_push(refs, at(r, in, get32(r))))
+			return -ENOMEM;
+	return 0;
+}
+
+static int load_vms(struct ioasid_lab *lab, struct reader *r)
+{
+	uint32_t n = get32(r);
+
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		struct vm *vm = vm_new(lab);
-		uint32_t m;
 
 		if (!vm)
 			return -ENOMEM;
@@ -226,14 +273,8 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 		vm->memory = get64(r);
 		vm->noncoherent = get32(r);
 		vm->hazard = get8(r);
-		m = get32(r);
-		for (uint32_t k = 0; k < m && !r->bad; k++)
-			if (pvec_push(&vm->devices, at(r, &lab->devices, get32(r))))
-				return -ENOMEM;
-		m = get32(r);
-		for (uint32_t k = 0; k < m && !r->bad; k++)
-			if (pvec_push(&vm->kvm_files, at(r, &lab->devices, get32(r))))
-				return -ENOMEM;
+		if (load_refs(r, &vm->devices, &lab->devices) || load_refs(r, &vm->kvm_files, &lab->devices))
+			return -ENOMEM;
 	}
 	for (size_t i = 0; i < lab->devices.n && !r->bad; i++) {
 		struct device *d = lab->devices.v[i];
@@ -241,7 +282,13 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 
 		d->vm = vi == UINT32_MAX ? NULL : at(r, &lab->vms, vi);
 	}
-	n = get32(r);
+	return 0;
+}
+
+static int load_ioas(struct ioasid_lab *lab, struct reader *r)
+{
+	uint32_t n = get32(r);
+
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		struct ioas *ioas = ioas_new(lab, get32(r));
 		uint32_t vi, m;
@@ -268,7 +315,14 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 			ioas->allowed[k].last = get64(r);
 		}
 	}
-	n = get32(r);
+	return 0;
+}
+
+/* Page tables are rebuilt from the areas when tables is set (they are canonical). */
+static int load_hwpts(struct ioasid_lab *lab, struct reader *r, bool tables)
+{
+	uint32_t n = get32(r);
+
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		uint32_t id = get32(r);
 		struct ioas *ioas = at(r, &lab->ioas, get32(r));
@@ -293,6 +347,24 @@ static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
 		if (tables && hwpt_populate(lab, h))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Builds the objects of a snapshot into lab; page tables too when tables is set. */
+static int load(struct ioasid_lab *lab, struct reader *r, bool tables)
+{
+	int rc = load_iommus(lab, r);
+
+	if (!rc)
+		rc = load_devices(lab, r);
+	if (!rc)
+		rc = load_vms(lab, r);
+	if (!rc)
+		rc = load_ioas(lab, r);
+	if (!rc)
+		rc = load_hwpts(lab, r, tables);
+	if (rc)
+		return rc;
 	if (r->bad || r->off != r->len)
 		return -EINVAL;
 	for (size_t i = 0; i < lab->vms.n; i++)

@@ -101,120 +101,140 @@ static const char *policy_name(uint32_t policy)
 	return names[policy];
 }
 
+/* One writer per object kind: the JSON of types.ts CoreState, list by list. */
+static void write_iommu(struct sbuf *sb, const struct iommu *u)
+{
+	bool first = true;
+
+	sb_jstr(sb, u->name);
+	sb_printf(sb, ",\"vendor\":\"%s\",\"enforceCacheCoherency\":%s,\"pageSizes\":[", vendor_name(u->vendor),
+		  u->enforce ? "true" : "false");
+	for (unsigned k = 0; k < 3; k++) {
+		if (!(u->page_sizes & (1u << k)))
+			continue;
+		sb_printf(sb, "%s%llu", first ? "" : ",", 4096ull << (9 * k));
+		first = false;
+	}
+	sb_printf(sb, "],\"iovaBits\":%u,\"reserved\":[", u->iova_bits);
+	for (uint32_t k = 0; k < u->nr_resv; k++) {
+		sb_puts(sb, k ? ",{" : "{");
+		put_hex(sb, "start", u->resv[k].start);
+		sb_putn(sb, ",", 1);
+		put_hex(sb, "length", u->resv[k].last - u->resv[k].start + 1);
+		sb_printf(sb, ",\"kind\":\"%s\"}", resv_kind_name(u->resv[k].kind));
+	}
+	sb_puts(sb, "]}");
+}
+
+static void write_device(struct sbuf *sb, const struct device *d)
+{
+	sb_jstr(sb, d->name);
+	sb_puts(sb, ",\"iommu\":");
+	sb_jstr(sb, d->iommu->name);
+	sb_printf(sb, ",\"group\":%u,\"kind\":\"%s\",\"noSnoop\":%s,\"requiresKvm\":\"%s\",\"vm\":", d->group,
+		  device_kind_name(d->kind), d->nosnoop ? "true" : "false", requires_kvm_name(d->requires_kvm));
+	if (d->vm)
+		sb_jstr(sb, d->vm->name);
+	else
+		sb_puts(sb, "null");
+	if (d->hwpt)
+		sb_printf(sb, ",\"hwpt\":%u}", d->hwpt->id);
+	else
+		sb_puts(sb, ",\"hwpt\":null}");
+}
+
+static void write_vm(struct sbuf *sb, const struct vm *vm)
+{
+	sb_jstr(sb, vm->name);
+	sb_printf(sb, ",\"ioas\":%u,", vm->ioas->id);
+	put_hex(sb, "memory", vm->memory);
+	sb_puts(sb, ",\"devices\":");
+	put_name_list(sb, &vm->devices);
+	sb_printf(sb, ",\"noncoherentDma\":%u,\"wbinvd\":%s,\"coherencyHazard\":%s,\"kvmFiles\":", vm->noncoherent,
+		  vm->noncoherent ? "true" : "false", vm->hazard ? "true" : "false");
+	put_name_list(sb, &vm->kvm_files);
+	sb_putn(sb, "}", 1);
+}
+
+static void write_ioas(struct ioasid_lab *lab, struct sbuf *sb, const struct ioas *ioas)
+{
+	sb_printf(sb, "%u,\"vm\":", ioas->id);
+	if (ioas->vm)
+		sb_jstr(sb, ioas->vm->name);
+	else
+		sb_puts(sb, "null");
+	sb_puts(sb, ",\"areas\":[");
+	for (size_t k = 0; k < ioas->nr_areas; k++) {
+		const struct area *a = &ioas->areas[k];
+
+		sb_puts(sb, k ? ",{" : "{");
+		put_hex(sb, "iova", a->iova);
+		sb_putn(sb, ",", 1);
+		put_hex(sb, "length", a->last - a->iova + 1);
+		sb_printf(sb, ",\"read\":%s,\"write\":%s}", a->read ? "true" : "false", a->write ? "true" : "false");
+	}
+	sb_printf(sb, "],\"iovaAlignment\":%llu,\"iovaRanges\":",
+		  (unsigned long long)ioas_alignment(lab, (struct ioas *)ioas));
+	put_iova_ranges(lab, sb, ioas);
+	sb_puts(sb, ",\"allowedIovas\":[");
+	for (uint32_t k = 0; k < ioas->nr_allowed; k++) {
+		sb_puts(sb, k ? ",{" : "{");
+		put_hex(sb, "start", ioas->allowed[k].start);
+		sb_putn(sb, ",", 1);
+		put_hex(sb, "last", ioas->allowed[k].last);
+		sb_putn(sb, "}", 1);
+	}
+	sb_puts(sb, "]}");
+}
+
+static void write_hwpt(struct sbuf *sb, const struct hwpt *h)
+{
+	const struct pt_stats *st = &h->pt.st;
+
+	sb_printf(sb, "%u,\"ioas\":%u,\"iommu\":", h->id, h->ioas->id);
+	sb_jstr(sb, h->iommu->name);
+	sb_printf(sb, ",\"enforceCacheCoherency\":%s,\"auto\":%s,\"levels\":%u,\"devices\":",
+		  h->enforce ? "true" : "false", h->autod ? "true" : "false", h->pt.levels);
+	put_name_list(sb, &h->devices);
+	sb_printf(sb,
+		  ",\"stats\":{\"tablePages\":%llu,\"bytes\":%llu,\"leaves\":%llu,\"snoopLeaves\":%llu,"
+		  "\"leavesBySize\":{\"4096\":%llu,\"2097152\":%llu,\"1073741824\":%llu},\"tablePagesByLevel\":[",
+		  (unsigned long long)st->table_pages, (unsigned long long)st->table_pages * 4096ull,
+		  (unsigned long long)st->leaves, (unsigned long long)st->snoop_leaves,
+		  (unsigned long long)st->leaves_by_size[0], (unsigned long long)st->leaves_by_size[1],
+		  (unsigned long long)st->leaves_by_size[2]);
+	for (uint32_t l = 0; l < h->pt.levels; l++)
+		sb_printf(sb, "%s%llu", l ? "," : "", (unsigned long long)st->pages_by_level[l]);
+	sb_puts(sb, "]}}");
+}
+
 void lab_write_state(struct ioasid_lab *lab, struct sbuf *sb)
 {
 	sb_printf(sb, "{\"policy\":\"%s\",\"kernel\":\"%s\",\"iommus\":[", policy_name(lab->policy),
 		  lab->profile->name);
 	for (size_t i = 0; i < lab->iommus.n; i++) {
-		const struct iommu *u = lab->iommus.v[i];
-		bool first = true;
-
 		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
-		sb_jstr(sb, u->name);
-		sb_printf(sb, ",\"vendor\":\"%s\",\"enforceCacheCoherency\":%s,\"pageSizes\":[", vendor_name(u->vendor),
-			  u->enforce ? "true" : "false");
-		for (unsigned k = 0; k < 3; k++) {
-			if (!(u->page_sizes & (1u << k)))
-				continue;
-			sb_printf(sb, "%s%llu", first ? "" : ",", 4096ull << (9 * k));
-			first = false;
-		}
-		sb_printf(sb, "],\"iovaBits\":%u,\"reserved\":[", u->iova_bits);
-		for (uint32_t k = 0; k < u->nr_resv; k++) {
-			sb_puts(sb, k ? ",{" : "{");
-			put_hex(sb, "start", u->resv[k].start);
-			sb_putn(sb, ",", 1);
-			put_hex(sb, "length", u->resv[k].last - u->resv[k].start + 1);
-			sb_printf(sb, ",\"kind\":\"%s\"}", resv_kind_name(u->resv[k].kind));
-		}
-		sb_puts(sb, "]}");
+		write_iommu(sb, lab->iommus.v[i]);
 	}
 	sb_puts(sb, "],\"devices\":[");
 	for (size_t i = 0; i < lab->devices.n; i++) {
-		const struct device *d = lab->devices.v[i];
-
 		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
-		sb_jstr(sb, d->name);
-		sb_puts(sb, ",\"iommu\":");
-		sb_jstr(sb, d->iommu->name);
-		sb_printf(sb, ",\"group\":%u,\"kind\":\"%s\",\"noSnoop\":%s,\"requiresKvm\":\"%s\",\"vm\":", d->group,
-			  device_kind_name(d->kind), d->nosnoop ? "true" : "false", requires_kvm_name(d->requires_kvm));
-		if (d->vm)
-			sb_jstr(sb, d->vm->name);
-		else
-			sb_puts(sb, "null");
-		if (d->hwpt)
-			sb_printf(sb, ",\"hwpt\":%u}", d->hwpt->id);
-		else
-			sb_puts(sb, ",\"hwpt\":null}");
+		write_device(sb, lab->devices.v[i]);
 	}
 	sb_puts(sb, "],\"vms\":[");
 	for (size_t i = 0; i < lab->vms.n; i++) {
-		const struct vm *vm = lab->vms.v[i];
-
 		sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
-		sb_jstr(sb, vm->name);
-		sb_printf(sb, ",\"ioas\":%u,", vm->ioas->id);
-		put_hex(sb, "memory", vm->memory);
-		sb_puts(sb, ",\"devices\":");
-		put_name_list(sb, &vm->devices);
-		sb_printf(sb, ",\"noncoherentDma\":%u,\"wbinvd\":%s,\"coherencyHazard\":%s,\"kvmFiles\":", vm->noncoherent,
-			  vm->noncoherent ? "true" : "false", vm->hazard ? "true" : "false");
-		put_name_list(sb, &vm->kvm_files);
-		sb_putn(sb, "}", 1);
+		write_vm(sb, lab->vms.v[i]);
 	}
 	sb_puts(sb, "],\"ioas\":[");
 	for (size_t i = 0; i < lab->ioas.n; i++) {
-		const struct ioas *ioas = lab->ioas.v[i];
-
-		sb_printf(sb, "%s{\"id\":%u,\"vm\":", i ? "," : "", ioas->id);
-		if (ioas->vm)
-			sb_jstr(sb, ioas->vm->name);
-		else
-			sb_puts(sb, "null");
-		sb_puts(sb, ",\"areas\":[");
-		for (size_t k = 0; k < ioas->nr_areas; k++) {
-			const struct area *a = &ioas->areas[k];
-
-			sb_puts(sb, k ? ",{" : "{");
-			put_hex(sb, "iova", a->iova);
-			sb_putn(sb, ",", 1);
-			put_hex(sb, "length", a->last - a->iova + 1);
-			sb_printf(sb, ",\"read\":%s,\"write\":%s}", a->read ? "true" : "false", a->write ? "true" : "false");
-		}
-		sb_printf(sb, "],\"iovaAlignment\":%llu,\"iovaRanges\":",
-			  (unsigned long long)ioas_alignment(lab, (struct ioas *)ioas));
-		put_iova_ranges(lab, sb, ioas);
-		sb_puts(sb, ",\"allowedIovas\":[");
-		for (uint32_t k = 0; k < ioas->nr_allowed; k++) {
-			sb_puts(sb, k ? ",{" : "{");
-			put_hex(sb, "start", ioas->allowed[k].start);
-			sb_putn(sb, ",", 1);
-			put_hex(sb, "last", ioas->allowed[k].last);
-			sb_putn(sb, "}", 1);
-		}
-		sb_puts(sb, "]}");
+		sb_puts(sb, i ? ",{\"id\":" : "{\"id\":");
+		write_ioas(lab, sb, lab->ioas.v[i]);
 	}
 	sb_puts(sb, "],\"hwpts\":[");
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
-		const struct hwpt *h = lab->hwpts.v[i];
-		const struct pt_stats *st = &h->pt.st;
-
-		sb_printf(sb, "%s{\"id\":%u,\"ioas\":%u,\"iommu\":", i ? "," : "", h->id, h->ioas->id);
-		sb_jstr(sb, h->iommu->name);
-		sb_printf(sb, ",\"enforceCacheCoherency\":%s,\"auto\":%s,\"levels\":%u,\"devices\":",
-			  h->enforce ? "true" : "false", h->autod ? "true" : "false", h->pt.levels);
-		put_name_list(sb, &h->devices);
-		sb_printf(sb,
-			  ",\"stats\":{\"tablePages\":%llu,\"bytes\":%llu,\"leaves\":%llu,\"snoopLeaves\":%llu,"
-			  "\"leavesBySize\":{\"4096\":%llu,\"2097152\":%llu,\"1073741824\":%llu},\"tablePagesByLevel\":[",
-			  (unsigned long long)st->table_pages, (unsigned long long)st->table_pages * 4096ull,
-			  (unsigned long long)st->leaves, (unsigned long long)st->snoop_leaves,
-			  (unsigned long long)st->leaves_by_size[0], (unsigned long long)st->leaves_by_size[1],
-			  (unsigned long long)st->leaves_by_size[2]);
-		for (uint32_t l = 0; l < h->pt.levels; l++)
-			sb_printf(sb, "%s%llu", l ? "," : "", (unsigned long long)st->pages_by_level[l]);
-		sb_puts(sb, "]}}");
+		sb_puts(sb, i ? ",{\"id\":" : "{\"id\":");
+		write_hwpt(sb, lab->hwpts.v[i]);
 	}
 	sb_puts(sb, "]}");
 }
