@@ -161,6 +161,22 @@ describe('POST /labs/import-host with the real captures', () => {
       dryRun: true,
     });
     expect(requested.body.kernelProfile).toMatchObject({ profile: '6.1', rule: 'requested' });
+
+    // The lab follows the profile: a 6.1 host gets a 6.1 lab, whose kernel has no iommufd.
+    const debian12 = { ...snapshotOf('vtd-sc-on'), kernel: '6.1.0-28-amd64' };
+    const created = await post('/labs/import-host', { name: 'host-61', snapshot: debian12 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ kernel: '6.1', kernelProfile: { profile: '6.1' } });
+    expect((await get('/labs/host-61')).body.kernel).toBe('6.1');
+    expect((await get('/labs/host-61/state')).body.kernel).toBe('6.1');
+    const refused = await post('/labs/import-host', {
+      name: 'host-61-fd',
+      policy: 'iommufd',
+      snapshot: debian12,
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'EOPNOTSUPP', message: expect.stringContaining('6.1') });
+    expect((await get('/labs/host-61-fd')).status).toBe(404);
   });
 });
 
