@@ -453,7 +453,11 @@ const KEY_NONCOHERENT = keyOf('noncoherentDma');
 /** Where the last decodeResult stopped. */
 let decodedEnd = 0;
 
-/** Decodes the one op result record (see ioasid_lab.h) at buf[at..]; sets decodedEnd past it. */
+/**
+ * Decodes the one op result record (see ioasid_lab.h) at buf[at..]; sets decodedEnd past it.
+ * Long: one function on purpose, the per-op hot path, where a call per effect or per field showed in the
+ * FFI benchmark; its cases follow the header's record layout one to one.
+ */
 export function decodeResult(buf: Buffer, at: number): OpResult {
   const status = u32At(buf, at);
   if (status !== 0) {

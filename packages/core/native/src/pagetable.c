@@ -223,6 +223,47 @@ uint64_t pt_last_iova(const struct pagetable *pt)
 	return (1ull << level_shift(pt->levels + 1)) - 1;
 }
 
+/*
+ * One entry's share of a range at one level, the only place that computes it: map, unmap and walk iterate
+ * with pt_for_each_entry(). [cur, seg_last] is the part of the range inside entry `index`, whose own span
+ * is [ebase, elast]; `whole` says the range covers the entry entirely.
+ */
+struct pt_span {
+	uint64_t cur, last, ebase, elast, seg_last;
+	unsigned shift, index;
+	bool whole, more;
+};
+
+static inline void span_at(struct pt_span *s, uint64_t cur)
+{
+	s->cur = cur;
+	s->ebase = cur & ~((1ull << s->shift) - 1);
+	s->elast = s->ebase + ((1ull << s->shift) - 1);
+	s->seg_last = s->last < s->elast ? s->last : s->elast;
+	s->index = (cur >> s->shift) & (PT_ENTRIES - 1);
+	s->whole = cur == s->ebase && s->seg_last == s->elast;
+}
+
+static inline struct pt_span span_start(unsigned level, uint64_t iova, uint64_t last)
+{
+	struct pt_span s = { .last = last, .shift = level_shift(level), .more = true };
+
+	span_at(&s, iova);
+	return s;
+}
+
+static inline void span_advance(struct pt_span *s)
+{
+	if (s->seg_last == s->last)
+		s->more = false;
+	else
+		span_at(s, s->seg_last + 1);
+}
+
+/* Visits, in IOVA order, every entry of a level-`level` table that [iova, last] touches. */
+#define pt_for_each_entry(s, level, iova, last) \
+	for (struct pt_span s = span_start(level, iova, last); s.more; span_advance(&s))
+
 struct map_args {
 	struct pagetable *pt;
 	uint64_t prot;
@@ -231,11 +272,8 @@ struct map_args {
 
 static int map_level(const struct map_args *m, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
 {
-	unsigned shift = level_shift(level);
-	uint64_t size = 1ull << shift;
 	bool leaf_ok = (level == 2 && (m->pt->page_sizes & IOASID_PGSIZE_2M)) ||
 		       (level == 3 && (m->pt->page_sizes & IOASID_PGSIZE_1G));
-	uint64_t cur = iova;
 
 	if (level == 1) {
 		/* The hot loop: one store per 4 KiB page. */
@@ -247,42 +285,33 @@ static int map_level(const struct map_args *m, uint64_t *table, unsigned level, 
 		leaf_added(m->pt, 1, end - i + 1, m->snoop);
 		return 0;
 	}
-	for (;;) {
-		uint64_t ebase = cur & ~(size - 1);
-		uint64_t elast = ebase + (size - 1);
-		uint64_t seg_last = last < elast ? last : elast;
-		uint64_t *e = &table[(cur >> shift) & 511];
+	pt_for_each_entry(s, level, iova, last) {
+		uint64_t *e = &table[s.index], *child;
+		int rc;
 
-		if (leaf_ok && cur == ebase && seg_last == elast) {
+		if (leaf_ok && s.whole) {
 			if (pte_present(*e))
 				return -EEXIST;
-			*e = (cur & PTE_ADDR_MASK) | m->prot | PTE_PS;
+			*e = (s.cur & PTE_ADDR_MASK) | m->prot | PTE_PS;
 			leaf_added(m->pt, level, 1, m->snoop);
-		} else {
-			uint64_t *child;
-			int rc;
-
-			if (!pte_present(*e)) {
-				/* A leaf table this range fills entirely needs no zeroing first. */
-				bool full = level == 2 && cur == ebase && seg_last == elast;
-
-				child = table_alloc(m->pt, level - 1, !full);
-				if (!child)
-					return -ENOMEM;
-				*e = (uint64_t)(uintptr_t)child | PTE_R | PTE_W;
-			} else if (*e & PTE_PS) {
-				return -EEXIST;
-			} else {
-				child = pte_table(*e);
-			}
-			rc = map_level(m, child, level - 1, cur, seg_last);
-			if (rc)
-				return rc;
+			continue;
 		}
-		if (seg_last == last)
-			return 0;
-		cur = seg_last + 1;
+		if (!pte_present(*e)) {
+			/* A leaf table this range fills entirely needs no zeroing first. */
+			child = table_alloc(m->pt, level - 1, !(level == 2 && s.whole));
+			if (!child)
+				return -ENOMEM;
+			*e = (uint64_t)(uintptr_t)child | PTE_R | PTE_W;
+		} else if (*e & PTE_PS) {
+			return -EEXIST;
+		} else {
+			child = pte_table(*e);
+		}
+		rc = map_level(m, child, level - 1, s.cur, s.seg_last);
+		if (rc)
+			return rc;
 	}
+	return 0;
 }
 
 int pt_map(struct pagetable *pt, uint64_t iova, uint64_t last, bool read, bool write, bool snoop)
@@ -304,38 +333,27 @@ static bool table_empty(const uint64_t *t)
 
 static void unmap_level(struct pagetable *pt, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
 {
-	unsigned shift = level_shift(level);
-	uint64_t size = 1ull << shift;
-	uint64_t cur = iova;
+	pt_for_each_entry(s, level, iova, last) {
+		uint64_t *e = &table[s.index], *child;
 
-	for (;;) {
-		uint64_t ebase = cur & ~(size - 1);
-		uint64_t elast = ebase + (size - 1);
-		uint64_t seg_last = last < elast ? last : elast;
-		uint64_t *e = &table[(cur >> shift) & 511];
-
-		if (pte_present(*e)) {
-			if (pte_leaf(*e, level)) {
-				leaf_removed(pt, level, *e);
-				*e = 0;
-			} else {
-				uint64_t *child = pte_table(*e);
-
-				if (cur == ebase && seg_last == elast) {
-					free_subtree(pt, child, level - 1);
-					*e = 0;
-				} else {
-					unmap_level(pt, child, level - 1, cur, seg_last);
-					if (table_empty(child)) {
-						table_free(pt, child, level - 1, true);
-						*e = 0;
-					}
-				}
-			}
+		if (!pte_present(*e))
+			continue;
+		if (pte_leaf(*e, level)) {
+			leaf_removed(pt, level, *e);
+			*e = 0;
+			continue;
 		}
-		if (seg_last == last)
-			return;
-		cur = seg_last + 1;
+		child = pte_table(*e);
+		if (s.whole) {
+			free_subtree(pt, child, level - 1);
+			*e = 0;
+			continue;
+		}
+		unmap_level(pt, child, level - 1, s.cur, s.seg_last);
+		if (table_empty(child)) {
+			table_free(pt, child, level - 1, true);
+			*e = 0;
+		}
 	}
 }
 
@@ -371,32 +389,23 @@ void pt_set_snoop(struct pagetable *pt, bool snoop)
 static int walk_level(const uint64_t *table, unsigned level, uint64_t iova, uint64_t last,
 		      int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx)
 {
-	unsigned shift = level_shift(level);
-	uint64_t size = 1ull << shift;
-	uint64_t cur = iova;
+	pt_for_each_entry(s, level, iova, last) {
+		uint64_t e = table[s.index];
+		int rc;
 
-	for (;;) {
-		uint64_t ebase = cur & ~(size - 1);
-		uint64_t elast = ebase + (size - 1);
-		uint64_t seg_last = last < elast ? last : elast;
-		uint64_t e = table[(cur >> shift) & 511];
-		int rc = 0;
+		if (!pte_present(e))
+			continue;
+		if (pte_leaf(e, level)) {
+			struct pt_leaf leaf = { s.ebase, level, e };
 
-		if (pte_present(e)) {
-			if (pte_leaf(e, level)) {
-				struct pt_leaf leaf = { ebase, level, e };
-
-				rc = fn(ctx, &leaf);
-			} else {
-				rc = walk_level(pte_table(e), level - 1, cur, seg_last, fn, ctx);
-			}
-			if (rc)
-				return rc;
+			rc = fn(ctx, &leaf);
+		} else {
+			rc = walk_level(pte_table(e), level - 1, s.cur, s.seg_last, fn, ctx);
 		}
-		if (seg_last == last)
-			return 0;
-		cur = seg_last + 1;
+		if (rc)
+			return rc;
 	}
+	return 0;
 }
 
 int pt_walk(const struct pagetable *pt, uint64_t iova, uint64_t last, int (*fn)(void *ctx, const struct pt_leaf *leaf),
