@@ -91,6 +91,8 @@ describe('batch', () => {
       { op: 'device.replace', vm: 'v0', device: 'd0', hwpt: 'new', enforceCacheCoherency: false },
       { op: 'hwpt.destroy', hwpt: 2 },
       { op: 'vm.detach', vm: 'v0', device: 'd0' },
+      // Replace onto "new" made a user HWPT (3): it outlives the detach and holds the IOAS until destroyed.
+      { op: 'hwpt.destroy', hwpt: 3 },
       { op: 'vm.destroy', vm: 'v0' },
     ] as const;
     const result = await server.client.batch('kinds', [...ops], { atomic: true });

@@ -211,6 +211,13 @@ describe('hardware, VMs, address spaces and page tables', () => {
       expect(unplugged.status).toBe(200);
       expect(unplugged.body).toMatchObject({ name: device, vm: null, hwpt: null });
     }
+    // Replace onto "new" allocated a user HWPT (IOMMU_HWPT_ALLOC, then replace): unlike an auto domain it
+    // outlives its last device and holds the IOAS until destroyed.
+    const busy = await call(server.base, 'DELETE', `/labs/${lab}/vms/vm0`);
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.code).toBe('EBUSY');
+    const freed = await call(server.base, 'DELETE', `/labs/${lab}/hwpts/${replaced.body.hwpt}`);
+    expect(freed.status).toBe(200);
     const destroyed = await call(server.base, 'DELETE', `/labs/${lab}/vms/vm0`);
     expect(destroyed.status).toBe(200);
     expect(destroyed.body.op).toBe('vm.destroy');

@@ -11,11 +11,24 @@ import {
   LabSummary,
 } from '@ioasid-lab/api/schemas';
 import type { LabExport as LabExportType } from '@ioasid-lab/db';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { ApiError } from '../errors.ts';
 
 const tags = ['labs'];
 const EXPORT_FORMAT = 'ioasid-lab/v1';
+
+/**
+ * A refused enum (a kernel profile) says which values it takes: "body/kernel must be one of 6.1, 6.6,
+ * 6.12". The error keeps its validation list, so it still becomes the API's 400 EINVAL.
+ */
+export function namingAllowedValues(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  for (const error of errors) {
+    const allowed = (error.params as { allowedValues?: unknown } | undefined)?.allowedValues;
+    if (Array.isArray(allowed)) error.message = `must be one of ${allowed.join(', ')}`;
+  }
+  const first = errors[0];
+  return new Error(`${dataVar}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`);
+}
 
 export default async function labRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -31,10 +44,12 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
     {
       schema: {
         tags,
-        summary: 'Create a lab, empty or from a template',
+        summary:
+          'Create a lab, empty or from a template, following a kernel profile (default 6.12; iommufd on 6.1: EOPNOTSUPP)',
         body: CreateLabBody,
         response: { 201: LabSummary, ...errorResponses },
       },
+      schemaErrorFormatter: namingAllowedValues,
     },
     async (request, reply) => {
       return reply.status(201).send(await app.labs.createLab(request.body));
@@ -50,19 +65,25 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
         body: ImportBody,
         response: { 201: LabSummary, ...errorResponses },
       },
+      schemaErrorFormatter: namingAllowedValues,
     },
     async (request, reply) => {
-      const { name, policy, export: exported } = request.body;
+      const { name, policy, kernel, export: exported } = request.body;
       if (exported.format !== EXPORT_FORMAT) {
         throw new ApiError(
           'EOPNOTSUPP',
           `export format ${exported.format} is not supported (${EXPORT_FORMAT} is)`,
         );
       }
-      const lab = await app.labs.importLab(name, policy, {
-        ...exported,
-        format: EXPORT_FORMAT,
-      } as LabExportType);
+      // `kernel` (else the export's, else 6.12) picks the profile the inputs replay under.
+      const lab = await app.labs.call(
+        undefined,
+        'importLab',
+        name,
+        policy,
+        { ...exported, format: EXPORT_FORMAT } as LabExportType,
+        kernel,
+      );
       return reply.status(201).send(lab);
     },
   );
@@ -102,15 +123,17 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
     {
       schema: {
         tags,
-        summary: "A new lab from this lab's inputs up to `at`, replayed under `policy`",
+        summary: "A new lab from this lab's inputs up to `at`, replayed under `policy` and `kernel`",
         params: LabParams,
         body: ForkBody,
         response: { 201: LabSummary, ...errorResponses },
       },
+      schemaErrorFormatter: namingAllowedValues,
     },
     async (request, reply) => {
-      const { name, policy, at } = request.body;
-      return reply.status(201).send(await app.labs.getLab(request.params.lab).fork(name, policy, at));
+      const { name, policy, at, kernel } = request.body;
+      const lab = request.params.lab;
+      return reply.status(201).send(await app.labs.call(lab, 'fork', name, policy, at, kernel));
     },
   );
 

@@ -17,6 +17,7 @@ import type {
   IoasState,
   IommuRequest,
   IommuState,
+  Kernel,
   LabExport,
   LabState,
   LabSummary,
@@ -27,6 +28,7 @@ import type {
   ReplaceRequest,
   StoredEvent,
   UnmapRequest,
+  VmExplanation,
   VmRequest,
   VmState,
   WithEvent,
@@ -153,8 +155,14 @@ export class LabClient {
       .events;
   explain = (lab: string, a: string, b: string) =>
     this.request<Explanation>('GET', `/labs/${seg(lab)}/explain${query({ a, b })}`);
-  compare = (lab: string, policies?: Policy[]) =>
-    this.request<Comparison>('GET', `/labs/${seg(lab)}/compare${query({ policies: policies?.join(',') })}`);
+  /** One VM alone: why it emulates wbinvd or not, the event behind it, and latent hazards. */
+  explainVm = (lab: string, a: string) =>
+    this.request<VmExplanation>('GET', `/labs/${seg(lab)}/explain${query({ a })}`);
+  compare = (lab: string, policies?: Policy[], kernels?: Kernel[]) =>
+    this.request<Comparison>(
+      'GET',
+      `/labs/${seg(lab)}/compare${query({ policies: policies?.join(','), kernels: kernels?.join(',') })}`,
+    );
   batch = (lab: string, ops: Op[], options: { atomic?: boolean } = {}) =>
     this.request<BatchResult>('POST', `/labs/${seg(lab)}/batch`, { ops, ...options });
 }

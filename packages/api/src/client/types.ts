@@ -25,9 +25,10 @@ import type {
   LeafPage,
   Op,
   StoredEvent,
+  VmExplanation,
   VmState,
 } from '../types.ts';
-import type { Policy } from '../vocab.ts';
+import type { Kernel, Policy } from '../vocab.ts';
 
 export type {
   Comparison,
@@ -36,6 +37,7 @@ export type {
   HwptState,
   IoasState,
   IommuState,
+  Kernel,
   LabExport,
   LabState,
   LabSummary,
@@ -43,6 +45,7 @@ export type {
   Op,
   Policy,
   StoredEvent,
+  VmExplanation,
   VmState,
 };
 

@@ -1,7 +1,7 @@
 // Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
 // TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
 import { type Static, type TLiteral, type TLiteralValue, type TUnion, Type } from 'typebox';
-import { NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
+import { KERNELS, NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
 
 export { NAME_PATTERN };
 
@@ -49,6 +49,13 @@ export const U64Text = Type.String({
 export const Hex = Type.String({ pattern: '^0x[0-9a-f]+$', examples: ['0x1000'] });
 
 export const Policy = OneOf(POLICIES);
+/**
+ * A kernel profile (docs/kernels.md). An enum rather than a union of literals, so a refusal names the
+ * allowed values.
+ */
+export const Kernel = Type.Enum(KERNELS, {
+  description: `A kernel profile whose rules a lab follows: ${KERNELS.join(', ')} (default 6.12)`,
+});
 export const Vendor = OneOf(VENDORS);
 
 /** A non-negative id (HWPT, IOAS) as it appears in paths and bodies. */

@@ -1,7 +1,7 @@
 // Request and response shapes of the lab resources: create, fork, export and import (docs/api.md, "Labs").
 import { Type } from 'typebox';
 import { TEMPLATES } from '../vocab.ts';
-import { Name, OneOf, Policy, Seq } from './common.ts';
+import { Kernel, Name, OneOf, Policy, Seq } from './common.ts';
 import { AnyOp } from './ops.ts';
 import { LabSummary } from './state.ts';
 
@@ -10,12 +10,12 @@ const closed = { additionalProperties: false } as const;
 export const Template = OneOf(TEMPLATES);
 
 export const CreateLabBody = Type.Object(
-  { name: Name, policy: Policy, template: Type.Optional(Template) },
+  { name: Name, policy: Policy, kernel: Type.Optional(Kernel), template: Type.Optional(Template) },
   closed,
 );
 
 export const ForkBody = Type.Object(
-  { name: Name, policy: Type.Optional(Policy), at: Type.Optional(Seq) },
+  { name: Name, policy: Type.Optional(Policy), kernel: Type.Optional(Kernel), at: Type.Optional(Seq) },
   closed,
 );
 
@@ -24,11 +24,13 @@ export const LabExport = Type.Object({
   format: Type.String({ pattern: '^ioasid-lab/v[0-9]+$', examples: ['ioasid-lab/v1'] }),
   name: Type.String({ maxLength: 256 }),
   policy: Policy,
+  // Exports made before kernel profiles have none: they replay under 6.12.
+  kernel: Type.Optional(Kernel),
   ops: Type.Array(AnyOp, { maxItems: 100_000 }),
 });
 
 export const ImportBody = Type.Object(
-  { name: Name, policy: Type.Optional(Policy), export: LabExport },
+  { name: Name, policy: Type.Optional(Policy), kernel: Type.Optional(Kernel), export: LabExport },
   closed,
 );
 

@@ -2,7 +2,7 @@
 // Objects stay open (extra fields allowed) so the core can add facts without breaking v1 clients.
 import { type Static, Type } from 'typebox';
 import { RESERVED_KINDS } from '../vocab.ts';
-import { Hex, Name, OneOf, Policy, Seq, Vendor } from './common.ts';
+import { Hex, Kernel, Name, OneOf, Policy, Seq, Vendor } from './common.ts';
 
 const ReservedOut = Type.Object({
   start: Hex,
@@ -63,6 +63,7 @@ export const HwptState = Type.Object({
 export const LabState = Type.Object({
   seq: Seq,
   policy: Policy,
+  kernel: Kernel,
   iommus: Type.Array(IommuState),
   devices: Type.Array(DeviceState),
   vms: Type.Array(VmState),
@@ -97,6 +98,7 @@ export const EventList = Type.Object({ events: Type.Array(StoredEvent) });
 export const LabSummary = Type.Object({
   name: Name,
   policy: Policy,
+  kernel: Kernel,
   template: Type.Optional(Type.String()),
   events: Type.Integer(),
   createdAt: Type.String(),
