@@ -32,6 +32,8 @@ export const SNAPSHOT_FORMAT = 'ioasid-lab/host-snapshot/v1';
 /** The core's limit on reserved regions per unit (IOASID_MAX_RESERVED). */
 export const MAX_RESERVED_PER_UNIT = 8;
 export const NO_IOMMU_REASON = 'no IOMMU: bypasses translation, cannot be assigned';
+export const DIRECT_REASON =
+  'its group has a firmware-required 1:1 region (direct: an RMRR or IVMD); the kernel refuses to hand such a group to VFIO or iommufd (require_direct in __iommu_device_set_domain)';
 
 export interface SnapshotRegion {
   start: string;
@@ -283,6 +285,7 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
   const groupOf = new Map<string, number>();
   const unitRegions = new Map<string, Map<string, { first: bigint; last: bigint; kind: ReservedKind }>>();
   const seenGroups = new Set<number>();
+  const directGroups = new Set<number>();
   rawGroups.forEach((raw, i) => {
     const field = `snapshot.groups[${i}]`;
     if (!isObject(raw)) fail(field, `${field} must be an object`);
@@ -312,6 +315,9 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
     }
     const unit = unitNames.size === 1 ? ([...unitNames][0] as string) : null;
     const report = units.get(unit ?? '');
+    // A direct (1:1, firmware-required) region makes the whole group unusable for VFIO and iommufd: claiming
+    // it attaches the blocking domain, which __iommu_device_set_domain refuses for a require_direct device.
+    const requiresDirect = regions.some((region) => region.type === 'direct');
     const regionReports = regions.map(({ first: _first, last: _last, ...region }) => {
       const kind = labKind(region.type);
       if (kind === null) {
@@ -321,13 +327,17 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
           why: 'direct-relaxable: VFIO and iommufd leave it out of a user domain (iopt_table_enforce_dev_resv_regions)',
         };
       }
+      if (requiresDirect) {
+        return { ...region, applied: false, why: DIRECT_REASON };
+      }
       return { ...region, applied: report !== undefined };
     });
+    if (requiresDirect) directGroups.add(id as number);
     if (report) {
       report.groups.push(id as number);
       const regionsOfUnit = unitRegions.get(report.name) ?? new Map();
       unitRegions.set(report.name, regionsOfUnit);
-      for (const region of regions) {
+      for (const region of requiresDirect ? [] : regions) {
         const kind = labKind(region.type);
         if (kind === null) continue;
         regionsOfUnit.set(`${region.first}-${region.last}-${kind}`, {
@@ -363,7 +373,7 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
     }));
     // The lab keeps reserved regions per unit; say so when the unit's groups do not all agree.
     const perGroup = groups
-      .filter((g) => g.unit === unit.name)
+      .filter((g) => g.unit === unit.name && !directGroups.has(g.id))
       .map((g) =>
         g.reservedRegions
           .filter((r) => r.applied)
@@ -407,6 +417,10 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
           ? `its IOMMU unit ${unitName} is not modelled (see ignored units)`
           : `group ${group} has no IOMMU unit in the snapshot`,
       });
+      continue;
+    }
+    if (directGroups.has(group)) {
+      skipped.push({ bdf, reason: DIRECT_REASON });
       continue;
     }
     if (unit.cacheCoherency === false) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KERNELS, Lab } from '@ioasid-lab/core';
 import { describe, expect, it } from 'vitest';
 import {
+  DIRECT_REASON,
   HostImportError,
   KERNEL_PROFILES,
   kernelProfileFor,
@@ -359,5 +360,46 @@ describe('kernel profile from uname -r', () => {
       rule: 'requested',
     });
     expect(KERNEL_PROFILES).toEqual(KERNELS);
+  });
+});
+
+describe('groups the kernel will not hand to VFIO', () => {
+  it('a group with a direct (RMRR) region is skipped whole, and its region is not reserved on the unit', () => {
+    const snapshot = readSnapshot(join(fixtures, 'vtd-sc-on'));
+    // As on a host whose firmware asks for a 1:1 mapping of a NIC's buffer (a non-relaxable RMRR).
+    const group3 = snapshot.groups.find((g) => g.id === 3);
+    group3?.reservedRegions?.unshift({
+      start: '0x000000007b800000',
+      end: '0x000000007b8fffff',
+      type: 'direct',
+    });
+    const plan = planHostImport(snapshot);
+    expect(plan.skipped).toEqual([{ bdf: '0000:00:03.0', reason: DIRECT_REASON }]);
+    expect(plan.units[0]?.reserved).toEqual([MSI]);
+    expect(plan.units[0]?.notes.join(' ')).not.toContain('different reserved regions');
+    expect(plan.groups.find((g) => g.id === 3)?.reservedRegions).toEqual([
+      expect.objectContaining({ type: 'direct', applied: false, why: DIRECT_REASON }),
+      expect.objectContaining({ type: 'msi', applied: false }),
+    ]);
+    const state = applyAll(plan);
+    expect(state.devices.map((d) => d.name)).not.toContain('0000-00-03.0');
+    expect(state.devices).toHaveLength(7);
+  });
+
+  it('groups of one unit that disagree on regions: the unit reserves the union, and says so', () => {
+    const snapshot = readSnapshot(join(fixtures, 'amd-vi'));
+    const group2 = snapshot.groups.find((g) => g.id === 2);
+    group2?.reservedRegions?.push({
+      start: '0x00000000a0000000',
+      end: '0x00000000a00fffff',
+      type: 'reserved',
+    });
+    const plan = planHostImport(snapshot);
+    expect(plan.units[0]?.reserved).toEqual([
+      { start: '0xa0000000', length: '0x100000', kind: 'reserved' },
+      MSI,
+      HT_HOLE,
+    ]);
+    expect(plan.units[0]?.notes).toContainEqual(expect.stringContaining('union'));
   });
 });
