@@ -67,7 +67,21 @@ test('a host snapshot and two VMs are previewed, created and opened as a lab', a
   await expect(groups).toContainText('direct-relaxable 0x0000000000000000–0x0000000000ffffff (not reserved)');
   await expect(preview.getByRole('table', { name: 'VMs' })).toContainText('0000-00-03.0 → 0000-00-02.0');
   await expect(preview.getByRole('list', { name: 'Skipped' })).toContainText('iommufd_selftest_iommu.0');
-  await page.screenshot({ path: join(SCREENSHOTS, 'import-host.png'), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'import-host-light.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(SCREENSHOTS, 'import-host-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Every control the accessibility tree exposes has a name (as a11y.spec checks for the other views).
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+  };
+  const controls = nodes.filter(
+    (n) => !n.ignored && ['button', 'textbox', 'combobox', 'link'].includes(n.role?.value ?? ''),
+  );
+  expect(controls.length).toBeGreaterThan(8);
+  expect(controls.filter((n) => !(n.name?.value ?? '').trim()).map((n) => n.role?.value)).toEqual([]);
 
   await page.getByRole('button', { name: 'Create lab and open it' }).click();
   await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
