@@ -1,5 +1,5 @@
-// The labs list: create, fork under another policy, delete; keyboard help and the theme toggle.
-// Everything through the browser except the final check of the fork, which reads the API.
+// The labs list: create (opens the new lab), fork under another policy (opens the fork), delete (asks
+// first); keyboard help and the theme toggle. Everything through the browser.
 import { expect, test } from '@playwright/test';
 import { BASE, labName, vmNode } from './helpers';
 
@@ -15,6 +15,10 @@ test('labs can be created, forked under another policy and deleted', async ({ pa
   await create.getByLabel('policy').selectOption('shared');
   await create.getByLabel('template').selectOption('seed-story');
   await create.getByRole('button', { name: 'Create lab' }).click();
+  // Creating opens the new lab.
+  await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
+  await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd ON/);
+  await page.getByRole('link', { name: 'All labs', exact: true }).click();
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: lab, exact: true }) });
   await expect(row).toContainText('shared');
 
@@ -22,20 +26,26 @@ test('labs can be created, forked under another policy and deleted', async ({ pa
   await fork.getByLabel('fork as').fill(`${lab}-t1`);
   await fork.getByLabel('policy').selectOption('type1');
   await fork.getByRole('button', { name: `Fork ${lab}` }).click();
+  // Forking opens the fork: under type1 VM1 converges with VM2 once B is gone.
+  await expect(page).toHaveURL(new RegExp(`/labs/${lab}-t1$`));
+  await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd off/);
+  await page.getByRole('link', { name: 'All labs', exact: true }).click();
   const forkRow = page
     .getByRole('row')
     .filter({ has: page.getByRole('link', { name: `${lab}-t1`, exact: true }) });
   await expect(forkRow).toContainText('type1');
 
-  // Under type1 VM1 converges with VM2 once B is gone.
-  await forkRow.getByRole('link', { name: `${lab}-t1` }).click();
-  await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd off/);
-  await page.getByRole('link', { name: 'All labs', exact: true }).click();
-
+  // Delete asks first; Cancel keeps the lab, Delete in the dialog removes it.
+  await forkRow.getByRole('button', { name: `Delete ${lab}-t1` }).click();
+  const ask = page.getByRole('alertdialog', { name: `Delete ${lab}-t1?` });
+  await expect(ask).toContainText('cannot be undone');
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(ask).toHaveCount(0);
+  await expect(forkRow).toBeVisible();
+  await forkRow.getByRole('button', { name: `Delete ${lab}-t1` }).click();
   await page
-    .getByRole('row')
-    .filter({ has: page.getByRole('link', { name: `${lab}-t1`, exact: true }) })
-    .getByRole('button', { name: `Delete ${lab}-t1` })
+    .getByRole('alertdialog', { name: `Delete ${lab}-t1?` })
+    .getByRole('button', { name: 'Delete' })
     .click();
   await expect(page.getByRole('link', { name: `${lab}-t1`, exact: true })).toHaveCount(0);
   await expect(page.getByRole('link', { name: lab, exact: true })).toBeVisible();

@@ -1,5 +1,5 @@
 // Timeline: scrubbing shows the lab as it was (read-only), the bar leads back to live; deep link ?seq=N too.
-// Also forks the lab at that past seq and checks the fork holds only those events.
+// Also forks the lab at that past seq (the fork opens) and checks the fork holds only those events.
 import { expect, test } from '@playwright/test';
 import { actionForm, BASE, createLab, labName, vmNode } from './helpers';
 
@@ -31,7 +31,11 @@ test('scrubbing shows an earlier state, then returns to live', async ({ page, re
   // Fork the lab as it was here: a new lab holding only these inputs.
   const fork = page.getByRole('form', { name: `Fork at seq ${before}` });
   await fork.getByRole('button', { name: `Fork at seq ${before}` }).click();
-  await expect(fork.getByRole('status')).toContainText('done');
+  // The fork opens; back in the history, the past view is still there.
+  await expect(page).toHaveURL(new RegExp(`/labs/${lab}-at-${before}$`));
+  await expect(page.getByRole('button', { name: /^device A on iommu0$/ })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('status', { name: 'Viewing the past' })).toContainText(`viewing seq ${before}`);
   const forked = await request.get(`${BASE()}/api/v1/labs/${lab}-at-${before}`);
   expect(forked.ok()).toBe(true);
   expect(((await forked.json()) as { events: number }).events).toBe(before);

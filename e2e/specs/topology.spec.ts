@@ -19,7 +19,7 @@ test('iommufd with VM1 booted {B, A}: after B leaves, VM1 shows HAZARD with wbin
 
   await request.delete(`${BASE()}/api/v1/labs/${lab}/vms/VM1/devices/B`);
   await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/^VM VM1 wbinvd off HAZARD$/);
-  await expect(vmNode(page, 'VM1').getByText('HAZARD')).toBeVisible();
+  await expect(vmNode(page, 'VM1').getByText('HAZARD', { exact: true })).toBeVisible();
   await expect(vmNode(page, 'VM1')).toContainText(/A: no-snoop, HWPT \d+ no SNP/);
   await page.screenshot({ path: join(SCREENSHOTS, 'topology-hazard.png') });
   await page.getByLabel('hazards only').check();

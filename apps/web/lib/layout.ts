@@ -7,7 +7,7 @@ export type NodeKind = 'iommu' | 'dev' | 'hwpt' | 'ioas' | 'vm';
 
 export type LaidNode =
   | { kind: 'iommu'; key: string; x: number; y: number; w: number; h: number; data: IommuState }
-  | { kind: 'dev'; key: string; x: number; y: number; w: number; h: number; data: DeviceState }
+  | { kind: 'dev'; key: string; x: number; y: number; w: number; h: number; data: DeviceState; note?: string }
   | { kind: 'hwpt'; key: string; x: number; y: number; w: number; h: number; data: HwptState }
   | { kind: 'ioas'; key: string; x: number; y: number; w: number; h: number; data: IoasState }
   | { kind: 'vm'; key: string; x: number; y: number; w: number; h: number; data: VmState; note?: string };
@@ -17,6 +17,8 @@ export interface LaidEdge {
   to: string;
   /** iommu: device → unit; snp / nosnp: device → page table; mirror: table → IOAS; owner: IOAS → VM. */
   kind: 'iommu' | 'snp' | 'nosnp' | 'mirror' | 'owner';
+  /** A device attached to a table of another IOMMU unit than its own. */
+  cross?: boolean;
 }
 
 export interface Layout {
@@ -73,12 +75,16 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
     list.push(d);
     devicesByIommu.set(d.iommu, list);
   }
+  const tableUnit = new Map(state.hwpts.map((h) => [h.id, h.iommu]));
   for (const unit of state.iommus) {
     const devices = devicesByIommu.get(unit.name) ?? [];
     const start = cursor;
     for (const d of devices) {
       const key = nodeKey('dev', d.name);
-      nodes.push({ kind: 'dev', key, x: cursor, y: ROW_Y.dev, ...SIZE.dev, data: d });
+      // The note names the unit of the device's table when that is not the device's own unit.
+      const other = d.hwpt !== null ? tableUnit.get(d.hwpt) : undefined;
+      const note = other && other !== d.iommu ? other : undefined;
+      nodes.push({ kind: 'dev', key, x: cursor, y: ROW_Y.dev, ...SIZE.dev, data: d, note });
       centre.set(key, cursor + SIZE.dev.w / 2);
       edges.push({ from: key, to: nodeKey('iommu', unit.name), kind: 'iommu' });
       cursor += SIZE.dev.w + GAP;
@@ -98,12 +104,19 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
       .filter((x): x is number => x !== undefined);
     return { item: h, want: xs.length ? mean(xs) : (centre.get(nodeKey('iommu', h.iommu)) ?? cursor) };
   });
+  const unitOf = new Map(state.devices.map((d) => [d.name, d.iommu]));
   for (const [h, x] of sweep(hwptWish, SIZE.hwpt.w)) {
     const key = nodeKey('hwpt', h.id);
     nodes.push({ kind: 'hwpt', key, x, y: ROW_Y.hwpt, ...SIZE.hwpt, data: h });
     centre.set(key, x + SIZE.hwpt.w / 2);
     for (const d of h.devices) {
-      edges.push({ from: nodeKey('dev', d), to: key, kind: h.enforceCacheCoherency ? 'snp' : 'nosnp' });
+      const cross = unitOf.get(d) !== h.iommu;
+      edges.push({
+        from: nodeKey('dev', d),
+        to: key,
+        kind: h.enforceCacheCoherency ? 'snp' : 'nosnp',
+        cross,
+      });
     }
     edges.push({ from: key, to: nodeKey('ioas', h.ioas), kind: 'mirror' });
   }

@@ -30,6 +30,8 @@ export type {
   Template,
   Vendor,
   VmComparison,
+  VmExplanation,
+  VmOutcome,
   VmOutcome as Outcome,
   VmRequest,
   VmState,

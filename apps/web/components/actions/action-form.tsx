@@ -1,9 +1,13 @@
 'use client';
-// One lab action as a form: labelled fields, submit, copy as curl, and the refusal (errno + message) inline.
-// Values stay in the form across live updates; a select whose options vanish falls back to the first.
+// One action as a form: fields, submit, "copy as curl", and the outcome inline (errno name and text on
+// refusal, plain words next to the field for bad input). Fields are checked before anything is sent; a
+// disabled action says why; destructive ones ask first. A select whose options vanish falls back to the first.
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
-import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
+import { call, curlFor, type Request } from '../../lib/api';
+import { type Friendly, failureText } from '../../lib/messages';
+import { ConfirmDialog } from '../shell/confirm-dialog';
 import { CopyButton } from '../shell/copy-button';
+import { FieldControl } from './field-control';
 
 export type Values = Record<string, string | boolean>;
 
@@ -16,6 +20,8 @@ export interface Field {
   optionsFor?: (values: Values) => string[];
   value: string | boolean;
   placeholder?: string;
+  /** Plain-words problem with the value, or null when it is fine (checked before sending). */
+  check?: (value: string, values: Values) => string | null;
 }
 
 interface Props {
@@ -23,104 +29,112 @@ interface Props {
   fields: Field[];
   build: (values: Values) => Request;
   disabled?: boolean;
-  onDone?: () => void;
+  /** Why the action cannot run now; shown under it, and the button is disabled. */
+  disabledReason?: string | null;
+  /** Called with the response after success. */
+  onDone?: (result: unknown, values: Values) => void;
   /** Destructive actions look it, and never look like the main action. */
   danger?: boolean;
+  /** Asks this question in a dialog before sending. */
+  confirm?: string;
   /** Visible text of the submit button when the title (its accessible name) is too long for a table row. */
   short?: string;
+  /** A line under the fields that depends on their values (e.g. the leaves a Map will create). */
+  hint?: (values: Values) => ReactNode;
 }
 
 function initial(fields: Field[]): Values {
   return Object.fromEntries(fields.map((f) => [f.name, f.value]));
 }
 
-export function ActionForm({ title, fields, build, disabled, onDone, danger, short }: Props) {
-  const [values, setValues] = useState<Values>(() => initial(fields));
-  const [failure, setFailure] = useState<ApiFailure | Error | null>(null);
-  const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const formId = useId();
-
-  // A select whose options changed under it (live update) falls back to its first option.
+/** The values as shown: a select whose options changed under it (live update) takes its first option. */
+function effectiveValues(
+  fields: Field[],
+  values: Values,
+): { effective: Values; options: Map<string, string[]> } {
   const effective: Values = { ...values };
-  const optionsOf = new Map<string, string[]>();
+  const options = new Map<string, string[]>();
   for (const f of fields) {
     if (f.kind !== 'select') continue;
-    const options = f.optionsFor ? f.optionsFor(effective) : (f.options ?? []);
-    optionsOf.set(f.name, options);
-    if (!options.includes(String(effective[f.name]))) effective[f.name] = options[0] ?? '';
+    const list = f.optionsFor ? f.optionsFor(effective) : (f.options ?? []);
+    options.set(f.name, list);
+    if (!list.includes(String(effective[f.name]))) effective[f.name] = list[0] ?? '';
   }
+  return { effective, options };
+}
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+export function ActionForm(props: Props) {
+  const { title, fields, build, disabled, disabledReason, onDone, danger, confirm, short, hint } = props;
+  const [values, setValues] = useState<Values>(() => initial(fields));
+  const [failure, setFailure] = useState<(Friendly & { code?: string; errno?: number }) | null>(null);
+  const [shown, setShown] = useState<Record<string, string>>({});
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const formId = useId();
+  const { effective, options } = effectiveValues(fields, values);
+
+  const problems = () => {
+    const out: Record<string, string> = {};
+    for (const f of fields) {
+      const bad = f.check?.(String(effective[f.name] ?? ''), effective);
+      if (bad) out[f.name] = bad;
+    }
+    return out;
+  };
+
+  const send = async () => {
     setBusy(true);
     setFailure(null);
     setDone(false);
     try {
-      await call(build(effective));
+      const result = await call(build(effective));
       setDone(true);
-      onDone?.();
+      onDone?.(result, effective);
     } catch (error) {
-      setFailure(error instanceof Error ? error : new Error(String(error)));
+      const text = failureText(error instanceof Error ? error : new Error(String(error)));
+      if (text.field && fields.some((f) => f.name === text.field)) setShown({ [text.field]: text.text });
+      else setFailure(text);
     } finally {
       setBusy(false);
     }
   };
 
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const found = problems();
+    setShown(found);
+    if (Object.keys(found).length > 0) return;
+    if (confirm) setAsking(true);
+    else void send();
+  };
+
+  const reasonId = `${formId}-why`;
   return (
-    <form className="action" aria-label={title} onSubmit={submit}>
-      {fields.map((f) => {
-        const set = (v: string | boolean) => {
-          setValues((prev) => ({ ...prev, [f.name]: v }));
-          setDone(false);
-        };
-        // Label and control are siblings tied by id, so a select's options never leak into its name.
-        const id = `${formId}-${f.name}`;
-        let control: ReactNode;
-        if (f.kind === 'checkbox') {
-          control = (
-            <input
-              id={id}
-              type="checkbox"
-              checked={Boolean(effective[f.name])}
-              onChange={(e) => set(e.target.checked)}
-            />
-          );
-        } else if (f.kind === 'select') {
-          control = (
-            <select id={id} value={String(effective[f.name])} onChange={(e) => set(e.target.value)}>
-              {(optionsOf.get(f.name) ?? []).map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          );
-        } else {
-          control = (
-            <input
-              id={id}
-              type="text"
-              value={String(effective[f.name])}
-              placeholder={f.placeholder}
-              onChange={(e) => set(e.target.value)}
-              spellCheck={false}
-            />
-          );
-        }
-        return (
-          <div key={f.name} className={`field${f.kind === 'checkbox' ? ' check' : ''}`}>
-            <label htmlFor={id}>{f.label}</label>
-            {control}
-          </div>
-        );
-      })}
+    <form className="action" aria-label={title} onSubmit={submit} noValidate>
+      {fields.map((f) => (
+        <FieldControl
+          key={f.name}
+          id={`${formId}-${f.name}`}
+          field={f}
+          value={effective[f.name] ?? ''}
+          options={options.get(f.name) ?? []}
+          problem={shown[f.name]}
+          onChange={(v) => {
+            setValues((prev) => ({ ...prev, [f.name]: v }));
+            setShown((prev) => (prev[f.name] ? { ...prev, [f.name]: '' } : prev));
+            setDone(false);
+          }}
+        />
+      ))}
+      {hint ? <p className="hint muted">{hint(effective)}</p> : null}
       <div className="buttons">
         <button
           type="submit"
           className={danger ? 'danger' : 'primary'}
-          disabled={disabled || busy}
+          disabled={disabled || busy || Boolean(disabledReason)}
           aria-label={short ? title : undefined}
+          aria-describedby={disabledReason ? reasonId : undefined}
         >
           {short ?? title}
         </button>
@@ -130,22 +144,35 @@ export function ActionForm({ title, fields, build, disabled, onDone, danger, sho
           text={() => curlFor(build(effective), location.origin)}
         />
       </div>
+      {disabledReason ? (
+        <p id={reasonId} className="why muted">
+          {disabledReason}
+        </p>
+      ) : null}
       {failure ? (
         <p role="alert" className="refused">
-          {failure instanceof ApiFailure ? (
-            <>
-              <b>{failure.code}</b>
-              {failure.errno !== undefined ? ` (errno ${failure.errno})` : ''}: {failure.message}
-            </>
-          ) : (
-            failure.message
-          )}
+          {failure.code ? <b>{failure.code}</b> : null}
+          {failure.errno !== undefined ? ` (errno ${failure.errno})` : ''}
+          {failure.code ? ': ' : ''}
+          {failure.text}
         </p>
       ) : null}
       {done ? (
         <p role="status" className="ok">
           {title}: done
         </p>
+      ) : null}
+      {asking ? (
+        <ConfirmDialog
+          title={`${title}?`}
+          message={confirm ?? ''}
+          confirm={short ?? title}
+          onCancel={() => setAsking(false)}
+          onConfirm={() => {
+            setAsking(false);
+            void send();
+          }}
+        />
       ) : null}
     </form>
   );

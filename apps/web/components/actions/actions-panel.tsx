@@ -43,6 +43,8 @@ export function ActionsPanel({ lab, state, selection, readOnly, onDone }: Props)
         fields={spec.fields}
         build={spec.build}
         disabled={readOnly}
+        disabledReason={readOnly ? null : spec.disabledReason}
+        hint={spec.hint}
         onDone={onDone}
       />
     </section>

@@ -42,9 +42,16 @@ export function CompareView({ lab }: { lab: string }) {
           {error.code}: {error.message}
         </p>
       ) : null}
+      {!data && !error ? (
+        <p className="loading" role="status">
+          Replaying the lab's inputs under each policy…
+        </p>
+      ) : null}
       {data ? (
         <>
-          <CompareChart policies={data.policies} />
+          <div className="scroll-x">
+            <CompareChart policies={data.policies} />
+          </div>
           <div className="cards">
             {data.policies.map((p) => (
               <section key={p.policy} className="card" aria-label={`Policy ${p.policy}`}>

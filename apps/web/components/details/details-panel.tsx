@@ -4,6 +4,7 @@
 import { bytes } from '../../lib/format';
 import type { LabState } from '../../lib/types';
 import type { Selection } from '../actions/action-specs';
+import { ResetDemo } from '../lab/reset-demo';
 import { DeviceDetails } from './device-details';
 import { Facts } from './facts';
 import { HwptDetails } from './hwpt-details';
@@ -48,6 +49,7 @@ export function DetailsPanel({ lab, state, selection, readOnly, onDone }: Props)
           ]}
         />
         <p className="muted">Select a node to see its fields and actions.</p>
+        <ResetDemo lab={lab} readOnly={readOnly} onDone={onDone} />
       </section>
     );
   }

@@ -26,6 +26,8 @@ export function DeviceDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         danger
         fields={[]}
         disabled={readOnly}
+        disabledReason={d.vm ? `Unplug it from ${d.vm} first: an attached device cannot be removed.` : null}
+        confirm={`Device ${d.name} is removed from the lab (a new event; revert brings it back).`}
         onDone={onDone}
         build={() => (c) => c.removeDevice(lab, d.name)}
       />

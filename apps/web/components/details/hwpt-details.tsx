@@ -45,6 +45,12 @@ export function HwptDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         danger
         fields={[]}
         disabled={readOnly}
+        disabledReason={
+          h.devices.length
+            ? `Devices are attached (${h.devices.join(', ')}): replace or unplug them first.`
+            : null
+        }
+        confirm={`HWPT ${h.id} and its ${h.stats.tablePages} table pages are freed.`}
         onDone={onDone}
         build={() => (c) => c.destroyHwpt(lab, h.id)}
       />

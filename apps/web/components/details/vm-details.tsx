@@ -17,7 +17,15 @@ export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
       <h2>
         VM {v.name}{' '}
         <span className={`badge ${v.wbinvd ? 'amber' : 'off'}`}>{v.wbinvd ? 'wbinvd ON' : 'wbinvd off'}</span>{' '}
-        {v.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
+        {v.coherencyHazard ? (
+          <Link
+            className="badge red"
+            href={href(`/explain?a=${enc(v.name)}#remedies`)}
+            title="Why, and remedies"
+          >
+            HAZARD
+          </Link>
+        ) : null}
       </h2>
       {v.coherencyHazard ? (
         <p className="refused">
@@ -46,17 +54,29 @@ export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
           ['wbinvd', v.wbinvd ? 'emulated (costs speed)' : 'off'],
         ]}
       />
-      {other ? (
-        <Link href={href(`/explain?a=${enc(v.name)}&b=${enc(other)}`)}>
-          Explain {v.name} vs {other}
-        </Link>
-      ) : null}
+      <p className="links">
+        <Link href={href(`/explain?a=${enc(v.name)}`)}>Explain {v.name}</Link>
+        {other ? (
+          <>
+            {' · '}
+            <Link href={href(`/explain?a=${enc(v.name)}&b=${enc(other)}`)}>
+              Explain {v.name} vs {other}
+            </Link>
+          </>
+        ) : null}
+      </p>
       <ActionForm
         key={`destroy-${id}`}
         title="Destroy VM"
         danger
         fields={[]}
         disabled={readOnly}
+        disabledReason={
+          v.devices.length
+            ? `Unplug its devices first (${v.devices.join(', ')}): a VM with devices cannot go.`
+            : null
+        }
+        confirm={`VM ${v.name} and its IOAS are destroyed (a new event; revert brings them back).`}
         onDone={onDone}
         build={() => (c) => c.destroyVm(lab, v.name)}
       />

@@ -8,7 +8,7 @@ import { inputText } from '../../lib/format';
 import { useLab } from '../../lib/use-lab';
 import { LabFrame } from '../frame/lab-frame';
 import { Effects } from '../timeline/effects';
-import { ResultCell } from '../timeline/event-row';
+import { localTime, ResultCell } from '../timeline/event-row';
 
 export function EventsView({ lab }: { lab: string }) {
   const live = useLab(lab);
@@ -37,36 +37,45 @@ export function EventsView({ lab }: { lab: string }) {
           {shown.length} of {live.events.length}
         </span>
       </div>
-      <table aria-label="Events" style={{ width: '100%' }}>
-        <thead>
-          <tr>
-            <th>seq</th>
-            <th>time</th>
-            <th>op</th>
-            <th>result</th>
-            <th>effects</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((e) => (
-            <tr key={e.seq}>
-              <td className="mono">
-                <Link href={`/labs/${enc(lab)}?seq=${e.seq}`}>{e.seq}</Link>
-              </td>
-              <td className="mono">{e.at.slice(11, 23)}</td>
-              <td className="mono">
-                <b>{e.op}</b> {inputText(e.input)}
-              </td>
-              <td className="mono">
-                <ResultCell event={e} />
-              </td>
-              <td className="mono">
-                <Effects effects={e.effects} />
-              </td>
+      {live.events.length === 0 && !live.state ? (
+        <p className="loading" role="status">
+          Loading the history…
+        </p>
+      ) : null}
+      <div className="scroll-x">
+        <table aria-label="Events" style={{ width: '100%' }}>
+          <thead>
+            <tr>
+              <th>seq</th>
+              <th>time</th>
+              <th>op</th>
+              <th>result</th>
+              <th>effects</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((e) => (
+              <tr key={e.seq}>
+                <td className="mono">
+                  <Link href={`/labs/${enc(lab)}?seq=${e.seq}`}>{e.seq}</Link>
+                </td>
+                <td className="mono" title={e.at}>
+                  {localTime(e.at)}
+                </td>
+                <td className="mono">
+                  <b>{e.op}</b> {inputText(e.input)}
+                </td>
+                <td className="mono">
+                  <ResultCell event={e} />
+                </td>
+                <td className="mono">
+                  <Effects effects={e.effects} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </LabFrame>
   );
 }

@@ -16,6 +16,9 @@ function Cell({ o }: { o: Outcome | null | undefined }) {
 export function Counterfactuals({ x, compare }: { x: Explanation; compare: Comparison | null }) {
   const rows = Object.entries(x.counterfactual);
   if (x.policy && !x.counterfactual[x.policy]) rows.unshift([x.policy, { a: x.a, b: x.b, refused: 0 }]);
+  // Refusals come from the same replay Compare shows, so both views give one number per policy.
+  const refused = (policy: string, fallback: number | undefined) =>
+    compare?.policies.find((p) => p.policy === policy)?.refused ?? fallback ?? 0;
   const stats = (policy: string, vm: string) =>
     compare?.policies.find((p) => p.policy === policy)?.vms.find((v) => v.vm === vm);
   return (
@@ -52,7 +55,7 @@ export function Counterfactuals({ x, compare }: { x: Explanation; compare: Compa
               <td className="mono">
                 {sa ? bytes(sa.tableBytes) : '—'} / {sb ? bytes(sb.tableBytes) : '—'}
               </td>
-              <td className="mono">{r.refused ?? 0}</td>
+              <td className="mono">{refused(policy, r.refused)}</td>
             </tr>
           );
         })}

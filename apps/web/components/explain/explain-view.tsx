@@ -1,37 +1,38 @@
 'use client';
-// Explain: two VMs → verdict, first divergence, summary (copyable), causal chain, counterfactuals, remedies.
-// Recomputed whenever the lab's seq moves, so applying a remedy shows its outcome here at once.
-import Link from 'next/link';
+// Explain: one VM (why it is as it is, latent hazards, remedies) or two VMs side by side (verdict, first
+// divergence, chain, counterfactuals, remedies). Recomputed whenever the lab's seq moves, so applying a
+// remedy shows its outcome here at once; a quiet line says when an answer is on its way.
 import { useEffect, useState } from 'react';
 import { ApiFailure, api, enc } from '../../lib/api';
-import { effectText, inputText } from '../../lib/format';
-import type { Comparison, Explanation } from '../../lib/types';
+import type { Comparison, Explanation, VmExplanation } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
-import { CopyButton } from '../shell/copy-button';
-import { Effects } from '../timeline/effects';
-import { Counterfactuals } from './counterfactuals';
-import { RemedyCard } from './remedy-card';
-import { verdictSentence } from './verdict';
+import { PairExplanation } from './pair-explanation';
+import { VmExplanationView } from './vm-explanation';
 
-export function ExplainView({ lab }: { lab: string }) {
-  const live = useLab(lab);
-  const [query, setQuery] = useQuery();
-  const vms = live.state?.vms.map((v) => v.name) ?? [];
-  const a = query.get('a') ?? vms[0] ?? '';
-  const b = query.get('b') ?? vms.find((v) => v !== a) ?? '';
-  const [x, setX] = useState<Explanation | null>(null);
+type Answer = { kind: 'pair'; x: Explanation } | { kind: 'vm'; x: VmExplanation };
+
+/** Fetches the explanation of (a, b), or of a alone when b is empty, each time the lab's seq moves. */
+function useExplanation(lab: string, a: string, b: string, seq: number) {
+  const [answer, setAnswer] = useState<Answer | null>(null);
   const [compare, setCompare] = useState<Comparison | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
-
+  const key = `${a}|${b}`;
+  const [shownKey, setShownKey] = useState('');
   useEffect(() => {
-    if (!a || !b || live.seq === 0) return;
+    if (!a || seq === 0) return;
     let current = true;
-    api.explain(lab, a, b).then(
+    const ask = b
+      ? api.explain(lab, a, b).then((x): Answer => ({ kind: 'pair', x }))
+      : api
+          .request<VmExplanation>('GET', `/labs/${enc(lab)}/explain?a=${enc(a)}`)
+          .then((x): Answer => ({ kind: 'vm', x }));
+    ask.then(
       (r) => {
         if (!current) return;
-        setX(r);
+        setAnswer(r);
+        setShownKey(`${a}|${b}`);
         setError(null);
       },
       (e) => current && e instanceof ApiFailure && setError(e),
@@ -43,17 +44,28 @@ export function ExplainView({ lab }: { lab: string }) {
     return () => {
       current = false;
     };
-  }, [lab, a, b, live.seq]);
+  }, [lab, a, b, seq]);
+  // An answer for another pair than the one picked is not shown while the new one loads.
+  return { answer: shownKey === key ? answer : null, compare, error };
+}
 
-  const first = x?.firstDivergence ?? null;
-  const firstEvent = first ? live.events.find((e) => e.seq === first.seq) : undefined;
+export function ExplainView({ lab }: { lab: string }) {
+  const live = useLab(lab);
+  const [query, setQuery] = useQuery();
+  const vms = live.state?.vms.map((v) => v.name) ?? [];
+  const a = query.get('a') ?? vms[0] ?? '';
+  // ?b= absent: the second VM when there is one; ?b= empty: this VM alone.
+  const b = query.has('b') ? (query.get('b') ?? '') : (vms.find((v) => v !== a) ?? '');
+  const { answer, compare, error } = useExplanation(lab, a, b === a ? '' : b, live.seq);
+  const mark =
+    answer?.kind === 'pair' ? (answer.x.firstDivergence?.seq ?? null) : (answer?.x.cause?.seq ?? null);
 
   return (
-    <LabFrame lab={lab} live={live} current="explain" mark={first?.seq ?? null}>
+    <LabFrame lab={lab} live={live} current="explain" mark={mark}>
       <h1>Explain</h1>
-      <div style={{ display: 'flex', gap: 12, alignItems: 'center' }}>
+      <div className="pickers">
         <label>
-          VM A{' '}
+          VM{' '}
           <select aria-label="VM A" value={a} onChange={(e) => setQuery({ a: e.target.value })}>
             {vms.map((v) => (
               <option key={v}>{v}</option>
@@ -61,69 +73,40 @@ export function ExplainView({ lab }: { lab: string }) {
           </select>
         </label>
         <label>
-          VM B{' '}
-          <select aria-label="VM B" value={b} onChange={(e) => setQuery({ b: e.target.value })}>
-            {vms.map((v) => (
-              <option key={v}>{v}</option>
-            ))}
+          compared with{' '}
+          <select
+            aria-label="VM B"
+            value={b === a ? '' : b}
+            onChange={(e) => setQuery({ b: e.target.value })}
+          >
+            <option value="">— none: this VM alone</option>
+            {vms
+              .filter((v) => v !== a)
+              .map((v) => (
+                <option key={v}>{v}</option>
+              ))}
           </select>
         </label>
       </div>
-      {vms.length < 2 && live.state ? <p className="muted">This lab needs two VMs to compare.</p> : null}
+      {live.state && vms.length === 0 ? (
+        <p className="muted">This lab has no VM yet: create one first.</p>
+      ) : null}
       {error ? (
         <p role="alert" className="refused">
           {error.code}: {error.message}
         </p>
       ) : null}
-      {x ? (
-        <>
-          <section aria-label="Verdict">
-            <p className={`verdict${x.diverges ? '' : ' same'}`}>{verdictSentence(x, live.events)}</p>
-          </section>
-          {first ? (
-            <section aria-label="First divergence">
-              <h2>First divergence</h2>
-              <p className="mono">
-                <Link href={`/labs/${enc(lab)}?seq=${first.seq}`}>event {first.seq}</Link>: {first.op}{' '}
-                {firstEvent ? inputText(firstEvent.input) : ''} → {effectText(first.effect)}
-              </p>
-            </section>
-          ) : null}
-          <section aria-label="Summary">
-            <h2>Summary</h2>
-            <p>{x.summary}</p>
-            <CopyButton label="Copy summary" text={() => x.summary} />
-          </section>
-          <section aria-label="Causal chain">
-            <h2>Chain</h2>
-            <ol className="mono">
-              {x.chain.map((link) => {
-                const event = live.events.find((e) => e.seq === link.seq);
-                return (
-                  <li key={link.seq} className={link.seq === first?.seq ? 'first' : undefined}>
-                    {link.seq === first?.seq ? <b>first divergence · </b> : null}
-                    {link.seq}: {link.op} {event ? inputText(event.input) : ''} →{' '}
-                    <Effects effects={link.effects} />
-                  </li>
-                );
-              })}
-            </ol>
-          </section>
-          <section>
-            <h2>Counterfactuals</h2>
-            <Counterfactuals x={x} compare={compare} />
-          </section>
-          <section aria-label="Remedies">
-            <h2>Remedies</h2>
-            {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}
-            <ul className="cards" style={{ listStyle: 'none', padding: 0 }}>
-              {x.remedies.map((r, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: remedies are recomputed as a whole.
-                <RemedyCard key={`${x.seq}-${i}`} lab={lab} remedy={r} a={x.a.vm} b={x.b.vm} index={i} />
-              ))}
-            </ul>
-          </section>
-        </>
+      {!answer && !error && a ? (
+        <p className="loading" role="status">
+          Explaining {a}
+          {b && b !== a ? ` and ${b}` : ''}: replaying its history…
+        </p>
+      ) : null}
+      {answer?.kind === 'pair' ? (
+        <PairExplanation lab={lab} x={answer.x} compare={compare} events={live.events} seq={live.seq} />
+      ) : null}
+      {answer?.kind === 'vm' ? (
+        <VmExplanationView lab={lab} x={answer.x} events={live.events} seq={live.seq} />
       ) : null}
     </LabFrame>
   );

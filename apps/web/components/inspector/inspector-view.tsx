@@ -3,12 +3,14 @@
 // The range (?iova=&length=) is part of the URL, so a view of some leaves can be shared.
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, api } from '../../lib/api';
-import { bytes, hex, pageSize, parseU64 } from '../../lib/format';
+import { hex, pageSize } from '../../lib/format';
 import type { Leaf } from '../../lib/types';
 import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
+import { InspectorCards } from './inspector-cards';
 import { IovaStrip, SIZE_COLOUR } from './iova-strip';
+import { LeafRangeForm } from './leaf-range-form';
 import { LeavesTable } from './leaves-table';
 import { useAreaSamples } from './use-area-samples';
 
@@ -21,8 +23,6 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
   const firstArea = ioas?.areas[0];
   const iova = query.get('iova') ?? firstArea?.iova ?? '0x0';
   const length = query.get('length') ?? firstArea?.length ?? '0x200000';
-  const [iovaText, setIovaText] = useState(iova);
-  const [lengthText, setLengthText] = useState(length);
   const [leaves, setLeaves] = useState<Leaf[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
@@ -33,11 +33,6 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
     ioas?.areas,
     `${areasKey}|${hwpt?.stats.leaves}|${hwpt?.stats.snoopLeaves}|${hwpt?.enforceCacheCoherency}`,
   );
-
-  useEffect(() => {
-    setIovaText(iova);
-    setLengthText(length);
-  }, [iova, length]);
 
   const load = useCallback(
     async (from: string, append: boolean) => {
@@ -70,6 +65,11 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
           </span>
         ) : null}
       </h1>
+      {!live.state ? (
+        <p className="loading" role="status">
+          Loading the page table…
+        </p>
+      ) : null}
       {live.state && !hwpt ? (
         <p className="refused">HWPT {id} does not exist (any more) in this lab.</p>
       ) : null}
@@ -97,97 +97,13 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
             <span style={{ color: 'var(--red)' }}>▨ hatched: no SNP</span> · grey: reserved · click a range
             for its leaves
           </p>
-          <div className="cards">
-            <section className="card" aria-label="Totals">
-              <h2>Totals</h2>
-              <table>
-                <tbody>
-                  <tr>
-                    <th>table pages</th>
-                    <td className="mono">{hwpt.stats.tablePages}</td>
-                  </tr>
-                  <tr>
-                    <th>bytes</th>
-                    <td className="mono">
-                      {hwpt.stats.bytes} ({bytes(hwpt.stats.bytes)})
-                    </td>
-                  </tr>
-                  <tr>
-                    <th>leaves</th>
-                    <td className="mono">
-                      {hwpt.stats.leaves} ({hwpt.stats.snoopLeaves} SNP,{' '}
-                      {hwpt.stats.leaves - hwpt.stats.snoopLeaves} without)
-                    </td>
-                  </tr>
-                  {Object.entries(hwpt.stats.leavesBySize ?? {}).map(([s, n]) => (
-                    <tr key={s}>
-                      <th>{pageSize(s)} leaves</th>
-                      <td className="mono">{n}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-            <section className="card" aria-label="Levels">
-              <h2>Levels</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th>level</th>
-                    <th>table pages</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {(hwpt.stats.tablePagesByLevel ?? []).map((n, i) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: the index is the level.
-                    <tr key={i}>
-                      <td className="mono">{i + 1}</td>
-                      <td className="mono">{n}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-            <section className="card" aria-label="Areas">
-              <h2>IOAS areas</h2>
-              <table>
-                <tbody>
-                  {ioas.areas.map((a) => (
-                    <tr key={a.iova}>
-                      <td className="mono">
-                        {a.iova}+{a.length}
-                      </td>
-                      <td>
-                        <button type="button" onClick={() => setQuery({ iova: a.iova, length: a.length })}>
-                          Leaves of {a.iova}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          </div>
+          <InspectorCards
+            hwpt={hwpt}
+            areas={ioas.areas}
+            onArea={(a) => setQuery({ iova: a.iova, length: a.length })}
+          />
           <h2>Leaves</h2>
-          <form
-            className="action"
-            aria-label="Leaf range"
-            style={{ gridTemplateColumns: 'repeat(3, auto)', justifyContent: 'start' }}
-            onSubmit={(e) => {
-              e.preventDefault();
-              setQuery({ iova: parseU64(iovaText), length: parseU64(lengthText) });
-            }}
-          >
-            <label>
-              IOVA
-              <input value={iovaText} onChange={(e) => setIovaText(e.target.value)} />
-            </label>
-            <label>
-              length
-              <input value={lengthText} onChange={(e) => setLengthText(e.target.value)} />
-            </label>
-            <button type="submit">Show leaves</button>
-          </form>
+          <LeafRangeForm iova={iova} length={length} onRange={(i, l) => setQuery({ iova: i, length: l })} />
           {error ? (
             <p role="alert" className="refused">
               {error.code}: {error.message}

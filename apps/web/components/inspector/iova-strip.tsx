@@ -1,8 +1,9 @@
 // The whole IOVA aperture of a HWPT as one strip on a piecewise log scale: mapped areas coloured by their
 // sampled leaf size, hatched where SNP is missing, reserved regions in grey; clicking an area selects it.
-import type { KeyboardEvent } from 'react';
+import { type KeyboardEvent, useRef } from 'react';
 import { bytes, hex, pageSize } from '../../lib/format';
 import type { AreaState } from '../../lib/types';
+import { useWidth } from '../../lib/use-width';
 import { layoutStrip, type Piece } from './strip-scale';
 import type { AreaSample } from './use-area-samples';
 
@@ -22,7 +23,8 @@ interface Props {
   onPick: (area: AreaState) => void;
 }
 
-const W = 1000;
+/** Layout units equal screen pixels (measured), so labels keep their size on any screen; 1000 until measured. */
+const DEFAULT_W = 1000;
 const LABEL_GAP = 90;
 
 function rangeText(p: Piece): string {
@@ -36,7 +38,7 @@ export function areaName(p: Piece, sample: AreaSample | undefined): string {
   return `Mapped ${rangeText(p)}: ${leaves}`;
 }
 
-function axisLabels(pieces: Piece[]): { x: number; text: string }[] {
+function axisLabels(pieces: Piece[], W: number): { x: number; text: string }[] {
   const labels = [{ x: 0, text: '0x0' }];
   for (const p of pieces) {
     if (p.kind === 'gap' || p.start === 0n) continue;
@@ -47,7 +49,17 @@ function axisLabels(pieces: Piece[]): { x: number; text: string }[] {
   return labels;
 }
 
-export function IovaStrip({ bits, areas, reserved, samples, selected, onPick }: Props) {
+export function IovaStrip(props: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const measured = useWidth(box);
+  return (
+    <div ref={box} className="strip-box">
+      <StripSvg {...props} W={measured > 0 ? Math.round(measured) : DEFAULT_W} />
+    </div>
+  );
+}
+
+function StripSvg({ bits, areas, reserved, samples, selected, onPick, W }: Props & { W: number }) {
   const pieces = layoutStrip(
     bits,
     areas.map((a) => ({ start: BigInt(a.iova), length: BigInt(a.length) })),
@@ -125,7 +137,7 @@ export function IovaStrip({ bits, areas, reserved, samples, selected, onPick }: 
           </g>
         );
       })}
-      {axisLabels(pieces).map((l) => (
+      {axisLabels(pieces, W).map((l) => (
         <g key={l.text}>
           <line x1={l.x} x2={l.x} y1={38} y2={44} stroke="var(--muted)" />
           <text x={l.x} y={56} fontSize={10} textAnchor="start" fill="var(--muted)">

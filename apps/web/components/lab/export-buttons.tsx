@@ -3,18 +3,26 @@
 // SVG and PNG are taken with every node drawn in full, then the canvas returns to its zoom.
 import { type RefObject, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { exportLabJson, exportPng, exportSvg } from '../../lib/exports';
+import { type Caption, exportLabJson, exportPng, exportSvg } from '../../lib/exports';
 import type { Layout } from '../../lib/layout';
+import type { LabState } from '../../lib/types';
 
 interface Props {
   lab: string;
+  state: LabState | null;
   layout: Layout | null;
   svgRef: RefObject<SVGSVGElement | null>;
   /** Asks the canvas to draw every node with its labels (and uncull), whatever the zoom. */
   setForceDetail: (on: boolean) => void;
 }
 
-export function ExportButtons({ lab, layout, svgRef, setForceDetail }: Props) {
+export function ExportButtons({ lab, state, layout, svgRef, setForceDetail }: Props) {
+  const caption: Caption = {
+    lab,
+    policy: state?.policy,
+    kernel: (state as { kernel?: string } | null)?.kernel,
+    seq: state?.seq ?? 0,
+  };
   const [error, setError] = useState<string | null>(null);
 
   // Exports carry every label, even when the canvas is zoomed out to boxes: render in full, copy, go back.
@@ -46,14 +54,14 @@ export function ExportButtons({ lab, layout, svgRef, setForceDetail }: Props) {
       <button
         type="button"
         disabled={!layout}
-        onClick={() => run(() => withFullDetail((svg, w, h) => exportSvg(lab, svg, w, h)))}
+        onClick={() => run(() => withFullDetail((svg, w, h) => exportSvg(caption, svg, w, h)))}
       >
         Export SVG
       </button>
       <button
         type="button"
         disabled={!layout}
-        onClick={() => run(() => withFullDetail((svg, w, h) => exportPng(lab, svg, w, h)))}
+        onClick={() => run(() => withFullDetail((svg, w, h) => exportPng(caption, svg, w, h)))}
       >
         Export PNG
       </button>

@@ -51,14 +51,41 @@ export function focusSet(state: LabState, f: Filters): Set<string> | null {
     intersect(keys);
   }
   const q = f.search.trim().toLowerCase();
-  if (q) {
-    const keys = new Set<string>();
-    for (const u of state.iommus) if (u.name.toLowerCase().includes(q)) keys.add(nodeKey('iommu', u.name));
-    for (const d of state.devices) if (d.name.toLowerCase().includes(q)) keys.add(nodeKey('dev', d.name));
-    for (const v of state.vms) if (v.name.toLowerCase().includes(q)) keys.add(nodeKey('vm', v.name));
-    for (const h of state.hwpts) if (`hwpt ${h.id}`.includes(q)) keys.add(nodeKey('hwpt', h.id));
-    for (const a of state.ioas) if (`ioas ${a.id}`.includes(q)) keys.add(nodeKey('ioas', a.id));
-    intersect(keys);
-  }
+  if (q) intersect(new Set(searchKeys(state, q)));
   return result;
+}
+
+/** Keys of every object matching `query`: names by substring; tables and address spaces as "hwpt 3",
+ * "hwpt3" or "#3" (a prefix matches too, so "hwpt" finds every table). */
+export function searchKeys(state: LabState, query: string): string[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const named = (kind: 'vm' | 'dev' | 'iommu', list: { name: string }[]) =>
+    list.filter((x) => x.name.toLowerCase().includes(q)).map((x) => nodeKey(kind, x.name));
+  const numbered = (kind: 'hwpt' | 'ioas', list: { id: number }[]) =>
+    list
+      .filter((x) => [`${kind} ${x.id}`, `${kind}${x.id}`, `#${x.id}`].some((alias) => alias.startsWith(q)))
+      .map((x) => nodeKey(kind, x.id));
+  return [
+    ...named('vm', state.vms),
+    ...named('dev', state.devices),
+    ...named('iommu', state.iommus),
+    ...numbered('hwpt', state.hwpts),
+    ...numbered('ioas', state.ioas),
+  ];
+}
+
+/** The object Enter in the search box selects: an exact name or "hwpt 3" first, else the first match. */
+export function searchFirst(state: LabState, query: string): string | null {
+  const keys = searchKeys(state, query);
+  const q = query
+    .trim()
+    .toLowerCase()
+    .replace(/^(hwpt|ioas)\s*/, '$1:')
+    .replace(/^#/, '');
+  const exact = keys.find((k) => {
+    const key = k.toLowerCase();
+    return key === q || key.slice(key.indexOf(':') + 1) === q;
+  });
+  return exact ?? keys[0] ?? null;
 }

@@ -5,7 +5,8 @@ import Link from 'next/link';
 import type { RefObject } from 'react';
 import { enc } from '../../lib/api';
 import type { LabState } from '../../lib/types';
-import type { Filters } from './focus';
+import { type Filters, searchFirst } from './focus';
+import { Legend } from './legend';
 
 interface Props {
   lab: string;
@@ -44,17 +45,13 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef, onSelect }
           aria-label="Search objects"
           type="search"
           value={filters.search}
-          placeholder="name, hwpt 3…"
+          placeholder="A, VM1, hwpt 3, ioas 1…"
           onChange={(e) => onFilters({ ...filters, search: e.target.value })}
           onKeyDown={(e) => {
-            // Enter selects (and brings into view) the first object whose name matches.
+            // Enter selects (and brings into view) the best match: any object, tables as "hwpt 3".
             if (e.key !== 'Enter') return;
-            const q = filters.search.trim().toLowerCase();
-            const vm = state.vms.find((v) => v.name.toLowerCase().includes(q));
-            const dev = state.devices.find((d) => d.name.toLowerCase().includes(q));
-            const unit = state.iommus.find((u) => u.name.toLowerCase().includes(q));
-            const key = vm ? `vm:${vm.name}` : dev ? `dev:${dev.name}` : unit ? `iommu:${unit.name}` : null;
-            if (q && key) onSelect(key);
+            const key = searchFirst(state, filters.search);
+            if (key) onSelect(key);
           }}
         />
       </label>
@@ -95,19 +92,7 @@ export function LeftRail({ lab, state, filters, onFilters, searchRef, onSelect }
         />{' '}
         hazards only ({hazards})
       </label>
-      <h3>legend</h3>
-      <p>
-        <span className="badge snp">SNP</span> table sets snoop
-      </p>
-      <p>
-        <span className="badge nosnp">no SNP</span> table cannot
-      </p>
-      <p>
-        <span className="badge amber">wbinvd ON</span> costs speed
-      </p>
-      <p>
-        <span className="badge red">HAZARD</span> costs correctness
-      </p>
+      <Legend />
     </aside>
   );
 }

@@ -1,17 +1,21 @@
 'use client';
-// The labs list at `/`: every lab with policy and event count, create (name, policy, template), fork, delete.
-// Every action is an ActionForm, so refusals show their errno in the row.
-import Link from 'next/link';
+// `/`: what the lab is for (seed story, live thumbnail, where to start), then every lab with fork and
+// delete, and new labs from a template (opened once created) or from an export.
+import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, api, enc } from '../../lib/api';
 import { type CreateLabRequest, type LabSummary, POLICIES, type Policy } from '../../lib/types';
+import { checkName } from '../../lib/validate';
 import { ActionForm } from '../actions/action-form';
 import { HealthBadge } from '../shell/health-badge';
 import { Shortcuts } from '../shell/shortcuts';
 import { ThemeToggle } from '../shell/theme-toggle';
 import { ImportForm } from './import-form';
+import { LabsTable } from './labs-table';
+import { LandingHero } from './landing-hero';
 
 export function LabsView() {
+  const router = useRouter();
   const [labs, setLabs] = useState<LabSummary[] | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   const load = useCallback(() => {
@@ -31,95 +35,42 @@ export function LabsView() {
         <span className="name">ioasid-lab</span>
         <span className="muted">IOMMU page tables, snoop control and wbinvd, live</span>
         <span className="spacer" />
+        <a href="/docs">API docs</a>
         <ThemeToggle />
         <Shortcuts shortcuts={[]} />
       </header>
       <main className="page">
-        <h1>Labs</h1>
+        {labs ? <LandingHero seedExists={labs.some((l) => l.name === 'seed')} onCreated={load} /> : null}
+        <h2>Labs</h2>
         {error ? (
           <p role="alert" className="refused">
             {error.code}: {error.message}
           </p>
         ) : null}
-        {labs === null ? <p className="muted">Loading labs…</p> : null}
-        {labs && labs.length === 0 ? <p className="muted">No labs yet: create one below.</p> : null}
-        {labs && labs.length > 0 ? (
-          <table aria-label="Labs">
-            <thead>
-              <tr>
-                <th>lab</th>
-                <th>policy</th>
-                <th>events</th>
-                <th>created</th>
-                <th>fork</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {labs.map((l) => (
-                <tr key={l.name}>
-                  <td>
-                    <Link href={`/labs/${enc(l.name)}`}>{l.name}</Link>
-                  </td>
-                  <td>{l.policy}</td>
-                  <td className="mono">{l.events}</td>
-                  <td className="mono">{l.createdAt?.replace('T', ' ').slice(0, 19)}</td>
-                  <td>
-                    <ActionForm
-                      title={`Fork ${l.name}`}
-                      short="Fork"
-                      fields={[
-                        { name: 'name', label: 'fork as', value: `${l.name}-fork` },
-                        {
-                          name: 'policy',
-                          label: 'policy',
-                          kind: 'select',
-                          options: [...POLICIES],
-                          value: l.policy,
-                        },
-                        { name: 'at', label: 'at', value: '', placeholder: `seq ≤ ${l.events}` },
-                      ]}
-                      build={(v) => (c) =>
-                        c.forkLab(l.name, {
-                          name: String(v.name).trim(),
-                          policy: v.policy as Policy,
-                          ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
-                        })
-                      }
-                      onDone={load}
-                    />
-                  </td>
-                  <td>
-                    <ActionForm
-                      title={`Delete ${l.name}`}
-                      short="Delete"
-                      danger
-                      fields={[]}
-                      build={() => (c) => c.deleteLab(l.name)}
-                      onDone={load}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        {labs === null ? (
+          <p className="loading" role="status">
+            Loading labs…
+          </p>
         ) : null}
+        {labs && labs.length === 0 ? <p className="muted">No labs yet: create one below.</p> : null}
+        {labs && labs.length > 0 ? <LabsTable labs={labs} onChange={load} /> : null}
         <div className="cards" style={{ marginTop: 16 }}>
-          <div className="card">
+          <div className="card" id="new-lab">
             <h2>New lab</h2>
             <ActionForm
               title="Create lab"
               fields={[
-                { name: 'name', label: 'name', value: '', placeholder: 'my-lab' },
+                { name: 'name', label: 'name', value: '', placeholder: 'my-lab', check: checkName },
                 { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: 'shared' },
                 {
                   name: 'template',
                   label: 'template',
                   kind: 'select',
-                  options: ['empty', 'seed', 'seed-story'],
-                  value: 'seed',
+                  options: ['seed-story', 'seed', 'empty'],
+                  value: 'seed-story',
                 },
               ]}
+              hint={(v) => TEMPLATE_HINT[String(v.template)]}
               build={(v) => (c) =>
                 c.createLab({
                   name: String(v.name).trim(),
@@ -127,7 +78,7 @@ export function LabsView() {
                   template: v.template as CreateLabRequest['template'],
                 })
               }
-              onDone={load}
+              onDone={(_, v) => router.push(`/labs/${enc(String(v.name).trim())}`)}
             />
           </div>
           <div className="card">
@@ -142,3 +93,9 @@ export function LabsView() {
     </>
   );
 }
+
+const TEMPLATE_HINT: Record<string, string> = {
+  'seed-story': 'The seed hardware plus the story: VM1 [A, B], VM2 [A2], then B unplugged.',
+  seed: 'The seed hardware only: iommu0 (snoop control) with A and A2, iommu1 (none) with B; no VMs.',
+  empty: 'Nothing: add IOMMU units, devices and VMs yourself.',
+};

@@ -10,6 +10,7 @@ import { ThemeToggle } from './theme-toggle';
 interface Props {
   lab: string;
   policy?: string;
+  kernel?: string;
   seq: number;
   connected: boolean;
   past?: boolean;
@@ -18,7 +19,17 @@ interface Props {
   children?: ReactNode;
 }
 
-export function LabHeader({ lab, policy, seq, connected, past, current, shortcuts, children }: Props) {
+export function LabHeader({
+  lab,
+  policy,
+  kernel,
+  seq,
+  connected,
+  past,
+  current,
+  shortcuts,
+  children,
+}: Props) {
   const base = `/labs/${enc(lab)}`;
   const links: [Props['current'], string, string][] = [
     ['topology', 'Topology', base],
@@ -33,6 +44,7 @@ export function LabHeader({ lab, policy, seq, connected, past, current, shortcut
       </Link>
       <span className="name">{lab}</span>
       {policy ? <span className="badge">{policy}</span> : null}
+      {kernel ? <span className="badge">kernel {kernel}</span> : null}
       <span className="mono" role="status" aria-label="Lab sequence">
         seq {seq}
         {past ? ' (past)' : ''} <span className={`live-dot${connected && !past ? '' : ' off'}`} />

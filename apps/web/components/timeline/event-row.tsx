@@ -1,8 +1,14 @@
-// One event of the history in a table row: seq, op and input, result (errno for refusals), effects.
-// Long inputs and effects are cut to one line; the full text is in the title.
+// One event of the history in a table row: seq, wall-clock time, op and input, result (errno for refusals,
+// never cut), effects. Long inputs and effects are cut to one line; the full text is in the title.
 import { effectText, inputText } from '../../lib/format';
 import type { LabEvent } from '../../lib/types';
 import { Effects } from './effects';
+
+/** An event's wall-clock time of day in the viewer's time zone (the full ISO time is in its title). */
+export function localTime(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : d.toLocaleTimeString(undefined, { hour12: false });
+}
 
 export function ResultCell({ event }: { event: LabEvent }) {
   if (event.result.ok) return <span className="ok">ok</span>;
@@ -38,10 +44,13 @@ export function EventRow({
           event.seq
         )}
       </td>
+      <td className="mono time" title={event.at}>
+        {localTime(event.at)}
+      </td>
       <td className="mono" title={`${event.op} ${inputText(event.input)}`}>
         <b>{event.op}</b> {inputText(event.input)}
       </td>
-      <td className="mono">
+      <td className={`mono result${event.result.ok ? '' : ' refused-row'}`}>
         <ResultCell event={event} />
       </td>
       <td className="mono" title={event.effects.map(effectText).join('\n')}>

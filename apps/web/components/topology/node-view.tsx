@@ -1,10 +1,13 @@
 // One topology node drawn in SVG: its box, title, facts and badges, focusable and named for screen readers.
 // Memoised on a content signature so a live update re-renders only what changed.
 import { memo } from 'react';
-import { bytes, pageSize } from '../../lib/format';
+import { bytes } from '../../lib/format';
 import type { LaidNode } from '../../lib/layout';
 import { same } from '../../lib/same';
+import { leafSizes, nodeCard, nodeLabel } from './labels';
 import { Tag } from './tag';
+
+export { nodeLabel };
 
 interface Props {
   node: LaidNode;
@@ -15,21 +18,6 @@ interface Props {
   detail: boolean;
   onSelect: (key: string) => void;
   onOpen: (key: string) => void;
-}
-
-export function nodeLabel(node: LaidNode): string {
-  switch (node.kind) {
-    case 'iommu':
-      return `IOMMU ${node.data.name} ${node.data.vendor} ${node.data.enforceCacheCoherency ? 'SC' : 'no SC'}`;
-    case 'dev':
-      return `device ${node.data.name} on ${node.data.iommu}${node.data.vm ? ` in ${node.data.vm}` : ''}${node.data.hwpt !== null ? ` HWPT ${node.data.hwpt}` : ''}`;
-    case 'hwpt':
-      return `HWPT ${node.data.id} ${node.data.enforceCacheCoherency ? 'SNP' : 'no SNP'}, ${node.data.devices.length} devices`;
-    case 'ioas':
-      return `IOAS ${node.data.id}, ${node.data.areas.length} areas`;
-    case 'vm':
-      return `VM ${node.data.name} wbinvd ${node.data.wbinvd ? 'ON' : 'off'}${node.data.coherencyHazard ? ' HAZARD' : ''}`;
-  }
 }
 
 function Body({ node }: { node: LaidNode }) {
@@ -71,10 +59,7 @@ function Body({ node }: { node: LaidNode }) {
     }
     case 'hwpt': {
       const h = node.data;
-      const sizes = Object.entries(h.stats.leavesBySize ?? {})
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${pageSize(s)}×${n}`)
-        .join(' ');
+      const sizes = leafSizes(h);
       return (
         <>
           <text className="title" x={6} y={16}>
@@ -170,6 +155,7 @@ function NodeViewInner({ node, selected, flashing, dimmed, detail, onSelect, onO
         }
       }}
     >
+      <title>{nodeCard(node, node.kind === 'dev' ? node.note : undefined)}</title>
       <rect className="box" width={node.w} height={node.h} rx={4} />
       {detail ? <Body node={node} /> : null}
     </g>
@@ -185,6 +171,7 @@ export const NodeView = memo(
     a.detail === b.detail &&
     a.node.x === b.node.x &&
     a.node.y === b.node.y &&
+    ('note' in a.node ? a.node.note : undefined) === ('note' in b.node ? b.node.note : undefined) &&
     a.onSelect === b.onSelect &&
     a.onOpen === b.onOpen &&
     same(a.node.data, b.node.data),

@@ -13,6 +13,7 @@ export const COLOUR_VARS = [
   '--red',
   '--flash',
   '--accent',
+  '--on-red',
 ];
 
 export const TOPOLOGY_CSS = `
@@ -34,13 +35,16 @@ export const TOPOLOGY_CSS = `
 .tag.snp rect { fill: none; stroke: var(--snp); } .tag.snp text { fill: var(--snp); }
 .tag.nosnp rect { fill: none; stroke: var(--nosnp); } .tag.nosnp text { fill: var(--nosnp); }
 .tag.amber rect { fill: var(--amber); stroke: var(--amber); } .tag.amber text { fill: #1b1300; }
-.tag.red rect { fill: var(--red); stroke: var(--red); } .tag.red text { fill: #ffffff; }
+.tag.red rect { fill: var(--red); stroke: var(--red); } .tag.red text { fill: var(--on-red); }
 .tag.off rect { fill: none; stroke: var(--line); } .tag.off text { fill: var(--muted); }
 .edge { fill: none; stroke-width: 1.2; }
 .edge.iommu { stroke: var(--line); }
 .edge.snp { stroke: var(--snp); stroke-width: 1.6; }
 .edge.nosnp { stroke: var(--nosnp); stroke-width: 1.6; stroke-dasharray: 5 3; }
 .edge.mirror, .edge.owner { stroke: var(--muted); }
+.edge.cross { stroke-dasharray: 1 4; stroke-linecap: round; stroke-width: 2.6; }
+.edge.dim { opacity: 0.2; }
 .edge.hot { stroke: var(--accent); stroke-width: 2.4; }
+.edge-hit { fill: none; stroke: transparent; stroke-width: 10; pointer-events: stroke; }
 .rowlabel { fill: var(--muted); font: 11px ui-sans-serif, system-ui, sans-serif; text-transform: uppercase; letter-spacing: .06em; }
 `;

@@ -1,0 +1,123 @@
+// One VM explained: why it emulates wbinvd or not and whether it is in a hazard (with the event that set
+// it), latent hazards one unplug away, summary, chain, the VM under other policies, remedies.
+import Link from 'next/link';
+import { enc } from '../../lib/api';
+import { effectText } from '../../lib/format';
+import type { LabEvent, VmExplanation } from '../../lib/types';
+import { CopyButton } from '../shell/copy-button';
+import { ChainList } from './chain-list';
+import { RemedyCard } from './remedy-card';
+
+function verdict(x: VmExplanation): string {
+  const { a } = x;
+  const wb = a.wbinvd ? `${a.vm} emulates wbinvd` : `${a.vm} does not emulate wbinvd`;
+  const hz = a.coherencyHazard ? ' and is in a coherency hazard' : '';
+  const since = x.cause ? `, since event ${x.cause.seq} (${x.cause.op})` : '';
+  return `${wb}${hz}${since}.`;
+}
+
+export function VmExplanationView({
+  lab,
+  x,
+  events,
+  seq,
+}: {
+  lab: string;
+  x: VmExplanation;
+  events: LabEvent[];
+  seq: number;
+}) {
+  return (
+    <>
+      <section aria-label="Verdict">
+        <p className={`verdict${x.a.wbinvd || x.a.coherencyHazard ? '' : ' same'}`}>{verdict(x)}</p>
+      </section>
+      {x.cause ? (
+        <section aria-label="Cause">
+          <h2>Cause</h2>
+          <p className="mono">
+            <Link href={`/labs/${enc(lab)}?seq=${x.cause.seq}`}>event {x.cause.seq}</Link>: {x.cause.op} →{' '}
+            {effectText(x.cause.effect)}
+          </p>
+        </section>
+      ) : null}
+      <section aria-label="Latent hazards">
+        <h2>Latent hazards</h2>
+        {x.latent.length === 0 ? (
+          <p className="muted">None: no single unplug would leave this VM in a hazard.</p>
+        ) : null}
+        <ul>
+          {x.latent.map((l) => (
+            <li key={`${l.device}-${l.hwpt}`}>
+              <span className="badge latent">latent hazard</span> {l.device} can do no-snoop DMA on HWPT{' '}
+              {l.hwpt} (no SNP); trigger:{' '}
+              <span className="mono">
+                unplug {l.trigger.device} from {l.trigger.vm}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-label="Summary">
+        <h2>Summary</h2>
+        <p>{x.summary}</p>
+        <CopyButton label="Copy summary" text={() => x.summary} />
+      </section>
+      <section aria-label="Causal chain">
+        <h2>Chain</h2>
+        <ChainList
+          lab={lab}
+          chain={x.chain}
+          events={events}
+          marked={x.cause?.seq ?? null}
+          markLabel="cause"
+        />
+      </section>
+      <section aria-label="Counterfactuals">
+        <h2>Under other policies</h2>
+        <table aria-label="Counterfactuals">
+          <thead>
+            <tr>
+              <th>policy</th>
+              <th>{x.a.vm}</th>
+              <th>refused ops</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(x.counterfactual).map(([policy, r]) => (
+              <tr key={policy}>
+                <td>
+                  {policy}
+                  {policy === x.policy ? ' (this lab)' : ''}
+                </td>
+                <td>
+                  {r.a ? (
+                    <>
+                      <span className={`badge ${r.a.wbinvd ? 'amber' : 'off'}`}>
+                        {r.a.wbinvd ? 'wbinvd ON' : 'off'}
+                      </span>{' '}
+                      {r.a.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td className="mono">{r.refused}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-label="Remedies" id="remedies">
+        <h2>Remedies</h2>
+        {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}
+        <ul className="cards" style={{ listStyle: 'none', padding: 0 }}>
+          {x.remedies.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: remedies are recomputed as a whole.
+            <RemedyCard key={`${x.seq}-${i}`} lab={lab} remedy={r} vms={[x.a.vm]} index={i} seq={seq} />
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}
