@@ -20,6 +20,16 @@ export class CausalView {
     for (const d of state.devices) if (this.devices.has(d.name) && d.hwpt !== null) this.hwpts.add(d.hwpt);
     this.involved = new Set(this.devices);
     for (const id of this.hwpts) for (const d of index.hwpts.get(id)?.devices ?? []) this.involved.add(d);
+    // A device whose kvm-vfio file left after wbinvd last turned on, while it stays on: KVM judged the VM
+    // again then and kept wbinvd (6.1 judges a type1 group by its container, which QEMU leaves only after
+    // FILE_DEL), so that departure is part of why.
+    const lastOn = index.wbinvd;
+    if (found?.wbinvd && lastOn) {
+      for (const [name, device] of index.devices) {
+        const left = device.lastMove.get('vm.kvm_file_removed');
+        if (left && left.seq > lastOn.seq && !this.devices.has(name)) this.involved.add(name);
+      }
+    }
   }
 
   /** Whether an effect of this VM's history bears on its state now. */
