@@ -1,7 +1,7 @@
 // The three real 6.12 captures (fixtures/, extracted from shared/host-snapshots) through the snapshot
 // reader, the capability decoders and the conversion, and the ops applied to the real native core.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KERNELS, Lab } from '@ioasid-lab/core';
@@ -123,14 +123,20 @@ describe('snapshot reader on the captured trees', () => {
   });
 
   it('runs alone with node, prints JSON, writes nothing, and refuses a root without sys/', () => {
-    const run = spawnSync(process.execPath, [script, '--root', join(fixtures, 'amd-vi')], {
-      encoding: 'utf8',
-    });
-    expect(run.status).toBe(0);
-    const printed = JSON.parse(run.stdout);
-    expect(printed.iommus[0].name).toBe('ivhd0');
+    // Copied alone into an empty directory, as on a host without a checkout.
     const empty = mkdtempSync(join(tmpdir(), 'host-empty-'));
     try {
+      const alone = join(empty, 'snapshot.mjs');
+      cpSync(script, alone);
+      const run = spawnSync(process.execPath, [alone, '--root', join(fixtures, 'amd-vi')], {
+        encoding: 'utf8',
+        cwd: empty,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const printed = JSON.parse(run.stdout);
+      expect(printed.iommus[0].name).toBe('ivhd0');
+      expect(printed).toEqual({ ...readSnapshot(join(fixtures, 'amd-vi')), capturedAt: printed.capturedAt });
+      expect(readdirSync(empty)).toEqual(['snapshot.mjs']);
       const bad = spawnSync(process.execPath, [script, '--root', empty], { encoding: 'utf8' });
       expect(bad.status).toBe(1);
       expect(bad.stderr).toContain('no sys/ directory');
