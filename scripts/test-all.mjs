@@ -67,6 +67,31 @@ for (const [name, command, args] of [
   record('C unit tests', passed, failed, result.status);
 }
 
+// 1b. A short smoke of each libFuzzer harness of the core (npm run fuzz runs them longer).
+{
+  const clang = spawnSync('sh', ['-c', 'command -v clang-14 || command -v clang']).status === 0;
+  if (!clang && process.getuid?.() === 0) {
+    console.log(
+      'clang is missing: installing clang-14 and libclang-rt-14-dev with apt-get (running as root).',
+    );
+    run(
+      'sh',
+      ['-c', 'apt-get update && apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev'],
+      {
+        stdio: 'inherit',
+      },
+    );
+  }
+  const result = run('node', ['packages/core/native/fuzz/run.mjs', '--time', '15']);
+  const summary = /^(\d+) passed, (\d+) failed$/m.exec(result.stdout ?? '');
+  record(
+    'Fuzz smoke (libFuzzer, 15 s each)',
+    Number(summary?.[1] ?? 0),
+    Number(summary?.[2] ?? 0),
+    result.status,
+  );
+}
+
 // 2. Vitest over every TypeScript package (unit, property and server integration tests).
 {
   const report = join(artifacts, 'vitest.json');
