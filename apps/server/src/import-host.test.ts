@@ -98,6 +98,9 @@ describe('POST /labs/import-host with the real captures', () => {
       ...Array(8).fill('device.add'),
     ]);
     expect(events.every((e: Json) => e.result.ok)).toBe(true);
+    const again = await post('/labs/import-host', { name: 'host-sc-on', snapshot: snapshotOf('vtd-sc-on') });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('EEXIST');
   });
 
   it('vtd-sc-off: dmar0 without snoop control, 5 groups, 7 devices', async () => {

@@ -224,6 +224,7 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       const refused = events.find((event) => !event.result.ok);
       if (refused && !refused.result.ok) {
         await app.labs.deleteLab(name);
+        app.streams.closeLab(name);
         const vm = refused.op === 'vm.create' ? ` (vms[${refused.seq - plan.ops.length - 1}])` : '';
         throw new ApiError(
           refused.result.code,
