@@ -250,10 +250,12 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
     });
   });
   if (units.size === 0) {
+    const off =
+      typeof snapshot.cmdline === 'string' ? /\b(intel_iommu|amd_iommu)=off\b/.exec(snapshot.cmdline) : null;
     fail(
       'snapshot.iommus',
       rawUnits.length === 0
-        ? 'snapshot.iommus is empty: the host shows no IOMMU unit (is the IOMMU enabled?)'
+        ? `snapshot.iommus is empty: the host shows no IOMMU unit (${off ? `its kernel command line has ${off[0]}` : 'is the IOMMU enabled in firmware and on the kernel command line?'})`
         : 'snapshot.iommus holds no unit the lab can model (see ignored units)',
       'ENOENT',
     );

@@ -309,6 +309,9 @@ describe('host import plan refuses what it cannot read, naming the field', () =>
       message: 'snapshot.iommus is missing',
     });
     expect(refusal({ ...base(), iommus: [] })).toMatchObject({ code: 'ENOENT', field: 'snapshot.iommus' });
+    expect(refusal({ ...base(), iommus: [], cmdline: 'quiet intel_iommu=off' })).toMatchObject({
+      message: expect.stringContaining('its kernel command line has intel_iommu=off'),
+    });
     expect(
       refusal({ ...base(), iommus: [{ name: 'virtio0', vendor: null, registers: {}, devices: [] }] }),
     ).toMatchObject({ code: 'ENOENT', field: 'snapshot.iommus' });
