@@ -611,8 +611,9 @@ static void op_vm_create(const struct jv *op)
 			rc = EINVAL;
 		/* RAM is mapped when the first group sets the container's IOMMU (VFIO_SET_IOMMU). */
 	}
-	put(",\"hwpts\":[");
-	for (int i = 0; !rc && list && list->type == J_ARR && i < list->n; i++) {
+	int labels[MAXDEV], nlabels = 0, seen_before = nhwpt;
+
+	for (int i = 0; !rc && list && list->type == J_ARR && i < list->n && i < MAXDEV; i++) {
 		int d = list->items[i].type == J_STR ? find_dev(list->items[i].text) : -1;
 		int label = 0;
 
@@ -625,10 +626,15 @@ static void op_vm_create(const struct jv *op)
 		if (rc)
 			failed = i;
 		else if (policy == P_IOMMUFD)
-			put("%s\"h%d\"", i ? "," : "", label);
+			labels[nlabels++] = label;
 	}
+	/* The HWPTs a VM that could not boot met are gone with it: printed only on success. */
+	put(",\"hwpts\":[");
+	for (int i = 0; !rc && i < nlabels; i++)
+		put("%s\"h%d\"", i ? "," : "", labels[i]);
 	put("]");
 	if (rc) {
+		nhwpt = seen_before;
 		/* A VM that cannot boot with its devices is torn down whole, as a VMM does. */
 		for (int i = 0; i < ndev; i++) {
 			if (devs[i].vm != vm)

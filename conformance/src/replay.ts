@@ -6,8 +6,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import * as core from '@ioasid-lab/core';
-import { type AnyOp, CMD, encodeOp, Lab, MAX_STRUCT_SIZE, type OpResult, structSize } from '@ioasid-lab/core';
+import {
+  type AnyOp,
+  CMD,
+  encodeOp,
+  KERNELS,
+  type Kernel,
+  Lab,
+  MAX_STRUCT_SIZE,
+  type OpResult,
+  structSize,
+} from '@ioasid-lab/core';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const SCENARIOS = join(ROOT, 'scenarios');
@@ -171,29 +180,17 @@ export function loadRecording(file: string): Recording {
   };
 }
 
-/** Kernel profiles the core offers; a core without profiles models one kernel, its default. */
-export const CORE_KERNELS: readonly string[] = ((core as Record<string, unknown>).KERNELS as
-  | readonly string[]
-  | undefined) ?? ['6.12'];
-export const CORE_HAS_PROFILES = Array.isArray((core as Record<string, unknown>).KERNELS);
-
 /** `uname -r` → the core's kernel profile, or a ReplayError naming the recording's first line. */
-export function profileOf(recording: Pick<Recording, 'file' | 'kernel'>): string {
+export function profileOf(recording: Pick<Recording, 'file' | 'kernel'>): Kernel {
   const match = /^(\d+)\.(\d+)/.exec(recording.kernel);
   const profile = match ? `${match[1]}.${match[2]}` : recording.kernel;
-  if (!CORE_KERNELS.includes(profile))
+  if (!(KERNELS as readonly string[]).includes(profile))
     fail(
       recording.file,
       1,
-      `kernel ${recording.kernel} has no profile in the core (profiles: ${CORE_KERNELS.join(', ')})`,
+      `kernel ${recording.kernel} has no profile in the core (profiles: ${KERNELS.join(', ')})`,
     );
-  return profile;
-}
-
-function createLab(policy: ScenarioPolicy, profile: string): Lab {
-  if (!CORE_HAS_PROFILES) return Lab.create(policy);
-  const create = Lab.create as unknown as (policy: string, limits: undefined, kernel: string) => Lab;
-  return create(policy, undefined, profile);
+  return profile as Kernel;
 }
 
 export interface Deviation {
@@ -303,7 +300,7 @@ export function replay(recording: Recording, scenario: Scenario, deviations: Dev
     return outcome;
   }
   const policy = scenario.header.policy;
-  const lab = createLab(policy, profile);
+  const lab = Lab.create(policy, undefined, profile);
   // HWPT names: "hN" for the N-th HWPT the scenario met, in op order, on both sides.
   const labels: number[] = [];
   const label = (id: number | undefined): string => {
