@@ -225,6 +225,36 @@ export class LiveLab implements StoredLab {
   }
 
   /**
+   * Events another writer committed to a shared log (a replica of the PostgreSQL store): appended to this
+   * lab's log and their applied ops replayed into the live core, as if they had been applied here.
+   * `rows` continue this lab's seq without a gap. After a throw the lab must be closed and loaded again.
+   */
+  ingest(rows: readonly EventRow[]): StoredEvent[] {
+    this.#assertOpen();
+    if (rows.length === 0) return [];
+    rows.forEach((row, i) => {
+      if (row.seq !== this.#seq + 1 + i) {
+        throw new Error(`lab ${this.name}: event ${row.seq} does not follow seq ${this.#seq + i}`);
+      }
+    });
+    const previous = this.#seq;
+    this.#ctx.log.append(this.id, [...rows]);
+    // A refusal here means the core is not deterministic: the caller discards this lab and reloads it.
+    replayApplied(this.#core, parseOps(rows.filter((row) => row.errno === 0).map((row) => row.op)), previous);
+    this.#seq = rows.at(-1)?.seq ?? previous;
+    this.#maybeSnapshot(previous);
+    const events = rows.map(toEvent);
+    for (const listener of this.#listeners) {
+      try {
+        listener(events);
+      } catch {
+        // as in #commit
+      }
+    }
+    return events;
+  }
+
+  /**
    * At snapshot points, also brings the counterfactual shadows (this lab's inputs under each other policy)
    * up to date and snapshots them, once SHADOW_LAG_INTERVALS intervals of inputs are pending since their
    * last saved snapshot: explain and compare then replay a bounded tail, and short labs never pay.
