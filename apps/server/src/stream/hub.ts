@@ -46,7 +46,7 @@ const OPEN = 1;
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   coalesceMs: 50,
-  highWaterBytes: 4 * 1024 * 1024,
+  highWaterBytes: 2 * 1024 * 1024,
   lowWaterBytes: 256 * 1024,
   maxReplay: 10_000,
   catchUpPage: 1000,
@@ -233,6 +233,13 @@ class LabChannel {
     this.#serially(client, async () => {
       const seq = client.queuedSince ?? requested;
       client.queuedSince = null;
+      // A client that is not reading gets nothing more now: once its queue drains it gets one resync
+      // (the whole state, which also answers its `since`), however many times it asked meanwhile.
+      if (client.socket.bufferedAmount > this.#options.highWaterBytes) {
+        client.behind = true;
+        this.#schedule(this.#options.coalesceMs);
+        return;
+      }
       const latest = await this.#lab.seq();
       if (!Number.isSafeInteger(seq) || seq < 0 || seq > latest) {
         send(
