@@ -41,7 +41,7 @@ describe('storage faults while running', () => {
     const s = server;
     const ioas = await labWithVm(s);
     const before = await call(s.base, 'GET', '/labs/disk/state');
-    const [pages] = await s.app.labs.call<number[]>(undefined, 'pragma', 'page_count');
+    const [pages] = (await s.app.labs.call(undefined, 'pragma', 'page_count')) as number[];
     // No room for one more page: what a full disk does to SQLite.
     await s.app.labs.call(undefined, 'pragma', `max_page_count = ${pages}`);
 

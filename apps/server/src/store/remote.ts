@@ -2,21 +2,24 @@
 // Calls run in the worker one at a time in the order made; refusals come back as LabErrors. A worker
 // that dies is replaced (a few times), else the store fails closed with 503s.
 import { Worker } from 'node:worker_threads';
-import type { LeafPage } from '@ioasid-lab/core';
-import { ERRNO, type ErrnoCode, LabError, type Op, type Policy, type U64Input } from '@ioasid-lab/core';
-import type {
-  BatchOptions,
-  Comparison,
-  CreateLabInput,
-  EventListener,
-  Explanation,
-  LabExport,
-  LabState,
-  LabSummary,
-  StoredEvent,
-} from '@ioasid-lab/db';
+import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
+import type { EventListener, Explanation } from '@ioasid-lab/db';
 import { ApiError } from '../errors.ts';
-import type { CallMessage, ErrorShape, WorkerInput, WorkerMessage } from './protocol.ts';
+import type {
+  CallMessage,
+  ErrorShape,
+  LabCalls,
+  LabMethod,
+  StoreCalls,
+  StoreMethod,
+  WorkerInput,
+  WorkerMessage,
+} from './protocol.ts';
+
+/** A method of the worker's table (protocol.ts) as this thread calls it: same arguments, a promise. */
+type Async<T, M extends keyof T> = T[M] extends (...args: infer A) => infer R
+  ? (...args: A) => Promise<R>
+  : never;
 
 function toError(shape: ErrorShape): Error {
   if (shape.name === 'LabError' && shape.code && shape.code in ERRNO) {
@@ -123,22 +126,33 @@ export class RemoteStore {
     return { state, restarts: this.#restarts, ...(this.#fault ? { fault: this.#fault } : {}) };
   }
 
-  call<T>(lab: string | undefined, method: string, ...args: unknown[]): Promise<T> {
+  /** A call of a method of the store itself, by the worker's table (protocol.ts). */
+  call<M extends StoreMethod>(
+    lab: undefined,
+    method: M,
+    ...args: Parameters<StoreCalls[M]>
+  ): Promise<ReturnType<StoreCalls[M]>>;
+  /** A call of a method of the lab named `lab`. */
+  call<M extends LabMethod>(
+    lab: string,
+    method: M,
+    ...args: Parameters<LabCalls[M]>
+  ): Promise<ReturnType<LabCalls[M]>>;
+  call(lab: string | undefined, method: StoreMethod | LabMethod, ...args: unknown[]): Promise<unknown> {
     if (this.#closed) return Promise.reject(new LabError('EINVAL', 'the lab store is closed'));
     if (this.#failed) return Promise.reject(unavailable('the lab store is unavailable; restart the server'));
     const id = this.#nextId++;
-    const message: CallMessage = { id, method, args, ...(lab === undefined ? {} : { lab }) };
-    return new Promise<T>((resolve, reject) => {
+    const message = (lab === undefined ? { id, method, args } : { id, lab, method, args }) as CallMessage;
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
       if (this.#backlog) this.#backlog.push(message);
       else this.#worker.postMessage(message);
     });
   }
 
-  listLabs = () => this.call<LabSummary[]>(undefined, 'listLabs');
-  createLab = (input: CreateLabInput) => this.call<LabSummary>(undefined, 'createLab', input);
-  importLab = (name: string, policy: Policy | undefined, exported: LabExport) =>
-    this.call<LabSummary>(undefined, 'importLab', name, policy, exported);
+  listLabs: Async<StoreCalls, 'listLabs'> = () => this.call(undefined, 'listLabs');
+  createLab: Async<StoreCalls, 'createLab'> = (...args) => this.call(undefined, 'createLab', ...args);
+  importLab: Async<StoreCalls, 'importLab'> = (...args) => this.call(undefined, 'importLab', ...args);
   async deleteLab(name: string): Promise<void> {
     await this.call(undefined, 'deleteLab', name);
     this.#listeners.delete(name);
@@ -277,22 +291,25 @@ export class RemoteLab {
     this.name = name;
   }
 
-  #call<T>(method: string, ...args: unknown[]): Promise<T> {
-    return this.#store.call<T>(this.name, method, ...args);
+  #call<M extends LabMethod>(method: M, ...args: Parameters<LabCalls[M]>): Promise<ReturnType<LabCalls[M]>> {
+    return this.#store.call(this.name, method, ...args);
   }
 
-  seq = () => this.#call<number>('seq');
-  summary = () => this.#call<LabSummary>('summary');
-  apply = (op: Op) => this.#call<StoredEvent>('apply', op);
-  applyBatch = (ops: Op[], options: BatchOptions = {}) =>
-    this.#call<StoredEvent[]>('applyBatch', ops, options);
-  state = (at?: number) => this.#call<LabState>('state', ...(at === undefined ? [] : [at]));
-  events = (after = 0, limit = 100) => this.#call<StoredEvent[]>('events', after, limit);
-  explain = (a: string, b: string) => this.#call<Explanation>('explain', a, b);
-  compare = (policies?: Policy[]) => this.#call<Comparison>('compare', ...(policies ? [policies] : []));
-  fork = (name: string, policy?: Policy, at?: number) => this.#call<LabSummary>('fork', name, policy, at);
-  export = () => this.#call<LabExport>('export');
-  pagetable = (hwpt: number, range?: { iova?: U64Input; length?: U64Input; limit?: number }, at?: number) =>
-    this.#call<LeafPage>('pagetable', hwpt, range, at);
+  seq: Async<LabCalls, 'seq'> = () => this.#call('seq');
+  summary: Async<LabCalls, 'summary'> = () => this.#call('summary');
+  apply: Async<LabCalls, 'apply'> = (...args) => this.#call('apply', ...args);
+  applyBatch: Async<LabCalls, 'applyBatch'> = (...args) => this.#call('applyBatch', ...args);
+  state: Async<LabCalls, 'state'> = (...args) => this.#call('state', ...args);
+  events: Async<LabCalls, 'events'> = (...args) => this.#call('events', ...args);
+  /** Two VMs give their comparison; one VM alone, its own explanation. */
+  explain(a: string, b: string): Promise<Explanation>;
+  explain(...args: Parameters<LabCalls['explain']>): Promise<ReturnType<LabCalls['explain']>>;
+  explain(...args: Parameters<LabCalls['explain']>) {
+    return this.#call('explain', ...args);
+  }
+  compare: Async<LabCalls, 'compare'> = (...args) => this.#call('compare', ...args);
+  fork: Async<LabCalls, 'fork'> = (...args) => this.#call('fork', ...args);
+  export: Async<LabCalls, 'export'> = () => this.#call('export');
+  pagetable: Async<LabCalls, 'pagetable'> = (...args) => this.#call('pagetable', ...args);
   subscribe = (listener: EventListener) => this.#store.subscribe(this.name, listener);
 }

@@ -8,7 +8,16 @@ import {
   type StoredLab,
   storageFaultCode,
 } from '@ioasid-lab/db';
-import type { CallMessage, ErrorShape, WorkerInput, WorkerMessage } from './protocol.ts';
+import type {
+  CallMessage,
+  ErrorShape,
+  LabCalls,
+  LabMethod,
+  StoreCalls,
+  StoreMethod,
+  WorkerInput,
+  WorkerMessage,
+} from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -48,21 +57,26 @@ try {
 /** Labs whose events the main thread wants, with the unsubscribe function of each. */
 const subscriptions = new Map<string, () => void>();
 
-// Methods that hand back a StoredLab answer with its summary: the object itself cannot cross threads.
-const summarise = (value: unknown) =>
-  value && typeof (value as StoredLab).summary === 'function' ? (value as StoredLab).summary() : value;
+/** The worker's side of StoreCalls: each store method, implemented. */
+type StoreHandlers = {
+  [M in StoreMethod]: (...args: Parameters<StoreCalls[M]>) => ReturnType<StoreCalls[M]>;
+};
+/** The worker's side of LabCalls: each lab method, on the named lab. */
+type LabHandlers = {
+  [M in LabMethod]: (lab: StoredLab, ...args: Parameters<LabCalls[M]>) => ReturnType<LabCalls[M]>;
+};
 
-const storeMethods: Record<string, (...args: never[]) => unknown> = {
+const storeMethods: StoreHandlers = {
   listLabs: () => store.listLabs(),
-  createLab: (input: Parameters<LabStore['createLab']>[0]) => summarise(store.createLab(input)),
-  importLab: (...args: Parameters<LabStore['importLab']>) => summarise(store.importLab(...args)),
-  deleteLab: (name: string) => {
+  // A StoredLab cannot cross threads: methods that make one answer with its summary.
+  createLab: (input) => store.createLab(input).summary(),
+  importLab: (...args) => store.importLab(...args).summary(),
+  deleteLab: (name) => {
     subscriptions.get(name)?.();
     subscriptions.delete(name);
     store.deleteLab(name);
-    return null;
   },
-  subscribe: (name: string) => {
+  subscribe: (name) => {
     if (!subscriptions.has(name)) {
       subscriptions.set(
         name,
@@ -71,44 +85,45 @@ const storeMethods: Record<string, (...args: never[]) => unknown> = {
     }
     return store.getLab(name).seq;
   },
-  unsubscribe: (name: string) => {
+  unsubscribe: (name) => {
     subscriptions.get(name)?.();
     subscriptions.delete(name);
-    return null;
   },
-  ...(faultInjection ? { pragma: (pragma: string) => applyPragmaForTests(pragma) } : {}),
+  pragma: (pragma) => {
+    if (!faultInjection) throw new Error('no store method pragma');
+    return applyPragmaForTests(pragma);
+  },
   close: () => {
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();
     store.close();
-    return null;
   },
 };
 
-const labMethods = new Set([
-  'summary',
-  'apply',
-  'applyBatch',
-  'state',
-  'events',
-  'explain',
-  'compare',
-  'fork',
-  'export',
-  'pagetable',
-]);
+const labMethods: LabHandlers = {
+  seq: (lab) => lab.seq,
+  summary: (lab) => lab.summary(),
+  apply: (lab, ...args) => lab.apply(...args),
+  applyBatch: (lab, ...args) => lab.applyBatch(...args),
+  state: (lab, ...args) => lab.state(...args),
+  events: (lab, ...args) => lab.events(...args),
+  explain: (lab, ...args) => lab.explain(...args),
+  compare: (lab, ...args) => lab.compare(...args),
+  fork: (lab, ...args) => lab.fork(...args).summary(),
+  export: (lab) => lab.export(),
+  pagetable: (lab, ...args) => lab.pagetable(...args),
+};
 
 function call(message: CallMessage): unknown {
+  // Names come from the other thread: only the tables' own keys are methods.
   if (message.lab === undefined) {
-    const method = storeMethods[message.method];
-    if (!method) throw new Error(`no store method ${message.method}`);
-    return (method as (...args: unknown[]) => unknown)(...message.args);
+    if (!Object.hasOwn(storeMethods, message.method)) throw new Error(`no store method ${message.method}`);
+    const method = storeMethods[message.method] as (...args: unknown[]) => unknown;
+    return method(...message.args);
   }
-  const lab = store.getLab(message.lab);
-  if (message.method === 'seq') return lab.seq;
-  if (!labMethods.has(message.method)) throw new Error(`no lab method ${message.method}`);
-  const method = (lab as unknown as Record<string, (...args: unknown[]) => unknown>)[message.method];
-  return summarise(method?.apply(lab, message.args));
+  if (!Object.hasOwn(labMethods, message.method)) throw new Error(`no lab method ${message.method}`);
+  const method = labMethods[message.method] as (lab: StoredLab, ...args: unknown[]) => unknown;
+  return method(store.getLab(message.lab), ...message.args);
 }
 
 port.on('message', (message: CallMessage) => {
