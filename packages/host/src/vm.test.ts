@@ -336,6 +336,16 @@ describe('QEMU command line', () => {
     });
   });
 
+  it('ps output (JSON options unquoted) and /proc/PID/cmdline (NUL-separated) read as the logged line', () => {
+    const logged = parseQemuCommandLine(LIBVIRT_LOG_LINE);
+    // What `ps -o args= -C qemu-system-x86_64` prints for the same process: one line, no quotes.
+    const ps = splitCommandLine(LIBVIRT_LOG_LINE).slice(3).join(' ');
+    expect(ps).toContain('-device {"driver":"vfio-pci","host":"0000:00:03.0"');
+    expect(parseQemuCommandLine(ps)).toEqual(logged);
+    const proc = `${splitCommandLine(LIBVIRT_LOG_LINE).slice(3).join('\0')}\0`;
+    expect(parseQemuCommandLine(proc)).toEqual(logged);
+  });
+
   it('splits like a shell: quotes, escapes, continuations, doubled commas in options', () => {
     expect(splitCommandLine(`a 'b c' "d \\"e\\"" f\\ g \\\nh # comment\ni`)).toEqual([
       'a',

@@ -169,15 +169,27 @@ export function parseLibvirtDomain(xml: string): VmSpec {
 // ---------------------------------------------------------------------------------------------------------
 // QEMU command line (https://www.qemu.org/docs/master/system/invocation.html)
 
-/** Splits a command line as a POSIX shell would: quotes, backslashes, line continuations, comments. */
+/**
+ * Splits a command line as a POSIX shell would: quotes, backslashes, line continuations, comments. Two
+ * other spellings engineers paste are read too: /proc/PID/cmdline (arguments separated by NUL bytes, taken
+ * as they are), and `ps` output, where libvirt's JSON options appear unquoted: a word that starts with an
+ * unquoted `{"` is taken raw up to the next whitespace (libvirt writes its JSON without spaces).
+ */
 export function splitCommandLine(text: string): string[] {
+  if (text.includes('\0')) return text.split('\0').filter((word) => word.length > 0);
   const words: string[] = [];
   let word = '';
   let inWord = false;
   let i = 0;
   while (i < text.length) {
     const c = text[i] as string;
-    if (c === '\\') {
+    if (!inWord && c === '{' && text[i + 1] === '"') {
+      let end = i;
+      while (end < text.length && !/\s/.test(text[end] as string)) end++;
+      word = text.slice(i, end);
+      inWord = true;
+      i = end;
+    } else if (c === '\\') {
       const next = text[i + 1];
       if (next === '\n') i += 2;
       else if (next === '\r' && text[i + 2] === '\n') i += 3;
