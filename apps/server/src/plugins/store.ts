@@ -1,6 +1,7 @@
 // Starts the store worker (SQLite event log + live cores, seeded on a fresh database) once per server
 // and closes it last on shutdown, after in-flight requests have finished.
 import { lockDatabase } from '@ioasid-lab/db';
+import { isPostgresUrl } from '@ioasid-lab/db/pg';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { OpQueue } from '../op-queue.ts';
@@ -22,7 +23,8 @@ export interface StoreOptions {
 
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
   // One server per database file: a second one is refused here, naming the process that holds it.
-  const lock = lockDatabase(options.dbPath);
+  // (PostgreSQL is shared by design: any number of servers, none special.)
+  const lock = isPostgresUrl(options.dbPath) ? { release: () => undefined } : lockDatabase(options.dbPath);
   let store: RemoteStore;
   try {
     store = await RemoteStore.open(options.dbPath, { faultInjection: options.faultInjection });

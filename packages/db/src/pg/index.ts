@@ -13,3 +13,4 @@ export {
 export function isPostgresUrl(value: string | undefined): boolean {
   return typeof value === 'string' && /^postgres(ql)?:\/\//.test(value);
 }
+export { type FanoutOptions, PgFanout } from './fanout.ts';
