@@ -3,15 +3,14 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CreatedBy,
   errorResponses,
-  Hex,
   HwptAllocBody,
   HwptState,
   Id,
   LabParams,
+  LeafPage,
   Name,
-  Seq,
+  PagetableQuery,
   StoredEvent,
-  U64Text,
 } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
@@ -19,30 +18,6 @@ import { applyAndDescribe, applyOrThrow, createdHwpt } from '../ops.ts';
 
 const tags = ['hwpts'];
 const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });
-export const MAX_LEAVES_PER_PAGE = 4096;
-
-const PagetableQuery = Type.Object(
-  {
-    iova: Type.Optional(U64Text),
-    length: Type.Optional(U64Text),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LEAVES_PER_PAGE, default: 1024 })),
-    at: Type.Optional(Seq),
-  },
-  { additionalProperties: false },
-);
-const LeafPage = Type.Object({
-  leaves: Type.Array(
-    Type.Object({
-      iova: Hex,
-      size: Type.Integer(),
-      level: Type.Integer(),
-      read: Type.Boolean(),
-      write: Type.Boolean(),
-      snoop: Type.Boolean(),
-    }),
-  ),
-  next: Type.Union([Hex, Type.Null()], { description: 'Pass as `iova` to continue; null when done' }),
-});
 
 export default async function hwptRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,25 +1,10 @@
 // POST /labs/:lab/revert: the lab back to its state at an earlier seq (or its template's end: "reset the
 // demo"), as new events appended to its history; see ../revert.ts.
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses, LabParams, Seq } from '@ioasid-lab/api/schemas';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorResponses, LabParams, RevertBody, RevertResult } from '@ioasid-lab/api/schemas';
 import { templateOps } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { revertLab } from '../revert.ts';
-
-const RevertBody = Type.Object(
-  {
-    to: Type.Optional(Seq),
-    reset: Type.Optional(Type.Boolean({ description: "true: back to the end of the lab's template" })),
-  },
-  { additionalProperties: false },
-);
-
-const RevertResult = Type.Object({
-  to: Seq,
-  from: Seq,
-  seq: Seq,
-  events: Type.Integer({ minimum: 0, description: 'events the revert appended' }),
-});
 
 export default async function revertRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

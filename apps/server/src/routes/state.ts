@@ -1,19 +1,16 @@
 // /labs/:lab/state and /labs/:lab/events: the lab at any seq, and its history page by page.
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { EventList, errorResponses, LabParams, LabState, Seq } from '@ioasid-lab/api/schemas';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  EventList,
+  EventsQuery,
+  errorResponses,
+  LabParams,
+  LabState,
+  StateQuery,
+} from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 
 const tags = ['history'];
-export const MAX_EVENTS_PER_PAGE = 10_000;
-
-const StateQuery = Type.Object({ at: Type.Optional(Seq) }, { additionalProperties: false });
-const EventsQuery = Type.Object(
-  {
-    after: Type.Optional(Seq),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS_PER_PAGE, default: 100 })),
-  },
-  { additionalProperties: false },
-);
 
 export default async function stateRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
