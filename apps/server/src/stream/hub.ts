@@ -24,6 +24,11 @@ export interface HubOptions {
   highWaterBytes: number;
   /** A slow consumer gets its resync once its queue has drained below this. */
   lowWaterBytes: number;
+  /**
+   * Bytes all stream sockets together may queue: with many clients each one's high-water mark shrinks
+   * to its share (never below 64 KiB), so the server's memory does not grow with the client count.
+   */
+  totalBufferBytes: number;
   /** A `since` further back than this many events is answered with a resync, not a replay. */
   maxReplay: number;
   /** Events per message when catching a client up from the log (each page checks backpressure first). */
@@ -48,6 +53,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   coalesceMs: 50,
   highWaterBytes: 2 * 1024 * 1024,
   lowWaterBytes: 256 * 1024,
+  totalBufferBytes: 128 * 1024 * 1024,
   maxReplay: 10_000,
   catchUpPage: 1000,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -142,7 +148,16 @@ class LabChannel {
   #joining = 0;
   readonly #onEmpty: () => void;
 
-  constructor(lab: RemoteLab, options: HubOptions, onEmpty: () => void) {
+  /** The high-water mark now (the client's share of the total budget) and the matching low-water mark. */
+  readonly #marks: () => { high: number; low: number };
+
+  constructor(
+    lab: RemoteLab,
+    options: HubOptions,
+    onEmpty: () => void,
+    marks: () => { high: number; low: number },
+  ) {
+    this.#marks = marks;
     this.#lab = lab;
     this.#options = options;
     this.#onEmpty = onEmpty;
@@ -235,7 +250,7 @@ class LabChannel {
       client.queuedSince = null;
       // A client that is not reading gets nothing more now: once its queue drains it gets one resync
       // (the whole state, which also answers its `since`), however many times it asked meanwhile.
-      if (client.socket.bufferedAmount > this.#options.highWaterBytes) {
+      if (client.socket.bufferedAmount > this.#marks().high) {
         client.behind = true;
         this.#schedule(this.#options.coalesceMs);
         return;
@@ -294,7 +309,7 @@ class LabChannel {
     // the last check and the caller clearing `busy`, so no event can slip between the two.
     const pageSize = Math.max(1, Math.min(STORE_PAGE, this.#options.catchUpPage));
     while (client.cursor < this.#latest && client.socket.readyState === OPEN) {
-      if (client.socket.bufferedAmount > this.#options.highWaterBytes) {
+      if (client.socket.bufferedAmount > this.#marks().high) {
         client.behind = true;
         this.#schedule(this.#options.coalesceMs);
         return;
@@ -333,12 +348,12 @@ class LabChannel {
     for (const client of this.#clients) {
       if (client.busy) continue;
       if (client.behind) {
-        if (client.socket.bufferedAmount <= this.#options.lowWaterBytes) {
+        if (client.socket.bufferedAmount <= this.#marks().low) {
           this.#serially(client, () => this.#resync(client));
         } else waiting = true;
         continue;
       }
-      if (client.socket.bufferedAmount > this.#options.highWaterBytes) {
+      if (client.socket.bufferedAmount > this.#marks().high) {
         // Queueing more would grow without bound; drop the backlog for this client and resync it
         // with the whole state once it has read what it already has.
         client.behind = true;
@@ -391,6 +406,22 @@ export class StreamHub {
   readonly #channels = new Map<string, LabChannel>();
   readonly #options: HubOptions;
   #controlMessages = 0;
+  #marksAt = -1;
+  #cachedMarks = { high: 0, low: 0 };
+
+  /** Each client's share of the total budget, capped by the configured marks; recomputed per flush tick. */
+  #marks(): { high: number; low: number } {
+    const now = Date.now();
+    if (now !== this.#marksAt) {
+      this.#marksAt = now;
+      let clients = 0;
+      for (const channel of this.#channels.values()) clients += channel.size;
+      const share = Math.floor(this.#options.totalBufferBytes / Math.max(1, clients));
+      const high = Math.max(64 * 1024, Math.min(this.#options.highWaterBytes, share));
+      this.#cachedMarks = { high, low: Math.min(this.#options.lowWaterBytes, Math.floor(high / 4)) };
+    }
+    return this.#cachedMarks;
+  }
 
   constructor(options: Partial<HubOptions> = {}) {
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
@@ -400,9 +431,14 @@ export class StreamHub {
   attach(lab: RemoteLab, socket: StreamSocket): { onMessage(data: string): void; onClose(): void } {
     let channel = this.#channels.get(lab.name);
     if (!channel) {
-      const created = new LabChannel(lab, this.#options, () => {
-        if (this.#channels.get(lab.name) === created) this.#channels.delete(lab.name);
-      });
+      const created = new LabChannel(
+        lab,
+        this.#options,
+        () => {
+          if (this.#channels.get(lab.name) === created) this.#channels.delete(lab.name);
+        },
+        () => this.#marks(),
+      );
       channel = created;
       this.#channels.set(lab.name, channel);
     }
