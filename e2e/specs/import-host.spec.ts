@@ -45,8 +45,11 @@ test('a host snapshot and two VMs are previewed, created and opened as a lab', a
   await expect(page.getByLabel('snapshot JSON')).toHaveValue(/ioasid-lab\/host-snapshot\/v1/);
   await page.getByLabel('lab name').fill(lab);
   await page.getByLabel('policy').selectOption('iommufd');
-  await page.getByRole('button', { name: 'Add a VM' }).click();
-  await page.getByLabel('VM 1 source').fill(DOMAIN);
+  // One VM from a file (virsh dumpxml guest1 > guest1.xml), one typed in.
+  const xml = join(mkdtempSync(join(tmpdir(), 'host-e2e-')), 'guest1.xml');
+  writeFileSync(xml, DOMAIN);
+  await page.getByLabel('VM files').setInputFiles(xml);
+  await expect(page.getByLabel('VM 1 source')).toHaveValue(DOMAIN);
   await page.getByRole('button', { name: 'Add a VM' }).click();
   await page
     .getByLabel('VM 2 source')

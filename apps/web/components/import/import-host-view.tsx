@@ -229,16 +229,34 @@ export function ImportHostView() {
               </button>
             </div>
           ))}
-          <button
-            type="button"
-            onClick={() => {
-              setVms((list) => [...list, { id: nextId, text: '' }]);
-              setNextId((n) => n + 1);
-              edited();
-            }}
-          >
-            Add a VM
-          </button>
+          <div className={styles.row}>
+            <button
+              type="button"
+              onClick={() => {
+                setVms((list) => [...list, { id: nextId, text: '' }]);
+                setNextId((n) => n + 1);
+                edited();
+              }}
+            >
+              Add a VM
+            </button>
+            <label>
+              or add VMs from files{' '}
+              <input
+                type="file"
+                multiple
+                aria-label="VM files"
+                onChange={async (e) => {
+                  const files = [...(e.target.files ?? [])];
+                  const texts = await Promise.all(files.map((file) => file.text()));
+                  setVms((list) => [...list, ...texts.map((text, i) => ({ id: nextId + i, text }))]);
+                  setNextId((n) => n + texts.length);
+                  e.target.value = '';
+                  edited();
+                }}
+              />
+            </label>
+          </div>
         </section>
 
         <div className={styles.row}>
