@@ -15,7 +15,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
           : store.state === 'fault'
             ? `the lab store cannot use its database (${store.fault?.code}); writes resume once it can`
             : 'the lab store is restarting';
-      // The error shape, plus the store's state (API.md: /health reports store.state other than ok).
+      // The error shape, plus the store's state (docs/api.md: /health reports store.state other than ok).
       return reply.status(503).send({ ...new ApiError('EIO', message, { status: 503 }).body(), store });
     }
     return { status: 'ok', version: SERVER_VERSION, core: { abi: abiVersion() }, store };

@@ -2,6 +2,7 @@
 // Calls run in the worker one at a time in the order made; refusals come back as LabErrors. A worker
 // that dies is replaced (a few times), else the store fails closed with 503s.
 import { Worker } from 'node:worker_threads';
+import type { StoreHealth } from '@ioasid-lab/api';
 import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
 import type { EventListener, Explanation } from '@ioasid-lab/db';
 import { ApiError } from '../errors.ts';
@@ -35,14 +36,10 @@ const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
 /**
- * `fault`: the last write failed for a storage reason (full disk, read-only or damaged file, I/O
- * error); it clears by itself once a write succeeds again.
+ * The store's condition for /health, shaped by the API (StoreHealth). `fault`: the last write failed for a
+ * storage reason (full disk, read-only or damaged file, I/O error); it clears once a write succeeds again.
  */
-export type StoreHealth = {
-  state: 'ok' | 'restarting' | 'failed' | 'fault';
-  restarts: number;
-  fault?: { code: string; message: string; since: string };
-};
+export type { StoreHealth };
 
 /** Calls that write: their success shows the storage works again. */
 const WRITES = new Set(['apply', 'applyBatch', 'createLab', 'importLab', 'deleteLab', 'fork']);
@@ -261,7 +258,7 @@ export class RemoteStore {
       if (this.#fault && WRITES.has(pending.method)) this.#fault = undefined;
       pending.resolve(message.value);
     } else if (message.error.storage) {
-      // The storage failed, not the request: 503 EIO (API.md), and /health says so until writes work.
+      // The storage failed, not the request: 503 EIO (docs/api.md), and /health says so until writes work.
       this.#fault = {
         code: message.error.storage,
         message: message.error.message,

@@ -26,6 +26,8 @@ import type {
   Op,
   Policy,
   ReplaceRequest,
+  RevertRequest,
+  RevertResult,
   StoredEvent,
   UnmapRequest,
   VmExplanation,
@@ -96,6 +98,8 @@ export class LabClient {
     this.request<LabSummary>('POST', `/labs/${seg(lab)}/fork`, body);
   exportLab = (lab: string) => this.request<LabExport>('GET', `/labs/${seg(lab)}/export`);
   importLab = (body: ImportRequest) => this.request<LabSummary>('POST', '/labs/import', body);
+  revertLab = (lab: string, body: RevertRequest) =>
+    this.request<RevertResult>('POST', `/labs/${seg(lab)}/revert`, body);
 
   // Hardware
   addIommu = (lab: string, body: IommuRequest) =>

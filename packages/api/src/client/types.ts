@@ -1,6 +1,7 @@
 // The client's request and response types, derived from the request schemas and the data types of this
 // package, so a field renamed there fails to compile here.
 import type { Static } from 'typebox';
+import type { RevertBody, RevertResult } from '../schemas/history.ts';
 import type { CreateLabBody, ForkBody, ImportBody } from '../schemas/labs.ts';
 import type {
   AttachBody,
@@ -71,11 +72,23 @@ export interface BatchResult {
   events: StoredEvent[];
 }
 
+/** The store worker's condition, as /health reports it (503 whenever `state` is not `ok`). */
+export interface StoreHealth {
+  state: 'ok' | 'restarting' | 'failed' | 'fault';
+  restarts: number;
+  /** Why the database cannot be used (full disk, read-only or damaged file), while it cannot. */
+  fault?: { code: string; message: string; since: string };
+}
+
 export interface Health {
   status: 'ok';
   version: string;
   core: { abi: number };
+  store: StoreHealth;
 }
+
+export type RevertRequest = Static<typeof RevertBody>;
+export type RevertResult = Static<typeof RevertResult>;
 
 export type StreamMessage =
   | { type: 'hello'; seq: number; state: LabState }
