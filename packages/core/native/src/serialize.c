@@ -304,8 +304,13 @@ static int load_ioas(struct ioasid_lab *lab, struct reader *r)
 			uint64_t iova = get64(r), last = get64(r);
 			uint8_t rw = get8(r);
 
-			if (last < iova || ioas_insert_area(ioas, iova, last, rw & 1, rw & 2))
-				return r->bad ? -EINVAL : -ENOMEM;
+			/* Areas come sorted and disjoint, readable or writable: a damaged snapshot that breaks
+			 * that would build tables whose leaf counts disagree with their walk. */
+			if (r->bad || last < iova || !rw || rw > 3 ||
+			    (ioas->nr_areas && iova <= ioas->areas[ioas->nr_areas - 1].last))
+				return -EINVAL;
+			if (ioas_insert_area(ioas, iova, last, rw & 1, rw & 2))
+				return -ENOMEM;
 		}
 		ioas->nr_allowed = get32(r);
 		if (ioas->nr_allowed > IOASID_MAX_ALLOWED)
@@ -344,8 +349,13 @@ static int load_hwpts(struct ioasid_lab *lab, struct reader *r, bool tables)
 				return r->bad ? -EINVAL : -ENOMEM;
 			d->hwpt = h;
 		}
-		if (tables && hwpt_populate(lab, h))
-			return -ENOMEM;
+		if (tables) {
+			/* -EINVAL: an area the table cannot hold (misaligned, past its aperture). */
+			int rc = hwpt_populate(lab, h);
+
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
