@@ -1,4 +1,4 @@
-// Thin adapter over the server's typed client (@ioasid-lab/server/client): one same-origin instance, its
+// Thin adapter over the typed client of @ioasid-lab/api: one same-origin instance, its
 // error as ApiFailure, and mutating requests as client calls that can also be shown as "copy as curl".
 import { createLabClient, LabApiError, LabClient } from '@ioasid-lab/api';
 

@@ -1,5 +1,5 @@
 // Serves the Next.js UI from this same process and port: requests the API does not own go to Next.
-// The UI folder is found by path, not by package resolution, so the web app may depend on this server.
+// The UI folder is found by path, not by package resolution: neither package imports the other.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
