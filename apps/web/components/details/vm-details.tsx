@@ -3,7 +3,9 @@
 // Destroy is refused with EBUSY while devices are attached; the errno shows inline.
 import Link from 'next/link';
 import { enc } from '../../lib/api';
+import { latentText } from '../../lib/use-latent';
 import { ActionForm } from '../actions/action-form';
+import { latentOf } from '../topology/labels';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
 
@@ -33,6 +35,12 @@ export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
           without SNP.
         </p>
       ) : null}
+      {latentOf(v).map((l) => (
+        <p key={`${l.device}-${l.hwpt}`} className="refused">
+          <span className="badge latent">latent hazard</span> {latentText(l)}.{' '}
+          <Link href={href(`/explain?a=${enc(v.name)}#remedies`)}>Why, and remedies</Link>
+        </p>
+      ))}
       <Facts
         rows={[
           ['IOAS', v.ioas],

@@ -9,6 +9,7 @@ import { useLab } from '../../lib/use-lab';
 import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { PairExplanation } from './pair-explanation';
+import { UndoBar } from './undo-bar';
 import { VmExplanationView } from './vm-explanation';
 
 type Answer = { kind: 'pair'; x: Explanation } | { kind: 'vm'; x: VmExplanation };
@@ -57,6 +58,7 @@ export function ExplainView({ lab }: { lab: string }) {
   // ?b= absent: the second VM when there is one; ?b= empty: this VM alone.
   const b = query.has('b') ? (query.get('b') ?? '') : (vms.find((v) => v !== a) ?? '');
   const { answer, compare, error } = useExplanation(lab, a, b === a ? '' : b, live.seq);
+  const [applied, setApplied] = useState<number | null>(null);
   const mark =
     answer?.kind === 'pair' ? (answer.x.firstDivergence?.seq ?? null) : (answer?.x.cause?.seq ?? null);
 
@@ -102,11 +104,25 @@ export function ExplainView({ lab }: { lab: string }) {
           {b && b !== a ? ` and ${b}` : ''}: replaying its history…
         </p>
       ) : null}
+      {applied !== null ? <UndoBar lab={lab} before={applied} onDone={() => setApplied(null)} /> : null}
       {answer?.kind === 'pair' ? (
-        <PairExplanation lab={lab} x={answer.x} compare={compare} events={live.events} seq={live.seq} />
+        <PairExplanation
+          lab={lab}
+          x={answer.x}
+          compare={compare}
+          events={live.events}
+          seq={live.seq}
+          onApplied={setApplied}
+        />
       ) : null}
       {answer?.kind === 'vm' ? (
-        <VmExplanationView lab={lab} x={answer.x} events={live.events} seq={live.seq} />
+        <VmExplanationView
+          lab={lab}
+          x={answer.x}
+          events={live.events}
+          seq={live.seq}
+          onApplied={setApplied}
+        />
       ) : null}
     </LabFrame>
   );

@@ -15,9 +15,10 @@ interface Props {
   compare: Comparison | null;
   events: LabEvent[];
   seq: number;
+  onApplied: (before: number) => void;
 }
 
-export function PairExplanation({ lab, x, compare, events, seq }: Props) {
+export function PairExplanation({ lab, x, compare, events, seq, onApplied }: Props) {
   const first = x.firstDivergence ?? null;
   const firstEvent = first ? events.find((e) => e.seq === first.seq) : undefined;
   return (
@@ -68,6 +69,7 @@ export function PairExplanation({ lab, x, compare, events, seq }: Props) {
               vms={[x.a.vm, x.b.vm]}
               index={i}
               seq={seq}
+              onApplied={onApplied}
             />
           ))}
         </ul>

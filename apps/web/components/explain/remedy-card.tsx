@@ -1,8 +1,8 @@
 'use client';
 // One remedy: what it does, the ops it would run, its verified result, and Apply (an atomic batch, after
-// a confirmation). Once applied, Undo reverts the lab to the seq it had before, as new events.
+// a confirmation). Once applied it reports the seq before, so the view can offer Undo (a revert).
 import { useState } from 'react';
-import { ApiFailure, call, curlFor, enc, type Request } from '../../lib/api';
+import { ApiFailure, call, curlFor, type Request } from '../../lib/api';
 import { inputText } from '../../lib/format';
 import type { Op, VmOutcome } from '../../lib/types';
 import { ConfirmDialog } from '../shell/confirm-dialog';
@@ -16,6 +16,7 @@ interface Props {
   index: number;
   /** The lab's seq now: what Undo goes back to. */
   seq: number;
+  onApplied: (before: number) => void;
 }
 
 function outcome(vm: string, o: VmOutcome | undefined): string {
@@ -23,11 +24,10 @@ function outcome(vm: string, o: VmOutcome | undefined): string {
   return `${vm} wbinvd ${o.wbinvd ? 'ON' : 'off'}${o.coherencyHazard ? ' HAZARD' : ''}`;
 }
 
-export function RemedyCard({ lab, remedy, vms, index, seq }: Props) {
+export function RemedyCard({ lab, remedy, vms, index, seq, onApplied }: Props) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
-  const [undoTo, setUndoTo] = useState<number | null>(null);
   const request: Request = (c) => c.batch(lab, remedy.ops as Op[], { atomic: true });
   const title = remedy.description ?? `remedy ${index + 1}`;
   const run = async (req: Request, after: () => void) => {
@@ -70,27 +70,7 @@ export function RemedyCard({ lab, remedy, vms, index, seq }: Props) {
           Apply
         </button>
         <CopyButton label="Copy as curl" text={() => curlFor(request, location.origin)} />
-        {undoTo !== null ? (
-          <button
-            type="button"
-            disabled={busy}
-            aria-label={`Undo: revert to seq ${undoTo}`}
-            onClick={() =>
-              void run(
-                (c) => c.request('POST', `/labs/${enc(lab)}/revert`, { to: undoTo }),
-                () => setUndoTo(null),
-              )
-            }
-          >
-            Undo (revert to seq {undoTo})
-          </button>
-        ) : null}
       </div>
-      {undoTo !== null ? (
-        <p role="status" className="ok">
-          Applied after seq {undoTo}.
-        </p>
-      ) : null}
       {error ? (
         <p role="alert" className="refused">
           <b>{error.code}</b>: {error.message}
@@ -105,7 +85,7 @@ export function RemedyCard({ lab, remedy, vms, index, seq }: Props) {
           onConfirm={() => {
             setAsking(false);
             const before = seq;
-            void run(request, () => setUndoTo(before));
+            void run(request, () => onApplied(before));
           }}
         />
       ) : null}

@@ -21,11 +21,13 @@ export function VmExplanationView({
   x,
   events,
   seq,
+  onApplied,
 }: {
   lab: string;
   x: VmExplanation;
   events: LabEvent[];
   seq: number;
+  onApplied: (before: number) => void;
 }) {
   return (
     <>
@@ -113,8 +115,16 @@ export function VmExplanationView({
         {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}
         <ul className="cards" style={{ listStyle: 'none', padding: 0 }}>
           {x.remedies.map((r, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: remedies are recomputed as a whole.
-            <RemedyCard key={`${x.seq}-${i}`} lab={lab} remedy={r} vms={[x.a.vm]} index={i} seq={seq} />
+            <RemedyCard
+              // biome-ignore lint/suspicious/noArrayIndexKey: remedies are recomputed as a whole.
+              key={`${x.seq}-${i}`}
+              lab={lab}
+              remedy={r}
+              vms={[x.a.vm]}
+              index={i}
+              seq={seq}
+              onApplied={onApplied}
+            />
           ))}
         </ul>
       </section>

@@ -7,6 +7,7 @@ import { enc } from '../../lib/api';
 import { type Layout, layoutLab } from '../../lib/layout';
 import type { LabState } from '../../lib/types';
 import { type LiveLab, useLab } from '../../lib/use-lab';
+import { useLatent, withLatent } from '../../lib/use-latent';
 import { useQuery } from '../../lib/use-query';
 import type { Selection } from '../actions/action-specs';
 import { ActionsPanel } from '../actions/actions-panel';
@@ -57,7 +58,9 @@ export function LabView({ lab }: { lab: string }) {
   const viewSeq =
     wanted !== null && Number.isFinite(wanted) && !(live.seq > 0 && wanted >= live.seq) ? wanted : null;
   const { past, error: pastError } = usePastState(lab, viewSeq);
-  const state = viewSeq !== null ? past : live.state;
+  const latent = useLatent(lab, live.state, viewSeq === null);
+  const liveState = useMemo(() => withLatent(live.state, latent), [live.state, latent]);
+  const state = viewSeq !== null ? past : liveState;
   const selRaw = query.get('sel');
   const selection = useMemo(() => parseSelection(selRaw), [selRaw]);
   const [filters, setFilters] = useState<Filters>({ vm: '', iommu: '', hazardOnly: false, search: '' });

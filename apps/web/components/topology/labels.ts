@@ -2,7 +2,15 @@
 // abbreviations (SC, NS, nc, leaf sizes), shared by the canvas, the narrow list view and the legend.
 import { bytes, pageSize } from '../../lib/format';
 import type { LaidEdge, NodeKind } from '../../lib/layout';
-import type { DeviceState, HwptState, IoasState, IommuState, VmState } from '../../lib/types';
+import type { DeviceState, HwptState, IoasState, IommuState, VmExplanation, VmState } from '../../lib/types';
+import { latentText } from '../../lib/use-latent';
+
+/** A VM as the topology draws it: its state, plus latent hazards when the lab view asked for them. */
+export type ShownVm = VmState & { latent?: VmExplanation['latent'] };
+
+export function latentOf(vm: VmState): VmExplanation['latent'] {
+  return (vm as ShownVm).latent ?? [];
+}
 
 export type NodeData =
   | { kind: 'iommu'; data: IommuState }
@@ -22,7 +30,7 @@ export function nodeLabel(node: NodeData): string {
     case 'ioas':
       return `IOAS ${node.data.id}, ${node.data.areas.length} areas`;
     case 'vm':
-      return `VM ${node.data.name} wbinvd ${node.data.wbinvd ? 'ON' : 'off'}${node.data.coherencyHazard ? ' HAZARD' : ''}`;
+      return `VM ${node.data.name} wbinvd ${node.data.wbinvd ? 'ON' : 'off'}${node.data.coherencyHazard ? ' HAZARD' : ''}${latentOf(node.data).length ? ' latent hazard' : ''}`;
   }
 }
 
@@ -80,6 +88,7 @@ export function nodeCard(node: NodeData, tableUnit?: string): string {
       ];
       if (v.coherencyHazard)
         lines.push('HAZARD: KVM thinks it is coherent, but a device can bypass the caches');
+      for (const l of latentOf(v)) lines.push(`latent hazard: ${latentText(l)}`);
       return lines.join('\n');
     }
   }

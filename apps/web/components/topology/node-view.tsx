@@ -4,7 +4,7 @@ import { memo } from 'react';
 import { bytes } from '../../lib/format';
 import type { LaidNode } from '../../lib/layout';
 import { same } from '../../lib/same';
-import { leafSizes, nodeCard, nodeLabel } from './labels';
+import { latentOf, leafSizes, nodeCard, nodeLabel } from './labels';
 import { Tag } from './tag';
 
 export { nodeLabel };
@@ -98,6 +98,7 @@ function Body({ node }: { node: LaidNode }) {
     }
     case 'vm': {
       const v = node.data;
+      const latent = latentOf(v);
       return (
         <>
           <text className="title" x={6} y={16}>
@@ -113,6 +114,13 @@ function Body({ node }: { node: LaidNode }) {
               <text className="hazard-note" x={6} y={54}>
                 <title>{node.note}</title>
                 {node.note && node.note.length > 28 ? `${node.note.slice(0, 27)}…` : node.note}
+              </text>
+            </>
+          ) : latent.length ? (
+            <>
+              <Tag x={r} y={24} text="latent" tone="latent" />
+              <text className="hazard-note" x={6} y={54}>
+                unplug {latent[0]?.trigger.device} → hazard
               </text>
             </>
           ) : null}

@@ -36,6 +36,7 @@ export const TOPOLOGY_CSS = `
 .tag.nosnp rect { fill: none; stroke: var(--nosnp); } .tag.nosnp text { fill: var(--nosnp); }
 .tag.amber rect { fill: var(--amber); stroke: var(--amber); } .tag.amber text { fill: #1b1300; }
 .tag.red rect { fill: var(--red); stroke: var(--red); } .tag.red text { fill: var(--on-red); }
+.tag.latent rect { fill: none; stroke: var(--red); stroke-dasharray: 3 2; } .tag.latent text { fill: var(--red); }
 .tag.off rect { fill: none; stroke: var(--line); } .tag.off text { fill: var(--muted); }
 .edge { fill: none; stroke-width: 1.2; }
 .edge.iommu { stroke: var(--line); }

@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 import { bytes } from '../../lib/format';
 import { nodeKey } from '../../lib/touched';
 import type { LabState } from '../../lib/types';
-import { leafSizes, type NodeData, nodeCard, nodeLabel } from './labels';
+import { latentOf, leafSizes, type NodeData, nodeCard, nodeLabel } from './labels';
 import { listGroups } from './list-groups';
 
 interface Props {
@@ -109,7 +109,8 @@ export function TopologyList({ state, selected, flash, focus, onSelect }: Props)
               <>
                 <b>{v.name}</b>{' '}
                 <Badge tone={v.wbinvd ? 'amber' : 'off'}>{v.wbinvd ? 'wbinvd ON' : 'wbinvd off'}</Badge>{' '}
-                {v.coherencyHazard ? <Badge tone="red">HAZARD</Badge> : null}{' '}
+                {v.coherencyHazard ? <Badge tone="red">HAZARD</Badge> : null}
+                {!v.coherencyHazard && latentOf(v).length ? <Badge tone="latent">latent</Badge> : null}{' '}
                 <span className="muted">
                   IOAS {v.ioas} · {v.devices.join(', ') || 'no devices'} · nc {v.noncoherentDma}
                   {v.devices.some((n) => {
