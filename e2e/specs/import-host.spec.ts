@@ -39,7 +39,13 @@ test('a host snapshot and two VMs are previewed, created and opened as a lab', a
   await page.goto(`${BASE()}/import`);
   await expect(page.getByRole('heading', { name: 'Import my host', level: 1 })).toBeVisible();
   await expect(page.getByText('npm run snapshot > host.json')).toBeVisible();
+  await expect(
+    page.getByText(`curl -sSO ${BASE()}/api/v1/host/snapshot.mjs && node snapshot.mjs > host.json`),
+  ).toBeVisible();
   await expect(page.getByRole('button', { name: 'Copy snapshot command' })).toBeVisible();
+  // The command fetches the very script the checkout has.
+  const script = await page.request.get(`${BASE()}/api/v1/host/snapshot.mjs`);
+  expect(await script.text()).toContain("export const SNAPSHOT_FORMAT = 'ioasid-lab/host-snapshot/v1';");
 
   await page.getByLabel('snapshot file').setInputFiles(snapshotFile('vtd-sc-off'));
   await expect(page.getByLabel('snapshot JSON')).toHaveValue(/ioasid-lab\/host-snapshot\/v1/);

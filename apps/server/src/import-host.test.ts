@@ -1,6 +1,9 @@
 // Model my host through REST: the three real 6.12 sysfs captures (packages/host/fixtures) imported into labs,
 // then VMs from a libvirt domain and a QEMU command line booted on them, explained, and bad input refused
 // in the API's error shape without creating anything. A real server on an ephemeral port, the real core.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSnapshot } from '@ioasid-lab/host/sysfs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -317,6 +320,31 @@ describe('a host and its VMs in one request', () => {
     expect(status).toBe(400);
     expect(body.error.message).toMatch(/^vms\[1\]: XML does not parse/);
     expect((await get('/labs/clash')).status).toBe(404);
+  });
+});
+
+describe('GET /host/snapshot.mjs', () => {
+  it('serves the snapshot script itself, which runs on a captured tree as the checkout copy does', async () => {
+    const response = await fetch(`${server.base}/api/v1/host/snapshot.mjs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const text = await response.text();
+    expect(text).toBe(readFileSync(join(fixtures, '..', 'bin', 'snapshot.mjs'), 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'snapshot-download-'));
+    try {
+      writeFileSync(join(dir, 'snapshot.mjs'), text);
+      const run = spawnSync(
+        process.execPath,
+        [join(dir, 'snapshot.mjs'), '--root', join(fixtures, 'vtd-sc-on')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).iommus[0].registers.ecap).toBe('f00fca');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

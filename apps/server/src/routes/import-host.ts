@@ -2,6 +2,9 @@
 // command line becomes a VM of it (POST /labs/:lab/vms/import). Both go through the lab's ordinary ops
 // (iommu.add, device.add, vm.create) so history, replay, explain and forks treat them like any other input.
 // docs/host-import.md says what is read and how each capability is decoded.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses, LabParams, LabSummary, Name, OneOf, Policy, VmState } from '@ioasid-lab/api/schemas';
 import { KERNELS, type Policy as PolicyName } from '@ioasid-lab/api/vocab';
@@ -166,8 +169,31 @@ function importVm(input: VmInput, devices: string[], policy: string, where = '')
   }
 }
 
+/** The snapshot script itself, served so that a host without a checkout can fetch it with curl. */
+const SNAPSHOT_SCRIPT = readFileSync(
+  fileURLToPath(import.meta.resolve('@ioasid-lab/host/snapshot.mjs')),
+  'utf8',
+);
+
 export default async function importHostRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/host/snapshot.mjs',
+    {
+      schema: {
+        tags,
+        summary:
+          'The snapshot script (Node 20+, no dependencies): `node snapshot.mjs > host.json` on the host',
+        response: { 200: Type.String(), ...errorResponses },
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="snapshot.mjs"')
+        .send(SNAPSHOT_SCRIPT),
+  );
 
   app.post(
     '/labs/import-host',

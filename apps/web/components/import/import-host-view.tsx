@@ -3,7 +3,7 @@
 // number of libvirt domain XMLs or QEMU command lines; Preview asks the server for the plan (dryRun) and
 // shows what will be created and skipped; Create makes the lab and its VMs in one request and opens it.
 import { useRouter } from 'next/navigation';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { CopyButton } from '../shell/copy-button';
 import { ThemeToggle } from '../shell/theme-toggle';
 import { type HostPlan, ImportFailure, importHost, vmSource } from './host-api';
@@ -12,7 +12,14 @@ import styles from './import.module.css';
 const POLICIES = ['type1', 'iommufd', 'shared', 'explicit'] as const;
 const KERNELS = ['6.1', '6.6', '6.12'] as const;
 const SNAPSHOT_COMMAND = 'npm run snapshot > host.json';
-const STANDALONE_COMMAND = 'node snapshot.mjs > host.json   # packages/host/bin/snapshot.mjs, copied alone';
+
+/** On a host without a checkout: fetch the script from this server, run it (Node 20+, any user). */
+function downloadCommand(origin: string): string {
+  const host = new URL(origin).hostname;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
+  const auth = loopback ? '' : ' -H "authorization: Bearer $LAB_TOKEN"';
+  return `curl -sSO${auth} ${origin}/api/v1/host/snapshot.mjs && node snapshot.mjs > host.json`;
+}
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function bytes(hex: string): string {
@@ -45,6 +52,8 @@ export function ImportHostView() {
   const [plan, setPlan] = useState<HostPlan | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [origin, setOrigin] = useState<string | null>(null);
+  useEffect(() => setOrigin(window.location.origin), []);
 
   function request() {
     let snapshot: unknown;
@@ -103,12 +112,20 @@ export function ImportHostView() {
         <section aria-labelledby={`${ids}-step1`} className={styles.step}>
           <h2 id={`${ids}-step1`}>1. Take a snapshot on the host</h2>
           <p className="muted">Any user, no root; it only reads sysfs and prints JSON.</p>
-          <pre className={styles.command}>
-            {SNAPSHOT_COMMAND}
-            {'\n'}
-            {STANDALONE_COMMAND}
-          </pre>
-          <CopyButton text={() => SNAPSHOT_COMMAND} label="Copy snapshot command" short="Copy" />
+          <p>On a host without a checkout, fetch the script from this server and run it:</p>
+          <div className={styles.row}>
+            <pre className={styles.command}>{origin ? downloadCommand(origin) : '…'}</pre>
+            <CopyButton
+              text={() => downloadCommand(window.location.origin)}
+              label="Copy snapshot command"
+              short="Copy"
+            />
+          </div>
+          <p>In a checkout of ioasid-lab:</p>
+          <div className={styles.row}>
+            <pre className={styles.command}>{SNAPSHOT_COMMAND}</pre>
+            <CopyButton text={() => SNAPSHOT_COMMAND} label="Copy checkout command" short="Copy" />
+          </div>
         </section>
 
         <section aria-labelledby={`${ids}-step2`} className={styles.step}>
