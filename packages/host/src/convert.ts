@@ -263,6 +263,7 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
 
   // PCI functions by BDF.
   const functions = new Map<string, Json>();
+  const functionIndex = new Map<string, number>();
   rawFunctions.forEach((raw, i) => {
     const field = `snapshot.pciFunctions[${i}]`;
     if (!isObject(raw)) fail(field, `${field} must be an object`);
@@ -279,6 +280,7 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
     stringOrNull(raw.iommu, `${field}.iommu`);
     if (functions.has(raw.bdf)) fail(`${field}.bdf`, `${raw.bdf} appears twice`);
     functions.set(raw.bdf, raw);
+    functionIndex.set(raw.bdf, i);
   });
 
   // Groups: each group's unit (from its functions' iommu links, else the unit's device list), its
@@ -441,10 +443,10 @@ export function planHostImport(snapshot: unknown, options: PlanOptions = {}): Ho
       bdf,
       unit: unit.name,
       group,
-      vendorId: stringOrNull(fn.vendor, `pciFunctions ${bdf}.vendor`),
-      deviceId: stringOrNull(fn.device, `pciFunctions ${bdf}.device`),
-      class: stringOrNull(fn.class, `pciFunctions ${bdf}.class`),
-      driver: stringOrNull(fn.driver, `pciFunctions ${bdf}.driver`),
+      vendorId: stringOrNull(fn.vendor, `snapshot.pciFunctions[${functionIndex.get(bdf)}].vendor`),
+      deviceId: stringOrNull(fn.device, `snapshot.pciFunctions[${functionIndex.get(bdf)}].device`),
+      class: stringOrNull(fn.class, `snapshot.pciFunctions[${functionIndex.get(bdf)}].class`),
+      driver: stringOrNull(fn.driver, `snapshot.pciFunctions[${functionIndex.get(bdf)}].driver`),
     });
   }
   if (devices.length > 0) {
