@@ -21,11 +21,34 @@ async function streamPlugin(app: FastifyInstance, options: StreamPluginOptions):
   await app.register(websocket, {
     // On shutdown every stream ends with 1001 (going away), so clients know to reconnect later; the
     // plugin's default would close them without a code (1005) before our own hook ran.
+    // The close frames are given up to 2 s to get through before the process may exit (a process that
+    // exits first leaves clients with 1006); whoever has not answered by then is dropped.
     preClose(this: FastifyInstance, done: () => void) {
       hub.closeAll();
-      for (const client of this.websocketServer?.clients ?? []) client.close(1001, 'server stopping');
+      const clients = [...(this.websocketServer?.clients ?? [])];
+      for (const client of clients) client.close(1001, 'server stopping');
       this.websocketServer?.close();
-      done();
+      const open = clients.filter((client) => client.readyState !== client.CLOSED);
+      if (open.length === 0) {
+        done();
+        return;
+      }
+      let left = open.length;
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        for (const client of open) if (client.readyState !== client.CLOSED) client.terminate();
+        done();
+      };
+      const timer = setTimeout(finish, 2000);
+      for (const client of open) {
+        client.once('close', () => {
+          left -= 1;
+          if (left === 0) finish();
+        });
+      }
     },
     options: {
       // Clients only ever send small control messages ({"type":"since"}).
