@@ -15,6 +15,7 @@ import type {
   VmExplanation,
 } from '@ioasid-lab/api';
 import type { LeafPage } from '@ioasid-lab/core';
+import type { Quotas } from './quotas.ts';
 
 export type {
   ChainLink,
@@ -106,6 +107,8 @@ export interface OpenLabStoreOptions {
    * shadow snapshots are neither written nor read (counterfactuals replay from event 1).
    */
   counterfactualShadows?: boolean;
+  /** Labs in the store and events in a new lab (quotas.ts); per-op quotas are the caller's (checkOps). */
+  quotas?: Quotas;
 }
 
 export interface CreateLabInput {

@@ -15,6 +15,7 @@ import { toRow } from './codec.ts';
 import { openDatabase } from './database.ts';
 import { EventLog, type LabRow } from './event-log.ts';
 import { LiveLab, type LiveLabContext } from './live-lab.ts';
+import { checkEventCount, checkLabCount } from './quotas.ts';
 import {
   type CreateLabInput,
   type LabExport,
@@ -105,6 +106,7 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
   const db = openDatabase(options.path);
   const log = new EventLog(db.sqlite);
   const live = new Map<string, LiveLab>();
+  const quotas = options.quotas ?? {};
   let closed = false;
 
   const ctx: LiveLabContext = {
@@ -133,6 +135,8 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     // A policy the kernel lacks (iommufd on 6.1) is refused before the name is taken.
     Lab.create(policy, undefined, kernel).destroy();
     if (live.has(name) || log.labByName(name)) throw new LabError('EEXIST', `lab ${name} exists`);
+    checkLabCount(quotas, live.size);
+    checkEventCount(quotas, name, 0, ops.length);
     // One transaction: a lab never exists without the events its template or source promised.
     const made: { lab?: LiveLab } = {};
     try {

@@ -4,7 +4,7 @@
 // in seq order, through LISTEN/NOTIFY with catch-up from the table (PgFanout).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
-import { PgFanout, PgLabStore, type Quotas } from '@ioasid-lab/db/pg';
+import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
 import type {
   CallMessage,
   ErrorShape,
@@ -46,20 +46,11 @@ function errorShape(error: unknown): ErrorShape {
   };
 }
 
-function limit(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, not ${raw}`);
-  return value;
-}
-
 let store: PgLabStore;
 let fanout: PgFanout;
 try {
-  const quotas: Quotas = { maxLabs: limit('LAB_MAX_LABS'), maxEventsPerLab: limit('LAB_MAX_EVENTS') };
-  store = await PgLabStore.open({ url: dbPath, quotas });
+  // LAB_MAX_LABS, LAB_MAX_EVENTS, LAB_MAX_TABLE_BYTES: ENOSPC before anything is applied.
+  store = await PgLabStore.open({ url: dbPath, quotas: quotasFromEnv() });
   await store.ensureSeedLab();
   fanout = new PgFanout(dbPath, store);
   await fanout.start();

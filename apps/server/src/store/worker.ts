@@ -3,8 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   applyPragmaForTests,
+  checkOps,
   type LabStore,
   openLabStore,
+  quotasFromEnv,
   type StoredLab,
   storageFaultCode,
 } from '@ioasid-lab/db';
@@ -45,9 +47,11 @@ function errorShape(error: unknown): ErrorShape {
   };
 }
 
+/** LAB_MAX_LABS, LAB_MAX_EVENTS, LAB_MAX_TABLE_BYTES: ENOSPC before anything is applied. */
+const quotas = quotasFromEnv();
 let store: LabStore;
 try {
-  store = openLabStore({ path: dbPath });
+  store = openLabStore({ path: dbPath, quotas });
   store.ensureSeedLab();
 } catch (error) {
   post({ type: 'failed', error: errorShape(error) });
@@ -103,8 +107,14 @@ const storeMethods: StoreHandlers = {
 const labMethods: LabHandlers = {
   seq: (lab) => lab.seq,
   summary: (lab) => lab.summary(),
-  apply: (lab, ...args) => lab.apply(...args),
-  applyBatch: (lab, ...args) => lab.applyBatch(...args),
+  apply: (lab, op) => {
+    checkOps(quotas, lab, [op]);
+    return lab.apply(op);
+  },
+  applyBatch: (lab, ops, options) => {
+    checkOps(quotas, lab, ops);
+    return lab.applyBatch(ops, options);
+  },
   state: (lab, ...args) => lab.state(...args),
   events: (lab, ...args) => lab.events(...args),
   explain: (lab, ...args) => lab.explain(...args),

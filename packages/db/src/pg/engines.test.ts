@@ -5,12 +5,13 @@ import type { Op } from '@ioasid-lab/core';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncLabStore, asyncLabStore } from '../async-store.ts';
+import type { Quotas } from '../quotas.ts';
 import type { StoredEvent } from '../store-types.ts';
 import { SEED_HARDWARE, SEED_STORY } from '../templates.ts';
 import { openTempStore } from '../testing.ts';
 import { randomOp } from '../testing-ops.ts';
 import { type PgCluster, startCluster } from './cluster.ts';
-import { PgLabStore, type Quotas } from './store.ts';
+import { PgLabStore } from './store.ts';
 
 let cluster: PgCluster;
 beforeAll(async () => {

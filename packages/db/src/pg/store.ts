@@ -27,6 +27,7 @@ import type { EventRow } from '../codec.ts';
 import { openDatabase } from '../database.ts';
 import { EventLog, type LabRow } from '../event-log.ts';
 import { LiveLab, type LiveLabContext } from '../live-lab.ts';
+import { checkEventCount, checkLabCount, checkOps, type Quotas } from '../quotas.ts';
 import { SNAPSHOT_EVERY } from '../store.ts';
 import type {
   BatchOptions,
@@ -53,19 +54,6 @@ const CREATE_CHUNK = 1000;
 const FETCH_CHUNK = 5000;
 /** Serialises lab creation across replicas so the labs quota counts exactly. */
 const CREATE_LOCK = 0x10a5_1ab5;
-
-export interface Quotas {
-  /** Labs in the store; creating, forking or importing another answers ENOSPC. */
-  maxLabs?: number;
-  /** Events in one lab; an op or batch that would pass it answers ENOSPC. */
-  maxEventsPerLab?: number;
-}
-
-export class QuotaError extends LabError {
-  constructor(message: string) {
-    super('ENOSPC', message);
-  }
-}
 
 export interface OpenPgLabStoreOptions {
   /** postgres://… */
@@ -169,7 +157,7 @@ export class PgLabStore {
   readonly #log: EventLog;
   readonly #closeMirror: () => void;
   readonly #ctx: LiveLabContext;
-  readonly #quotas: Required<Quotas>;
+  readonly #quotas: Quotas;
   readonly #labs = new Map<string, Entry>();
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #subscriptions = new Map<string, Subscription>();
@@ -193,10 +181,7 @@ export class PgLabStore {
         throw new Error('a PostgreSQL store creates labs through PgLabStore');
       },
     };
-    this.#quotas = {
-      maxLabs: options.quotas?.maxLabs ?? Number.POSITIVE_INFINITY,
-      maxEventsPerLab: options.quotas?.maxEventsPerLab ?? Number.POSITIVE_INFINITY,
-    };
+    this.#quotas = options.quotas ?? {};
   }
 
   /** Migrates the database and opens a store on it (one per replica, or per store worker). */
@@ -395,7 +380,7 @@ export class PgLabStore {
    * log), copy the new events to PostgreSQL, announce them, commit. Anything failing after the core moved
    * drops this replica's copy, so it reloads from what PostgreSQL committed.
    */
-  write<T>(name: string, count: number, fn: (lab: LiveLab) => T): Promise<T> {
+  write<T>(name: string, ops: readonly Op[], fn: (lab: LiveLab) => T): Promise<T> {
     return this.#serial(name, async () => {
       this.#assertOpen();
       let moved = false;
@@ -403,11 +388,7 @@ export class PgLabStore {
         const { value, live } = await this.#transaction(async (client) => {
           const row = await this.#row(client, name, true);
           const live = await this.#sync(row, client);
-          if (live.seq + count > this.#quotas.maxEventsPerLab) {
-            throw new QuotaError(
-              `lab ${name} would pass the limit of ${this.#quotas.maxEventsPerLab} events per lab (LAB_MAX_EVENTS); it has ${live.seq}`,
-            );
-          }
+          checkOps(this.#quotas, live, ops);
           const before = live.seq;
           moved = true;
           const value = fn(live);
@@ -441,11 +422,11 @@ export class PgLabStore {
   }
 
   apply(name: string, op: Op): Promise<StoredEvent> {
-    return this.write(name, 1, (lab) => lab.apply(op));
+    return this.write(name, [op], (lab) => lab.apply(op));
   }
 
   applyBatch(name: string, ops: Op[], options: BatchOptions = {}): Promise<StoredEvent[]> {
-    return this.write(name, ops.length, (lab) => lab.applyBatch(ops, options));
+    return this.write(name, ops, (lab) => lab.applyBatch(ops, options));
   }
 
   /**
@@ -465,24 +446,16 @@ export class PgLabStore {
       checkPolicy(policy);
       checkKernel(kernel);
       Lab.create(policy, undefined, kernel).destroy();
-      if (ops.length > this.#quotas.maxEventsPerLab) {
-        throw new QuotaError(
-          `lab ${name} would start with ${ops.length} events, over the limit of ${this.#quotas.maxEventsPerLab} events per lab (LAB_MAX_EVENTS)`,
-        );
-      }
+      checkEventCount(this.#quotas, name, 0, ops.length);
       let live: LiveLab | undefined;
       try {
         const summary = await this.#transaction(async (client) => {
           await client.query('select pg_advisory_xact_lock($1)', [CREATE_LOCK]);
           const taken = await client.query('select 1 from labs where name = $1', [name]);
           if ((taken.rowCount ?? 0) > 0) throw new LabError('EEXIST', `lab ${name} exists`);
-          if (Number.isFinite(this.#quotas.maxLabs)) {
+          if (this.#quotas.maxLabs !== undefined) {
             const { rows } = await client.query<{ n: number }>('select count(*)::int as n from labs');
-            if ((rows[0]?.n ?? 0) >= this.#quotas.maxLabs) {
-              throw new QuotaError(
-                `this server holds ${rows[0]?.n} labs, the limit of labs per server (LAB_MAX_LABS): delete one first`,
-              );
-            }
+            checkLabCount(this.#quotas, rows[0]?.n ?? 0);
           }
           const createdAt = Date.now();
           const { rows } = await client.query<{ id: number }>(
