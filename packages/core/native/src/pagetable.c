@@ -37,6 +37,8 @@ void pt_pool_free(struct pt_pool *pool)
 	for (size_t i = 0; i < pool->nr_chunks; i++)
 		munmap(pool->chunks[i], chunk_size(i));
 	free(pool->chunks);
+	free(pool->clean);
+	free(pool->dirty);
 	free(pool);
 }
 
@@ -46,6 +48,21 @@ static int pool_grow(struct pt_pool *pool)
 	size_t size = chunk_size(pool->nr_chunks);
 	char *p;
 
+	/* Room in both free stacks for every page, this chunk's included, before the chunk exists. */
+	{
+		size_t pages = pool->cap_pages + size / PT_PAGE;
+		void **clean = realloc(pool->clean, pages * sizeof(*clean));
+
+		if (!clean)
+			return -ENOMEM;
+		pool->clean = clean;
+		void **dirty = realloc(pool->dirty, pages * sizeof(*dirty));
+
+		if (!dirty)
+			return -ENOMEM;
+		pool->dirty = dirty;
+		pool->cap_pages = pages;
+	}
 	if (pool->nr_chunks == pool->cap_chunks) {
 		size_t cap = pool->cap_chunks ? pool->cap_chunks * 2 : 8;
 		void **chunks = realloc(pool->chunks, cap * sizeof(*chunks));
@@ -88,19 +105,14 @@ static uint64_t *pool_alloc(struct pt_pool *pool, bool zero)
 
 	if (pool->bytes + PT_PAGE > pool->max_bytes)
 		return NULL;
-	if (zero && pool->free_clean) {
-		p = pool->free_clean;
-		pool->free_clean = *(void **)p;
-		*(void **)p = NULL;
-	} else if (pool->free_dirty) {
-		p = pool->free_dirty;
-		pool->free_dirty = *(void **)p;
+	if (zero && pool->nr_clean) {
+		p = pool->clean[--pool->nr_clean];
+	} else if (pool->nr_dirty) {
+		p = pool->dirty[--pool->nr_dirty];
 		if (zero)
 			memset(p, 0, PT_PAGE);
-	} else if (pool->free_clean) {
-		p = pool->free_clean;
-		pool->free_clean = *(void **)p;
-		*(void **)p = NULL;
+	} else if (pool->nr_clean) {
+		p = pool->clean[--pool->nr_clean];
 	} else {
 		if (pool->cursor == pool->chunk_end && pool_grow(pool))
 			return NULL;
@@ -113,10 +125,10 @@ static uint64_t *pool_alloc(struct pt_pool *pool, bool zero)
 
 static void pool_release(struct pt_pool *pool, void *p, bool clean)
 {
-	void **list = clean ? &pool->free_clean : &pool->free_dirty;
-
-	*(void **)p = *list;
-	*list = p;
+	if (clean)
+		pool->clean[pool->nr_clean++] = p;
+	else
+		pool->dirty[pool->nr_dirty++] = p;
 	pool->bytes -= PT_PAGE;
 }
 
@@ -138,6 +150,17 @@ static inline bool pte_leaf(uint64_t e, unsigned level)
 static inline uint64_t *pte_table(uint64_t e)
 {
 	return (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+}
+
+static inline unsigned pte_count(uint64_t e)
+{
+	return (unsigned)((e & PTE_COUNT_MASK) >> PTE_COUNT_SHIFT);
+}
+
+/* Adds n (possibly negative) to the present count a parent entry keeps for its table. */
+static inline void count_add(uint64_t *parent, int n)
+{
+	*parent += (uint64_t)(int64_t)n << PTE_COUNT_SHIFT;
 }
 
 static uint64_t *table_alloc(struct pagetable *pt, unsigned level, bool zero)
@@ -177,6 +200,7 @@ static inline void leaf_removed(struct pagetable *pt, unsigned level, uint64_t e
 int pt_init(struct pagetable *pt, struct pt_pool *pool, uint32_t levels, uint32_t page_sizes)
 {
 	memset(pt, 0, sizeof(*pt));
+	pt->root_entry = PTE_R | PTE_W;
 	pt->pool = pool;
 	pt->levels = levels;
 	pt->page_sizes = page_sizes;
@@ -184,28 +208,25 @@ int pt_init(struct pagetable *pt, struct pt_pool *pool, uint32_t levels, uint32_
 	return pt->root ? 0 : -ENOMEM;
 }
 
-static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level)
+/* Frees a whole table and everything under it; `count` is its present entries, from its parent entry. */
+static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level, unsigned count)
 {
 	if (level == 1) {
-		uint64_t n = 0, snp = 0;
-
-		for (unsigned i = 0; i < PT_ENTRIES; i++) {
-			n += pte_present(table[i]);
-			snp += (table[i] & PTE_SNP) != 0;
-		}
-		pt->st.leaves -= n;
-		pt->st.leaves_by_size[0] -= n;
-		pt->st.snoop_leaves -= snp;
+		pt->st.leaves -= count;
+		pt->st.leaves_by_size[0] -= count;
+		if (pt->snoop)
+			pt->st.snoop_leaves -= count;
 	} else {
-		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		for (unsigned i = 0; i < PT_ENTRIES && count; i++) {
 			uint64_t e = table[i];
 
 			if (!pte_present(e))
 				continue;
+			count--;
 			if (e & PTE_PS)
 				leaf_removed(pt, level, e);
 			else
-				free_subtree(pt, pte_table(e), level - 1);
+				free_subtree(pt, pte_table(e), level - 1, pte_count(e));
 		}
 	}
 	table_free(pt, table, level, false);
@@ -214,7 +235,7 @@ static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level)
 void pt_fini(struct pagetable *pt)
 {
 	if (pt->root)
-		free_subtree(pt, pt->root, pt->levels);
+		free_subtree(pt, pt->root, pt->levels, pte_count(pt->root_entry));
 	pt->root = NULL;
 }
 
@@ -270,18 +291,21 @@ struct map_args {
 	bool snoop;
 };
 
-static int map_level(const struct map_args *m, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
+/* self: the parent entry that keeps this table's present count. */
+static int map_level(const struct map_args *m, uint64_t *table, uint64_t *self, unsigned level, uint64_t iova,
+		     uint64_t last)
 {
 	bool leaf_ok = (level == 2 && (m->pt->page_sizes & IOASID_PGSIZE_2M)) ||
 		       (level == 3 && (m->pt->page_sizes & IOASID_PGSIZE_1G));
 
 	if (level == 1) {
-		/* The hot loop: one store per 4 KiB page. */
+		/* The hot loop: one store per 4 KiB page (the range is not mapped, so every entry is new). */
 		unsigned i = (iova >> 12) & 511, end = (last >> 12) & 511;
 		uint64_t v = (iova & PTE_ADDR_MASK) | m->prot;
 
 		for (unsigned k = i; k <= end; k++, v += PT_PAGE)
 			table[k] = v;
+		count_add(self, (int)(end - i + 1));
 		leaf_added(m->pt, 1, end - i + 1, m->snoop);
 		return 0;
 	}
@@ -293,6 +317,7 @@ static int map_level(const struct map_args *m, uint64_t *table, unsigned level, 
 			if (pte_present(*e))
 				return -EEXIST;
 			*e = (s.cur & PTE_ADDR_MASK) | m->prot | PTE_PS;
+			count_add(self, 1);
 			leaf_added(m->pt, level, 1, m->snoop);
 			continue;
 		}
@@ -302,12 +327,13 @@ static int map_level(const struct map_args *m, uint64_t *table, unsigned level, 
 			if (!child)
 				return -ENOMEM;
 			*e = (uint64_t)(uintptr_t)child | PTE_R | PTE_W;
+			count_add(self, 1);
 		} else if (*e & PTE_PS) {
 			return -EEXIST;
 		} else {
 			child = pte_table(*e);
 		}
-		rc = map_level(m, child, level - 1, s.cur, s.seg_last);
+		rc = map_level(m, child, e, level - 1, s.cur, s.seg_last);
 		if (rc)
 			return rc;
 	}
@@ -320,19 +346,34 @@ int pt_map(struct pagetable *pt, uint64_t iova, uint64_t last, bool read, bool w
 
 	if ((iova & (PT_PAGE - 1)) || ((last + 1) & (PT_PAGE - 1)) || last < iova || last > pt_last_iova(pt))
 		return -EINVAL;
-	return map_level(&m, pt->root, pt->levels, iova, last);
+	pt->snoop = snoop;
+	return map_level(&m, pt->root, &pt->root_entry, pt->levels, iova, last);
 }
 
-static bool table_empty(const uint64_t *t)
+/* Removes a run of 4 KiB leaves [i, end] of one leaf table in one pass. */
+static void unmap_leaves(struct pagetable *pt, uint64_t *table, uint64_t *self, unsigned i, unsigned end)
 {
-	for (unsigned i = 0; i < PT_ENTRIES; i++)
-		if (t[i])
-			return false;
-	return true;
+	unsigned n = 0;
+
+	for (unsigned k = i; k <= end; k++) {
+		n += pte_present(table[k]);
+		table[k] = 0;
+	}
+	count_add(self, -(int)n);
+	pt->st.leaves -= n;
+	pt->st.leaves_by_size[0] -= n;
+	if (pt->snoop)
+		pt->st.snoop_leaves -= n;
 }
 
-static void unmap_level(struct pagetable *pt, uint64_t *table, unsigned level, uint64_t iova, uint64_t last)
+/* self: the parent entry that keeps this table's present count. */
+static void unmap_level(struct pagetable *pt, uint64_t *table, uint64_t *self, unsigned level, uint64_t iova,
+			uint64_t last)
 {
+	if (level == 1) {
+		unmap_leaves(pt, table, self, (iova >> 12) & 511, (last >> 12) & 511);
+		return;
+	}
 	pt_for_each_entry(s, level, iova, last) {
 		uint64_t *e = &table[s.index], *child;
 
@@ -341,19 +382,20 @@ static void unmap_level(struct pagetable *pt, uint64_t *table, unsigned level, u
 		if (pte_leaf(*e, level)) {
 			leaf_removed(pt, level, *e);
 			*e = 0;
+			count_add(self, -1);
 			continue;
 		}
 		child = pte_table(*e);
 		if (s.whole) {
-			free_subtree(pt, child, level - 1);
-			*e = 0;
-			continue;
-		}
-		unmap_level(pt, child, level - 1, s.cur, s.seg_last);
-		if (table_empty(child)) {
+			free_subtree(pt, child, level - 1, pte_count(*e));
+		} else {
+			unmap_level(pt, child, e, level - 1, s.cur, s.seg_last);
+			if (pte_count(*e))
+				continue;
 			table_free(pt, child, level - 1, true);
-			*e = 0;
 		}
+		*e = 0;
+		count_add(self, -1);
 	}
 }
 
@@ -363,7 +405,7 @@ void pt_unmap(struct pagetable *pt, uint64_t iova, uint64_t last)
 
 	if (iova > top)
 		return;
-	unmap_level(pt, pt->root, pt->levels, iova, last > top ? top : last);
+	unmap_level(pt, pt->root, &pt->root_entry, pt->levels, iova, last > top ? top : last);
 }
 
 static void snoop_level(uint64_t *table, unsigned level, bool snoop)
@@ -382,6 +424,7 @@ static void snoop_level(uint64_t *table, unsigned level, bool snoop)
 
 void pt_set_snoop(struct pagetable *pt, bool snoop)
 {
+	pt->snoop = snoop;
 	snoop_level(pt->root, pt->levels, snoop);
 	pt->st.snoop_leaves = snoop ? pt->st.leaves : 0;
 }

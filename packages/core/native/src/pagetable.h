@@ -14,6 +14,11 @@
 #define PTE_PS (1ull << 7)   /* a leaf above level 1 (superpage) */
 #define PTE_SNP (1ull << 11) /* DMA_PTE_SNP: this translation snoops */
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
+/* In an entry that points to a table: how many entries of that table are present (0..512), in bits 52-61,
+ * which VT-d ignores in non-leaf second-level entries. Emptiness and whole-table frees read it instead of
+ * scanning 512 entries. */
+#define PTE_COUNT_SHIFT 52
+#define PTE_COUNT_MASK (0x3ffull << PTE_COUNT_SHIFT)
 
 /* Table pages come from a per-lab pool: 2 MiB chunks carved into pages, a free list, byte accounting. */
 struct pt_pool {
@@ -21,8 +26,12 @@ struct pt_pool {
 	size_t nr_chunks, cap_chunks;
 	char *cursor; /* next unused page of the newest chunk */
 	char *chunk_end;
-	void *free_clean; /* freed pages that are all zero but for the link word */
-	void *free_dirty; /* freed pages with stale entries */
+	/* Freed pages as stacks of pointers, so freeing and reusing a page never touches its memory (a
+	 * linked list through the pages cost a cache miss per page both ways). Each stack has room for every
+	 * page ever carved, so a free never allocates. */
+	void **clean; /* all-zero pages */
+	void **dirty; /* pages with stale entries */
+	size_t nr_clean, nr_dirty, cap_pages;
 	uint64_t bytes;     /* table bytes in use by every table of the lab */
 	uint64_t max_bytes; /* ENOMEM beyond */
 };
@@ -37,6 +46,8 @@ struct pt_stats {
 
 struct pagetable {
 	uint64_t *root;
+	uint64_t root_entry; /* holds the root table's present count, like any parent entry */
+	bool snoop;          /* every leaf carries SNP (all leaves of a table agree: they mirror one HWPT) */
 	uint32_t levels;
 	uint32_t page_sizes; /* IOASID_PGSIZE_* */
 	struct pt_pool *pool;
@@ -55,6 +66,7 @@ void pt_pool_free(struct pt_pool *pool);
 int pt_init(struct pagetable *pt, struct pt_pool *pool, uint32_t levels, uint32_t page_sizes);
 void pt_fini(struct pagetable *pt);
 /* Maps [iova, last] (4 KiB aligned, not mapped) with the largest leaves that fit; one walk per range.
+ * snoop must be the table's current setting (pt_set_snoop changes it for every leaf).
  * On -ENOMEM the part already mapped stays: the caller unmaps the same range. */
 int pt_map(struct pagetable *pt, uint64_t iova, uint64_t last, bool read, bool write, bool snoop);
 /* Clears every leaf inside [iova, last] and frees table pages that become empty. */
