@@ -1,11 +1,15 @@
 // Kernel profiles in the event store: a lab's kernel through create, reopen, fork, export and import; explain
 // across kernels (the rule that differs), compare per policy × kernel, and the single-VM explain (cause, latent
 // hazards, remedies checked by replay). Real SQLite files, real cores.
-import { KERNELS, type Op, type Policy } from '@ioasid-lab/core';
+import { KERNELS, Lab, type Op, POLICIES, type Policy } from '@ioasid-lab/core';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { replayKernel } from './kernels.ts';
 import type { LabStore, StoredLab, VmExplanation } from './store-types.ts';
-import { SEED_HARDWARE } from './templates.ts';
+import { SEED_HARDWARE, SEED_STORY } from './templates.ts';
 import { openTempStore } from './testing.ts';
+import { randomOp, vmCreate } from './testing-ops.ts';
 
 const stores: LabStore[] = [];
 afterEach(() => {
@@ -148,6 +152,76 @@ describe('explain across kernels', () => {
       c.policies.find((p) => p.policy === policy && p.kernel === kernel)?.vms.find((v) => v.vm === 'VM1');
     expect(vm1('type1', '6.1')?.wbinvd).toBe(true);
     expect(vm1('type1', '6.12')?.wbinvd).toBe(false);
+  });
+});
+
+describe('profiles that read the same rules for a policy share one replay', () => {
+  function replay(policy: Policy, kernel: (typeof KERNELS)[number], ops: Op[]) {
+    let core: Lab;
+    try {
+      core = Lab.create(policy, undefined, kernel);
+    } catch {
+      return null;
+    }
+    try {
+      const results = core.applyBatch(ops).map((r) => (r.ok ? r.effects : r.code));
+      const { kernel: _k, ...state } = core.state();
+      return { results, state };
+    } finally {
+      core.destroy();
+    }
+  }
+
+  it('random histories replay identically under profiles replayKernel calls equivalent (200 runs)', () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...POLICIES),
+        // Half the runs start from the seed story (VM1 booted [A, B], B unplugged): histories where the
+        // profiles' rules show.
+        fc.boolean(),
+        fc.tuple(
+          vmCreate(fc.constant('VM1')),
+          vmCreate(fc.constant('VM2')),
+          fc.array(randomOp, { maxLength: 25 }),
+        ),
+        (policy, story, [vm1, vm2, rest]) => {
+          const ops: Op[] = [...SEED_HARDWARE, ...(story ? SEED_STORY : [vm1, vm2]), ...rest];
+          for (const own of KERNELS) {
+            for (const kernel of KERNELS) {
+              const stand = replayKernel(policy, kernel, own);
+              if (stand === kernel) continue;
+              compared++;
+              expect(replay(policy, kernel, ops)).toEqual(replay(policy, stand, ops));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(compared).toBeGreaterThan(200);
+  });
+
+  it('a type1 lab keeps a shadow for 6.1 only; a shared lab none per kernel', () => {
+    const ops: Op[] = [];
+    for (let i = 0; i < 25; i++) {
+      ops.push({ op: 'vm.detach', vm: 'VM1', device: 'A' }, { op: 'vm.attach', vm: 'VM1', device: 'A' });
+    }
+    const opened = openTempStore({ snapshotEvery: 2 });
+    stores.push(opened.store);
+    opened.store.createLab({ name: 't', policy: 'type1', template: 'seed-story' }).applyBatch(ops);
+    const saved = new Database(opened.path, { readonly: true });
+    const kernels = saved
+      .prepare("select distinct kernel from shadow_snapshots where policy = 'type1' order by kernel")
+      .pluck()
+      .all();
+    saved.close();
+    expect(kernels).toEqual(['6.1']);
+    const l = opened.store.getLab('t');
+    expect(l.explain('VM1', 'VM2').kernels['6.6']).toEqual(l.explain('VM1', 'VM2').kernels['6.12']);
+    // Each re-plug of A was a FILE_DEL and FILE_ADD after B's domain left the container: 6.1 judged again.
+    expect(l.explain('VM1', 'VM2').kernels['6.1']?.a?.wbinvd).toBe(false);
+    expect(l.compare(['type1'], ['6.1']).policies[0]?.vms.find((v) => v.vm === 'VM1')?.wbinvd).toBe(false);
   });
 });
 

@@ -1,8 +1,32 @@
 // Explain across kernel profiles: which profile rule makes one kernel's replay of a lab differ from another's,
 // stated with the kernel function or commit it follows (docs/kernels.md). The outcomes themselves always come
 // from replays in the core; this file only names the rule behind a difference the replays found.
-import type { Kernel, Policy } from '@ioasid-lab/core';
+import { KERNELS, type Kernel, type Policy } from '@ioasid-lab/core';
 import type { VmOutcome } from './store-types.ts';
+
+/**
+ * The kernel-profile rules each policy reads in the core (packages/core/native/src/kernel.c's fields:
+ * `type1_judge` is read only under type1 (policy_type1.c), `has_iommufd` and `iommufd_upgrade_at_attach`
+ * only under iommufd (lab.c, hwpt.c); shared and explicit read none). Profiles that agree on the rules a
+ * policy reads replay its inputs identically, so one replay answers for all of them: a lab keeps no shadow
+ * that would repeat another. kernels.test.ts replays random histories under every profile to check it.
+ */
+const RULES_READ: Record<Policy, Record<Kernel, string>> = {
+  type1: { '6.1': 'judge by container', '6.6': 'judge by group devices', '6.12': 'judge by group devices' },
+  iommufd: { '6.1': 'no iommufd', '6.6': 'upgrade at attach', '6.12': 'enforce at allocation only' },
+  shared: { '6.1': '', '6.6': '', '6.12': '' },
+  explicit: { '6.1': '', '6.6': '', '6.12': '' },
+};
+
+/**
+ * The profile whose replay stands for `kernel` under `policy`: the lab's own kernel (`own`) when they read
+ * the same rules, else the first profile that does.
+ */
+export function replayKernel(policy: Policy, kernel: Kernel, own: Kernel): Kernel {
+  const rules = RULES_READ[policy];
+  if (rules[kernel] === rules[own]) return own;
+  return KERNELS.find((k) => rules[k] === rules[kernel]) ?? kernel;
+}
 
 export interface KernelRule {
   /** The rule, with its kernel sources: what `kernels[k].rule` says. */

@@ -20,6 +20,7 @@ import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
 import { HistoryIndex, type ScanRow } from './history-index.ts';
+import { replayKernel } from './kernels.ts';
 import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
 import type {
   BatchOptions,
@@ -97,6 +98,8 @@ export class LiveLab implements StoredLab {
   #explained = new Map<string, Explanation | VmExplanation>();
   #history: HistoryIndex | undefined;
   #closed = false;
+  /** How many of this lab's inputs were refused, as of `seq`: counted over the log once, then kept up. */
+  #refused: { seq: number; count: number } | undefined;
 
   private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
     this.#ctx = ctx;
@@ -212,6 +215,10 @@ export class LiveLab implements StoredLab {
     }
     const previous = this.#seq;
     this.#seq = first + rows.length - 1;
+    if (this.#refused?.seq === previous) {
+      const refused = rows.filter((r) => r.errno !== 0 && r.aborted === 0).length;
+      this.#refused = { seq: this.#seq, count: this.#refused.count + refused };
+    }
     this.#maybeSnapshot(previous);
     const events = rows.map(toEvent);
     for (const listener of this.#listeners) {
@@ -286,11 +293,16 @@ export class LiveLab implements StoredLab {
     }
   }
 
-  /** The replays explain reads: every other policy under this kernel, this policy under every other kernel. */
+  /**
+   * The replays explain reads: every other policy under this kernel, this policy under every other kernel
+   * whose rules for it differ from this one's (the others are this lab's own replay).
+   */
   #explainedReplays(): [Policy, Kernel][] {
+    const kernels = new Set(KERNELS.map((k) => replayKernel(this.policy, k, this.kernel)));
+    kernels.delete(this.kernel);
     return [
       ...POLICIES.filter((p) => p !== this.policy).map((p): [Policy, Kernel] => [p, this.kernel]),
-      ...KERNELS.filter((k) => k !== this.kernel).map((k): [Policy, Kernel] => [this.policy, k]),
+      ...[...kernels].map((k): [Policy, Kernel] => [this.policy, k]),
     ];
   }
 
@@ -335,6 +347,13 @@ export class LiveLab implements StoredLab {
     return withCore(this.#coreAt(seq), (core) => ({ seq, ...core.state() }));
   }
 
+  #refusedNow(): number {
+    if (this.#refused?.seq !== this.#seq) {
+      this.#refused = { seq: this.#seq, count: this.#ctx.log.refusedCount(this.id) };
+    }
+    return this.#refused.count;
+  }
+
   /** A scratch core at `seq` (caller destroys it). */
   #coreAt(seq: number): Lab {
     if (seq === this.#seq) return Lab.restore(this.#core.serialize());
@@ -363,10 +382,12 @@ export class LiveLab implements StoredLab {
    * The final state of this lab's inputs replayed under `policy` and `kernel` (default: the lab's), and how
    * many of them were refused; null when that kernel lacks the policy.
    */
-  replayUnder(policy: Policy, kernel: Kernel = this.kernel): { state: CoreState; refused: number } | null {
+  replayUnder(policy: Policy, wanted: Kernel = this.kernel): { state: CoreState; refused: number } | null {
     this.#assertOpen();
+    // A profile that reads the same rules for this policy as another replays identically (kernels.ts).
+    const kernel = replayKernel(policy, wanted, this.kernel);
     if (policy === this.policy && kernel === this.kernel) {
-      return { state: this.#core.state(), refused: this.#ctx.log.refusedCount(this.id) };
+      return { state: this.#core.state(), refused: this.#refusedNow() };
     }
     const shadow = this.#shadow(policy, kernel);
     return shadow ? { state: shadow.core.state(), refused: shadow.refused } : null;
@@ -415,6 +436,9 @@ export class LiveLab implements StoredLab {
 
   #explainNow(a: string, b: string | undefined): Explanation | VmExplanation {
     const state = this.#core.state();
+    const replays = new Map<string, { state: CoreState; refused: number } | null>([
+      [`${this.policy}@${this.kernel}`, { state, refused: this.#refusedNow() }],
+    ]);
     const input: VmExplainInput = {
       a,
       policy: this.policy,
@@ -428,7 +452,12 @@ export class LiveLab implements StoredLab {
         return names;
       },
       scratch: () => Lab.restore(this.#core.serialize()),
-      replayUnder: (policy: Policy, kernel?: Kernel) => this.replayUnder(policy, kernel),
+      // One explain reads a replay once, however many profiles it stands for (kernels.ts).
+      replayUnder: (policy: Policy, kernel: Kernel = this.kernel) => {
+        const key = `${policy}@${replayKernel(policy, kernel, this.kernel)}`;
+        if (!replays.has(key)) replays.set(key, this.replayUnder(policy, kernel));
+        return replays.get(key) ?? null;
+      },
     };
     return b === undefined ? explainVm(input) : explainVms({ ...input, b });
   }
