@@ -10,32 +10,36 @@ struct msg_out {
 	size_t len, cap; /* cap counts the terminating NUL */
 };
 
-static void msg_putc(struct msg_out *m, char c)
+/* Appends n bytes, cut at the buffer's end: literal runs and numbers go in whole, not byte by byte. */
+static void msg_put(struct msg_out *m, const char *s, size_t n)
 {
-	if (m->len + 1 < m->cap)
-		m->p[m->len++] = c;
+	size_t room = m->cap - 1 - m->len;
+
+	if (n > room)
+		n = room;
+	memcpy(m->p + m->len, s, n);
+	m->len += n;
 }
 
-/* Separate hex and decimal loops: a constant divisor is a multiply and a shift, a variable one a 64-bit
- * division per digit. */
+/* Digits are written backwards into a small buffer, then appended at once. Separate hex and decimal
+ * loops: a constant divisor is a multiply and a shift, a variable one a 64-bit division per digit. */
 static void msg_num(struct msg_out *m, unsigned long long v, bool hex)
 {
 	char digits[24];
-	int n = 0;
+	char *end = digits + sizeof(digits), *d = end;
 
 	if (hex) {
 		do {
-			digits[n++] = "0123456789abcdef"[v & 15];
+			*--d = "0123456789abcdef"[v & 15];
 			v >>= 4;
 		} while (v);
 	} else {
 		do {
-			digits[n++] = (char)('0' + v % 10);
+			*--d = (char)('0' + v % 10);
 			v /= 10;
 		} while (v);
 	}
-	while (n)
-		msg_putc(m, digits[--n]);
+	msg_put(m, d, (size_t)(end - d));
 }
 
 /*
@@ -50,17 +54,21 @@ static void msg_format(char *dst, size_t cap, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	for (const char *f = fmt; *f; f++) {
 		if (*f != '%') {
-			msg_putc(&m, *f);
+			const char *run = f;
+
+			while (f[1] && f[1] != '%')
+				f++;
+			msg_put(&m, run, (size_t)(f - run + 1));
 			continue;
 		}
 		f++;
 		if (*f == '%') {
-			msg_putc(&m, '%');
+			msg_put(&m, "%", 1);
 		} else if (*f == 's') {
 			const char *s = va_arg(ap, const char *);
 
-			for (s = s ? s : "(null)"; *s; s++)
-				msg_putc(&m, *s);
+			s = s ? s : "(null)";
+			msg_put(&m, s, strlen(s));
 		} else if (*f == 'u' || *f == 'x') {
 			msg_num(&m, va_arg(ap, unsigned int), *f == 'x');
 		} else if (f[0] == 'l' && f[1] == 'l' && (f[2] == 'u' || f[2] == 'x')) {
