@@ -31,7 +31,7 @@ describe('schemas from vocabularies', () => {
 
 describe('names', () => {
   it('follow NAME_PATTERN', () => {
-    expect(Name.pattern).toBe(NAME_PATTERN);
+    expect((Name as { pattern?: string }).pattern).toBe(NAME_PATTERN);
     for (const good of ['A', 'vm1', 'A2', 'a.b-c_d', 'x'.repeat(64)])
       expect(Value.Check(Name, good)).toBe(true);
     for (const bad of ['', '..', '_proto', '-a', 'a/b', 'x'.repeat(65)])
