@@ -1,7 +1,7 @@
 // The client's request and response types, derived from the request schemas and the data types of this
 // package, so a field renamed there fails to compile here.
 import type { Static } from 'typebox';
-import type { RevertBody, RevertResult } from '../schemas/history.ts';
+import type { RevertBody, RevertResult as RevertResultBody } from '../schemas/history.ts';
 import type { CreateLabBody, ForkBody, ImportBody } from '../schemas/labs.ts';
 import type {
   AttachBody,
@@ -88,7 +88,7 @@ export interface Health {
 }
 
 export type RevertRequest = Static<typeof RevertBody>;
-export type RevertResult = Static<typeof RevertResult>;
+export type RevertResult = Static<typeof RevertResultBody>;
 
 export type StreamMessage =
   | { type: 'hello'; seq: number; state: LabState }
