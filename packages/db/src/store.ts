@@ -1,5 +1,6 @@
 // openLabStore: the labs of one SQLite file, each a live core rebuilt at open from its latest snapshot
 // plus later events. Creating, forking and importing a lab are one transaction each.
+import { NAME_RE } from '@ioasid-lab/api/vocab';
 import {
   abiVersion,
   DEFAULT_KERNEL,
@@ -38,7 +39,7 @@ export const SNAPSHOT_EVERY = 500;
 /** Ops per core batch when a fork or import replays a long history into a new lab. */
 const CREATE_CHUNK = 1000;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const NAME = NAME_RE;
 const SEEDED = 'seeded';
 /** The core ABI (and rules) whose results the stored events and snapshots hold. */
 const CORE_ABI = 'core.abi';

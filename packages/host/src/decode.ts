@@ -290,7 +290,7 @@ export interface KernelProfileChoice {
   rule: string;
 }
 
-/** The core's kernel profiles (API.md: a lab's `kernel`), oldest first. */
+/** The core's kernel profiles (docs/api.md: a lab's `kernel`), oldest first. */
 export type KernelProfile = Kernel;
 export const KERNEL_PROFILES: readonly KernelProfile[] = KERNELS;
 

@@ -1,9 +1,8 @@
-// The lab vocabulary this package produces: the same shapes as the core's ops (API.md "Hardware" and
-// "VMs"), restated here so the parsers stay free of the native core and can run in a browser.
+// The ops this package produces: the core's iommu.add, device.add and vm.create (docs/api.md, "Hardware" and
+// "VMs") with every field filled in. Vocabularies come from the browser-safe @ioasid-lab/api, never the core.
+import type { ReservedKind, Vendor } from '@ioasid-lab/api/vocab';
 
-export type Vendor = 'intel-vtd' | 'amd-vi' | 'arm-smmuv3';
-export type ReservedKind = 'msi' | 'reserved' | 'direct';
-export type Policy = 'type1' | 'iommufd' | 'shared' | 'explicit';
+export type { Policy, ReservedKind, Vendor } from '@ioasid-lab/api/vocab';
 
 export interface ReservedRegion {
   start: string;
@@ -51,8 +50,8 @@ export class HostImportError extends Error {
   }
 }
 
-/** API.md's name rule, as the core checks it. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The name rule of labs, units, devices and VMs, as the core checks it. */
+export { NAME_RE as NAME_PATTERN } from '@ioasid-lab/api/vocab';
 
 /** `0000:02:00.0` -> `0000-02-00.0`: a valid lab name for a PCI function. */
 export function deviceNameForBdf(bdf: string): string {

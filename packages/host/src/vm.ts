@@ -1,6 +1,6 @@
 // VMs from what engineers already have: a libvirt domain XML or a QEMU command line becomes one vm.create
 // op booted with the assigned PCI functions in the order the VM plugs them (order changes outcomes:
-// DOMAIN.md). Emulated devices are not assignments and are not read; an assignment the lab cannot model
+// docs/domain.md). Emulated devices are not assignments and are not read; an assignment the lab cannot model
 // (mdev, vfio-ap, vfio-ccw, vfio-platform) is an error naming the element, as is malformed input.
 import { deviceNameForBdf, HostImportError, NAME_PATTERN, normalizeBdf, type VmCreateOp } from './types.ts';
 import { childrenNamed, firstChild, parseXml, type XmlElement, XmlError } from './xml.ts';
