@@ -1,5 +1,5 @@
 /* The conformance probe: reads a scenario in the lab's batch-op vocabulary (one JSON op a line,
- * API.md) and performs each op with the real ioctls of the running kernel, printing one JSON line
+ * docs/api.md) and performs each op with the real ioctls of the running kernel, printing one JSON line
  * per op: the errno the kernel answered and what it said back (HWPT ids, IOVA ranges, the type1
  * coherency extension, the unit's capabilities).
  *

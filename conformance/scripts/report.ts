@@ -119,7 +119,7 @@ export function report(): string {
     '  hw_pagetable.c calls `iommufd_hwpt_paging_enforce_cc()` only from `iommufd_hwpt_paging_alloc()`, under',
     '  the comment "The cache coherency mode must be configured here and unchanged later".',
     '',
-    'So the "6.2 up to 2ccabf81ddff" column of DOMAIN.md\'s kernel profiles covers 6.2 to 6.6, and a `6.6`',
+    'So the "6.2 up to 2ccabf81ddff" column of docs/kernels.md\'s profiles covers 6.2 to 6.6, and a `6.6`',
     'profile should keep the attach-time upgrade.',
     '',
   );

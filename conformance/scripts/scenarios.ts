@@ -1,5 +1,5 @@
 // Writes conformance/scenarios/**.jsonl: the scenarios recorded on real kernels and replayed through the
-// core. Each is a header line and one op a line in the lab's batch-op vocabulary (API.md), plus the
+// core. Each is a header line and one op a line in the lab's batch-op vocabulary (docs/api.md), plus the
 // replay-only ops ioas.ranges and device.info. References: "$VM1" is VM1's IOAS, "$h1" the first HWPT the
 // scenario met. The machine (QEMU q35, one emulated VT-d unit, aw-bits 39) has nic0 and nic1 (e1000e on
 // the root bus, a group each) and nic2, nic3 (e1000 behind a PCIe-to-PCI bridge, one group).

@@ -1,5 +1,5 @@
 // Replays what a real kernel answered (conformance/recorded/) through the core and lists every
-// difference. A scenario is a JSON-lines file in the lab's batch-op vocabulary (API.md): a header line,
+// difference. A scenario is a JSON-lines file in the lab's batch-op vocabulary (docs/api.md): a header line,
 // then one op a line. The probe ran it on Linux inside QEMU; the recording holds one line per op with
 // the kernel's errno and what it said back. Here the same ops go through the compiled core, with the
 // hardware the guest's VT-d unit reported, under the kernel profile of the recording's `uname -r`.

@@ -61,7 +61,7 @@ let ioas = 0;
 let snapshot = '';
 
 /**
- * Every lab's state. Refused ops are still events in the history (API.md), so the event counts and
+ * Every lab's state. Refused ops are still events in the history (docs/api.md), so the event counts and
  * seqs may grow; what must not change is the state itself.
  */
 async function everything(): Promise<string> {

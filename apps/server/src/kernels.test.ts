@@ -1,4 +1,4 @@
-// Kernel profiles through REST: DOMAIN.md's seed table for every row under each profile, `kernel` on
+// Kernel profiles through REST: docs/kernels.md's seed table for every row under each profile, `kernel` on
 // create, fork, import and export, the kernel comparison in explain and compare, and the single-VM explain.
 import { KERNELS, type Kernel, type Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ async function outcome(lab: string) {
 
 const converged = { vm1: { wbinvd: false, hazard: false }, vm2: { wbinvd: false, hazard: false } };
 
-describe("DOMAIN.md's seed table, per kernel profile, through REST", () => {
+describe("docs/kernels.md's seed table, per kernel profile, through REST", () => {
   // [policy, VM1 boot order, kernel, VM1 tables while {A,B}, end state]
   const rows: [Policy, string[], Kernel, number, object][] = [
     [

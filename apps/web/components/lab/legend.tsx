@@ -1,4 +1,4 @@
-// The legend of the topology: every badge, abbreviation and edge style in words (UI.md: one meaning per
+// The legend of the topology: every badge, abbreviation and edge style in words (docs/architecture.md: one meaning per
 // colour). The same words are in each node's hover card and, for exports, under the picture.
 import { EDGE_MEANING } from '../topology/labels';
 
