@@ -37,5 +37,5 @@ export type {
   VmState,
   VmVerdict,
 } from '@ioasid-lab/api';
-/** The policies in the order the UI offers them. */
-export { POLICIES } from '@ioasid-lab/api';
+/** The vocabularies in the order the UI offers them. */
+export { KERNELS, POLICIES, VENDORS } from '@ioasid-lab/api';

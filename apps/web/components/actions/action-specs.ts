@@ -4,7 +4,7 @@
 import type { ReactNode } from 'react';
 import type { Request } from '../../lib/api';
 import { parseU64 } from '../../lib/format';
-import type { AttachRequest, DeviceRequest, IommuRequest, LabState } from '../../lib/types';
+import { type AttachRequest, type DeviceRequest, type IommuRequest, type LabState, VENDORS } from '../../lib/types';
 import { checkLength, checkName, checkNames, checkU64 } from '../../lib/validate';
 import type { Field, Values } from './action-form';
 import { mapHint } from './map-hint';
@@ -90,7 +90,7 @@ function hardwareSpecs(c: Ctx, sel: Selection | null): ActionSpec[] {
           name: 'vendor',
           label: 'vendor',
           kind: 'select',
-          options: ['intel-vtd', 'amd-vi', 'arm-smmuv3'],
+          options: [...VENDORS],
           value: 'intel-vtd',
         },
         { name: 'sc', label: 'snoop control', kind: 'checkbox', value: true },

@@ -7,10 +7,9 @@ import { useEffect, useId, useState } from 'react';
 import { CopyButton } from '../shell/copy-button';
 import { ThemeToggle } from '../shell/theme-toggle';
 import { type HostPlan, ImportFailure, importHost, vmSource } from './host-api';
+import { KERNELS, POLICIES } from '../../lib/types';
 import styles from './import.module.css';
 
-const POLICIES = ['type1', 'iommufd', 'shared', 'explicit'] as const;
-const KERNELS = ['6.1', '6.6', '6.12'] as const;
 const SNAPSHOT_COMMAND = 'npm run snapshot > host.json';
 
 /** On a host without a checkout: fetch the script from this server, run it (Node 20+, any user). */
