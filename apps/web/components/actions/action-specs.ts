@@ -4,7 +4,13 @@
 import type { ReactNode } from 'react';
 import type { Request } from '../../lib/api';
 import { parseU64 } from '../../lib/format';
-import { type AttachRequest, type DeviceRequest, type IommuRequest, type LabState, VENDORS } from '../../lib/types';
+import {
+  type AttachRequest,
+  type DeviceRequest,
+  type IommuRequest,
+  type LabState,
+  VENDORS,
+} from '../../lib/types';
 import { checkLength, checkName, checkNames, checkU64 } from '../../lib/validate';
 import type { Field, Values } from './action-form';
 import { mapHint } from './map-hint';

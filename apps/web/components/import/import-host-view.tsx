@@ -4,10 +4,10 @@
 // shows what will be created and skipped; Create makes the lab and its VMs in one request and opens it.
 import { useRouter } from 'next/navigation';
 import { useEffect, useId, useState } from 'react';
+import { KERNELS, POLICIES } from '../../lib/types';
 import { CopyButton } from '../shell/copy-button';
 import { ThemeToggle } from '../shell/theme-toggle';
 import { type HostPlan, ImportFailure, importHost, vmSource } from './host-api';
-import { KERNELS, POLICIES } from '../../lib/types';
 import styles from './import.module.css';
 
 const SNAPSHOT_COMMAND = 'npm run snapshot > host.json';
