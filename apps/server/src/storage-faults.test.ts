@@ -157,13 +157,19 @@ describe('refusing to start', () => {
 
   it('bad LAB_DB paths exit non-zero with one line naming the path, in seconds', async () => {
     const dir = tempDir();
+    // A real database cut short: its first 3 pages only.
+    const whole = join(dir, 'whole.db');
+    const made = await startServer({ dir, dbPath: whole });
+    await made.stop();
+    const truncated = join(dir, 'truncated.db');
+    writeFileSync(truncated, readFileSync(whole).subarray(0, 3 * 4096));
     const garbage = join(dir, 'garbage.db');
     writeFileSync(garbage, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) & 0xff)));
     const folder = join(dir, 'folder.db');
     mkdirSync(folder);
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    const cases = [garbage, folder, join(file, 'x.db'), '/proc/nope/x.db'];
+    const cases = [garbage, truncated, folder, join(file, 'x.db'), '/proc/nope/x.db'];
     const results = await Promise.all(cases.map((path) => startExpectingExit(path)));
     results.forEach((result, i) => {
       expectOneLineNaming(result, cases[i] as string);
