@@ -50,7 +50,8 @@ let store: PgLabStore;
 let fanout: PgFanout;
 try {
   // LAB_MAX_LABS, LAB_MAX_EVENTS, LAB_MAX_TABLE_BYTES: ENOSPC before anything is applied.
-  store = await PgLabStore.open({ url: dbPath, quotas: quotasFromEnv() });
+  const sharded = (workerData as { shard?: number }).shard !== undefined;
+  store = await PgLabStore.open({ url: dbPath, quotas: quotasFromEnv(), poolSize: sharded ? 4 : 8 });
   await store.ensureSeedLab();
   fanout = new PgFanout(dbPath, store);
   await fanout.start();

@@ -48,8 +48,11 @@ export const EVENTS_CHANNEL = 'ioasid_lab_events';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEEDED = 'seeded';
-/** Ops per core batch and per INSERT when a create, fork or import replays a long history. */
-const CREATE_CHUNK = 1000;
+/**
+ * Ops per core batch and per INSERT when a create, fork or import replays a long history: small enough that
+ * other labs' calls in this replica wait a few milliseconds between two of them.
+ */
+const CREATE_CHUNK = 250;
 /** Events per SELECT when a replica catches a lab up from the table. */
 const FETCH_CHUNK = 5000;
 /** Serialises lab creation across replicas so the labs quota counts exactly. */
@@ -534,13 +537,26 @@ export class PgLabStore {
     at?: number,
     kernel?: Kernel,
   ): Promise<LabSummary> {
-    const { ops, from } = await this.read(source, (lab) => {
+    const from = await this.read(source, (lab) => {
       const seq = at ?? lab.seq;
       if (!Number.isInteger(seq) || seq < 0 || seq > lab.seq) {
         throw new LabError('ERANGE', `seq ${at} is outside this lab's history 0..${lab.seq}`);
       }
-      return { ops: lab.inputs(seq), from: lab };
+      return { id: lab.id, seq, policy: lab.policy, kernel: lab.kernel };
     });
+    // The inputs in slices, so other labs' calls in this replica run between them. Events up to `seq`
+    // never change; a source deleted meanwhile is ENOENT.
+    const ops: Op[] = [];
+    for (let after = 0; after < from.seq; after += FETCH_CHUNK) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const upTo = Math.min(from.seq, after + FETCH_CHUNK);
+      const slice = await this.#serial(source, async () => {
+        if (this.#labs.get(source)?.live.id !== from.id)
+          throw new LabError('ENOENT', `no lab named ${source}`);
+        return this.#log.inputsBetween(from.id, after, upTo);
+      });
+      for (const json of slice) ops.push(JSON.parse(json) as Op);
+    }
     return this.createFromOps(name, policy ?? from.policy, kernel ?? from.kernel, 'empty', ops);
   }
 
