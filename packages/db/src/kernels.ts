@@ -47,7 +47,16 @@ const TYPE1_JUDGE: KernelRule = {
     "(drivers/vfio/group.c) judges each device of the group by its IOMMU's " +
     'IOMMU_CAP_ENFORCE_CACHE_COHERENCY and the container does not matter',
   clause: (device, other) => {
-    const who = device ? `${device}'s file before ${device}` : "a group's file before the group";
+    if (!device) {
+      // No unplug behind it: a file judged while the container held another group's domain, or before
+      // the group joined one.
+      const rule =
+        'judges a type1 group by its container (vfio_file_enforced_coherent: every domain of the container enforces; a group in no container counts as coherent)';
+      return other === '6.1'
+        ? `6.1 ${rule}`
+        : `${other} judges a type1 group by its devices' IOMMUs (vfio_group_enforced_coherent), while 6.1 ${rule}`;
+    }
+    const who = `${device}'s file before ${device}`;
     return other === '6.1'
       ? `6.1 judges a type1 group by its container, and QEMU removes ${who} leaves the container`
       : `${other} judges a type1 group by its devices' IOMMUs (vfio_group_enforced_coherent), while 6.1 judges it by its container, from which QEMU removes ${who} leaves it`;
