@@ -27,7 +27,8 @@ const BOOT_B_FIRST: Op[] = [{ op: 'vm.create', name: 'VM1', devices: ['B', 'A'] 
 
 describe("a lab's kernel in the store", () => {
   it('is chosen at create (default 6.12), listed, in state, and kept across a reopen', () => {
-    const opened = openTempStore();
+    // Snapshots every 2 events: the reopen and past states restore them, and must keep the kernel.
+    const opened = openTempStore({ snapshotEvery: 2 });
     opened.store.createLab({ name: 'plain', policy: 'type1', template: 'seed-story' });
     opened.store.createLab({ name: 'old', policy: 'type1', kernel: '6.1', template: 'seed-story' });
     const store = opened.reopen();
@@ -49,6 +50,14 @@ describe("a lab's kernel in the store", () => {
         .state()
         .vms.find((v) => v.name === 'VM1')?.wbinvd,
     ).toBe(false);
+    const past = store.getLab('old').state(VM1_FIRST + 1);
+    expect(past).toMatchObject({ seq: VM1_FIRST + 1, kernel: '6.1' });
+    expect(past.vms.find((v) => v.name === 'VM1')?.noncoherentDma).toBe(1);
+    // Before the first snapshot a past state is a fresh core: it too follows the lab's kernel.
+    expect(store.getLab('old').state(1).kernel).toBe('6.1');
+    // The reopened live core agrees with a replay from event 1 under the lab's kernel.
+    const fresh = store.getLab('old').fork('old-copy');
+    expect(fresh.state()).toEqual({ ...store.getLab('old').state(), seq: fresh.seq });
   });
 
   it('refuses an unknown kernel (EINVAL naming the allowed ones) and iommufd on 6.1 (EOPNOTSUPP)', () => {
