@@ -3,17 +3,16 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CreatedBy,
   DeviceBody,
+  DeviceParams,
   DeviceState,
   errorResponses,
   LabParams,
-  Name,
   StoredEvent,
 } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
 
 const tags = ['hardware'];
-const DeviceParams = Type.Object({ lab: Name, dev: Name }, { additionalProperties: false });
 
 export default async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

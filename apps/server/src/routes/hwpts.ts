@@ -4,11 +4,10 @@ import {
   CreatedBy,
   errorResponses,
   HwptAllocBody,
+  HwptParams,
   HwptState,
-  Id,
   LabParams,
   LeafPage,
-  Name,
   PagetableQuery,
   StoredEvent,
 } from '@ioasid-lab/api/schemas';
@@ -17,7 +16,6 @@ import { ApiError } from '../errors.ts';
 import { applyAndDescribe, applyOrThrow, createdHwpt } from '../ops.ts';
 
 const tags = ['hwpts'];
-const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });
 
 export default async function hwptRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -2,11 +2,10 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   errorResponses,
-  Id,
+  IoasParams,
   IoasState,
   LabParams,
   MapBody,
-  Name,
   StoredEvent,
   UnmapBody,
 } from '@ioasid-lab/api/schemas';
@@ -14,7 +13,6 @@ import type { FastifyInstance } from 'fastify';
 import { applyOrThrow } from '../ops.ts';
 
 const tags = ['ioas'];
-const IoasParams = Type.Object({ lab: Name, ioas: Id }, { additionalProperties: false });
 
 export default async function ioasRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

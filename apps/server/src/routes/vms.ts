@@ -6,19 +6,17 @@ import {
   DeviceState,
   errorResponses,
   LabParams,
-  Name,
   ReplaceBody,
   StoredEvent,
   VmBody,
+  VmDeviceParams,
+  VmParams,
   VmState,
 } from '@ioasid-lab/api/schemas';
 import type { FastifyInstance } from 'fastify';
 import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
 
 const tags = ['vms'];
-const closed = { additionalProperties: false } as const;
-const VmParams = Type.Object({ lab: Name, vm: Name }, closed);
-const VmDeviceParams = Type.Object({ lab: Name, vm: Name, dev: Name }, closed);
 
 export default async function vmRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

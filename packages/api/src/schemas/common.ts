@@ -89,3 +89,12 @@ export const errorResponses = {
 
 export const LabParams = Type.Object({ lab: Name }, { additionalProperties: false });
 export type LabParams = Static<typeof LabParams>;
+// Path parameters of the object routes: names for hardware and VMs, numeric ids for IOAS and HWPTs.
+export const DeviceParams = Type.Object({ lab: Name, dev: Name }, { additionalProperties: false });
+export const VmParams = Type.Object({ lab: Name, vm: Name }, { additionalProperties: false });
+export const VmDeviceParams = Type.Object(
+  { lab: Name, vm: Name, dev: Name },
+  { additionalProperties: false },
+);
+export const IoasParams = Type.Object({ lab: Name, ioas: Id }, { additionalProperties: false });
+export const HwptParams = Type.Object({ lab: Name, id: Id }, { additionalProperties: false });
