@@ -97,6 +97,23 @@ describe('loopback mode', () => {
     );
     expect(own.status).toBe(201);
     expect((await call(server.base, 'GET', '/labs', undefined, foreign)).status).toBe(200);
+    // Behind a TLS proxy the browser's origin is https on the same host: still the server's own.
+    const proxied = await call(
+      server.base,
+      'POST',
+      '/labs',
+      { name: 'proxied', policy: 'shared' },
+      { origin: `https://${new URL(server.base).host}` },
+    );
+    expect(proxied.status).toBe(201);
+    const otherPort = await call(
+      server.base,
+      'POST',
+      '/labs',
+      { name: 'port', policy: 'shared' },
+      { origin: 'http://127.0.0.1:1' },
+    );
+    expect(otherPort.status).toBe(403);
   });
 });
 

@@ -18,9 +18,23 @@ export interface OriginOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The origin a page served by this server has, as the browser would write it in `Origin`. */
-function ownOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${(request.headers.host ?? '').toLowerCase()}`;
+/**
+ * Whether `origin` is a page of this server: same host and port as the request's Host. The scheme is
+ * not compared, so a TLS proxy in front (browser on https, server on http) still matches.
+ */
+function isOwnOrigin(request: FastifyRequest, origin: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  const host = (request.headers.host ?? '').toLowerCase();
+  if (parsed.host === host) return true;
+  // Default ports: Origin omits them, Host may carry them.
+  const port = parsed.protocol === 'https:' ? '443' : '80';
+  return parsed.port === '' && `${parsed.hostname}:${port}` === host;
 }
 
 async function originPlugin(app: FastifyInstance, options: OriginOptions): Promise<void> {
@@ -43,7 +57,7 @@ async function originPlugin(app: FastifyInstance, options: OriginOptions): Promi
     const origin = request.headers.origin;
     const upgrade = (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (origin !== undefined && (upgrade || !SAFE_METHODS.has(request.method))) {
-      if (origin !== ownOrigin(request) && !origins.has(origin)) {
+      if (!origins.has(origin) && !isOwnOrigin(request, origin)) {
         done(
           new ApiError(
             'EPERM',
