@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Lab } from '@ioasid-lab/core';
+import { abiVersion, Lab } from '@ioasid-lab/core';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -14,6 +14,13 @@ import { openDatabase } from './database.ts';
 import { openLabStore } from './store.ts';
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
+/** `sqlite3 .dump` of a file the store wrote before kernel profiles (core ABI 1, snapshot format 1). */
+const PREVIOUS_DUMP = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'pre-kernel-profiles.sql',
+);
 
 function columns(db: Database.Database, table: string): string[] {
   return (db.prepare(`pragma table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
@@ -149,5 +156,70 @@ describe('a file written by the core before kernel profiles', () => {
     expect(again.getLab('t1').events(seq - 1)[0]?.result).toMatchObject({ ok: false, code: 'EOPNOTSUPP' });
     expect(again.getLab('t1').state().vms[0]).toMatchObject({ noncoherentDma: 1 });
     again.close();
+  });
+});
+
+describe('a file written by the previous store and core (fixtures/pre-kernel-profiles.sql)', () => {
+  it('opens with every lab, its results derived again under 6.12 and its old snapshots dropped', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'previous.db');
+    const old = new Database(path);
+    old.exec(readFileSync(PREVIOUS_DUMP, 'utf8'));
+    // What the previous code wrote: snapshot format 1, a KVM count of 2 for {A, B} under type1, and a
+    // replace under type1 recorded as applied.
+    expect(old.prepare('select count(*) from snapshots').pluck().get()).toBeGreaterThan(0);
+    const count = old
+      .prepare(
+        "select effects from events e join labs l on l.id = e.lab_id where l.name = 'replace-type1' and seq = 6",
+      )
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(count)).toContainEqual(
+      expect.objectContaining({ type: 'vm.noncoherent_changed', noncoherentDma: 2 }),
+    );
+    old.close();
+
+    const store = openLabStore({ path });
+    expect(store.listLabs().map((l) => [l.name, l.policy, l.kernel, l.events])).toEqual([
+      ['seed', 'shared', '6.12', 8],
+      ['story-type1', 'type1', '6.12', 8],
+      ['order-iommufd', 'iommufd', '6.12', 8],
+      ['replace-type1', 'type1', '6.12', 8],
+    ]);
+    const vms = (lab: string) =>
+      store
+        .getLab(lab)
+        .state()
+        .vms.map((v) => [v.name, v.noncoherentDma, v.wbinvd, v.coherencyHazard]);
+    expect(vms('seed')).toEqual([
+      ['VM1', 1, true, false],
+      ['VM2', 0, false, false],
+    ]);
+    expect(vms('story-type1')).toEqual([
+      ['VM1', 0, false, false],
+      ['VM2', 0, false, false],
+    ]);
+    expect(vms('order-iommufd')).toEqual([
+      ['VM1', 0, false, true],
+      ['VM2', 0, false, false],
+    ]);
+    const replaced = store.getLab('replace-type1');
+    const [boot, replace] = replaced.events(5, 2);
+    expect(boot?.effects).toContainEqual(
+      expect.objectContaining({ type: 'vm.noncoherent_changed', noncoherentDma: 1 }),
+    );
+    expect(replace?.result).toMatchObject({ ok: false, code: 'EOPNOTSUPP' });
+    expect(vms('replace-type1')).toEqual([['VM1', 0, false, false]]);
+    expect(replaced.state().hwpts).toHaveLength(1);
+    // Explain reads the derived history and replays the other profiles.
+    const story = store.getLab('story-type1').explain('VM1', 'VM2');
+    expect(story.kernels['6.1']?.a?.wbinvd).toBe(true);
+    store.close();
+
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("select value from meta where key = 'core.abi'").pluck().get()).toBe(
+      String(abiVersion()),
+    );
+    expect(after.prepare('select count(*) from snapshots where seq <= 8').pluck().get()).toBe(0);
+    after.close();
   });
 });
