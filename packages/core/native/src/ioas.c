@@ -126,7 +126,8 @@ static void unmap_from_hwpts(struct ioasid_lab *lab, struct ioas *ioas, uint64_t
 
 int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t length, bool read, bool write)
 {
-	uint64_t align, last, rs, rl;
+	uint64_t align, last, rs, rl, need = 0;
+	uint64_t room = lab->pool->max_bytes > lab->pool->bytes ? lab->pool->max_bytes - lab->pool->bytes : 0;
 	const char *owner;
 	size_t at;
 	int rc;
@@ -151,8 +152,8 @@ int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t 
 		return lab_err(lab, EOVERFLOW, "ioas %u: iova 0x%llx+0x%llx wraps past 2^64", ioas->id,
 			       (unsigned long long)iova, (unsigned long long)length);
 	if (ioas_reserved_hit(lab, ioas, iova, last, &rs, &rl, &owner))
-		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx+0x%llx overlaps reserved 0x%llx-0x%llx of %s", ioas->id,
-			       (unsigned long long)iova, (unsigned long long)length, (unsigned long long)rs,
+		return lab_err(lab, EINVAL, "ioas %u: iova 0x%llx+0x%llx overlaps reserved 0x%llx-0x%llx of %s",
+			       ioas->id, (unsigned long long)iova, (unsigned long long)length, (unsigned long long)rs,
 			       (unsigned long long)rl, owner);
 	at = area_lower_bound(ioas, iova);
 	if (at < ioas->nr_areas && ioas->areas[at].iova <= last) {
@@ -161,6 +162,21 @@ int ioas_map(struct ioasid_lab *lab, struct ioas *ioas, uint64_t iova, uint64_t 
 		return lab_err(lab, EEXIST, "ioas %u: iova 0x%llx+0x%llx overlaps area 0x%llx+0x%llx", ioas->id,
 			       (unsigned long long)iova, (unsigned long long)length, (unsigned long long)a->iova,
 			       (unsigned long long)(a->last - a->iova + 1));
+	}
+	/* A map that cannot fit the lab's table budget is refused from the arithmetic, before any table is built
+	 * (the same answer the walk below would reach after filling the pool). */
+	for (size_t i = 0; i < lab->hwpts.n; i++) {
+		const struct hwpt *h = lab->hwpts.v[i];
+		uint64_t least;
+
+		if (h->ioas != ioas)
+			continue;
+		least = pt_map_min_bytes(&h->pt, iova, last);
+		if (least > room - need)
+			return lab_err(lab, ENOMEM, "ioas %u: iova 0x%llx+0x%llx: page tables would exceed %llu bytes",
+				       ioas->id, (unsigned long long)iova, (unsigned long long)length,
+				       (unsigned long long)lab->pool->max_bytes);
+		need += least;
 	}
 	for (size_t i = 0; i < lab->hwpts.n; i++) {
 		struct hwpt *h = lab->hwpts.v[i];
@@ -256,15 +272,15 @@ int op_ioas_unmap(struct ioasid_lab *lab, const struct ioasid_ioas_unmap *a)
 	return 0;
 }
 
-int ioas_check_reservation(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last,
-			   const char *owner)
+int ioas_check_reservation(struct ioasid_lab *lab, struct ioas *ioas, uint64_t start, uint64_t last, const char *owner)
 {
 	for (uint32_t i = 0; i < ioas->nr_allowed; i++) {
 		const struct ioasid_iova_range *r = &ioas->allowed[i];
 
 		if (r->start <= last && start <= r->last)
-			return lab_err(lab, EADDRINUSE, "ioas %u: reserved 0x%llx-0x%llx of %s overlaps allowed 0x%llx-0x%llx",
-				       ioas->id, (unsigned long long)start, (unsigned long long)last, owner,
+			return lab_err(lab, EADDRINUSE,
+				       "ioas %u: reserved 0x%llx-0x%llx of %s overlaps allowed 0x%llx-0x%llx", ioas->id,
+				       (unsigned long long)start, (unsigned long long)last, owner,
 				       (unsigned long long)r->start, (unsigned long long)r->last);
 	}
 	return 0;
@@ -301,8 +317,9 @@ int op_ioas_allow(struct ioasid_lab *lab, const struct ioasid_ioas_allow *a)
 				       (unsigned long long)ranges[i - 1].last, (unsigned long long)ranges[i].start,
 				       (unsigned long long)ranges[i].last);
 		if (ioas_reserved_hit(lab, ioas, ranges[i].start, ranges[i].last, &rs, &rl, &owner))
-			return lab_err(lab, EADDRINUSE, "ioas %u: allowed 0x%llx-0x%llx overlaps reserved 0x%llx-0x%llx of %s",
-				       ioas->id, (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last,
+			return lab_err(lab, EADDRINUSE,
+				       "ioas %u: allowed 0x%llx-0x%llx overlaps reserved 0x%llx-0x%llx of %s", ioas->id,
+				       (unsigned long long)ranges[i].start, (unsigned long long)ranges[i].last,
 				       (unsigned long long)rs, (unsigned long long)rl, owner);
 	}
 	memcpy(ioas->allowed, ranges, sizeof(ranges));
@@ -347,8 +364,8 @@ static int do_copy(struct ioasid_lab *lab, const void *arg)
 		cur = a->last + 1;
 	}
 	for (size_t k = 0; !rc && k < n; k++)
-		rc = ioas_map(lab, c->dst, c->dst_iova + (pieces[k].iova - c->src_iova), pieces[k].last - pieces[k].iova + 1,
-			      c->read, c->write);
+		rc = ioas_map(lab, c->dst, c->dst_iova + (pieces[k].iova - c->src_iova),
+			      pieces[k].last - pieces[k].iova + 1, c->read, c->write);
 	return rc;
 }
 

@@ -309,7 +309,8 @@ static int map_level(const struct map_args *m, uint64_t *table, uint64_t *self, 
 		leaf_added(m->pt, 1, end - i + 1, m->snoop);
 		return 0;
 	}
-	pt_for_each_entry(s, level, iova, last) {
+	pt_for_each_entry(s, level, iova, last)
+	{
 		uint64_t *e = &table[s.index], *child;
 		int rc;
 
@@ -338,6 +339,34 @@ static int map_level(const struct map_args *m, uint64_t *table, uint64_t *self, 
 			return rc;
 	}
 	return 0;
+}
+
+/* Blocks of 2^shift bytes, aligned, that lie wholly inside [iova, last]. */
+static uint64_t whole_blocks(uint64_t iova, uint64_t last, unsigned shift)
+{
+	uint64_t mask = (1ull << shift) - 1;
+	uint64_t first = (iova >> shift) + ((iova & mask) != 0);
+	uint64_t end = last >> shift; /* the block holding last, whole only if it ends at last */
+
+	if ((last & mask) != mask) {
+		if (end == 0)
+			return 0;
+		end--;
+	}
+	return end >= first ? end - first + 1 : 0;
+}
+
+uint64_t pt_map_min_bytes(const struct pagetable *pt, uint64_t iova, uint64_t last)
+{
+	uint64_t pages = 0;
+
+	/* With larger leaves a whole block may need no table at all: only 4K-only tables are bounded. */
+	if (pt->page_sizes & (IOASID_PGSIZE_2M | IOASID_PGSIZE_1G))
+		return 0;
+	/* Every whole 2M, 1G, 512G block of an unmapped range needs its own new table below it. */
+	for (unsigned level = 1; level < pt->levels; level++)
+		pages += whole_blocks(iova, last, level_shift(level + 1));
+	return pages > UINT64_MAX / PT_PAGE ? UINT64_MAX : pages * PT_PAGE;
 }
 
 int pt_map(struct pagetable *pt, uint64_t iova, uint64_t last, bool read, bool write, bool snoop)
@@ -374,7 +403,8 @@ static void unmap_level(struct pagetable *pt, uint64_t *table, uint64_t *self, u
 		unmap_leaves(pt, table, self, (iova >> 12) & 511, (last >> 12) & 511);
 		return;
 	}
-	pt_for_each_entry(s, level, iova, last) {
+	pt_for_each_entry(s, level, iova, last)
+	{
 		uint64_t *e = &table[s.index], *child;
 
 		if (!pte_present(*e))
@@ -432,7 +462,8 @@ void pt_set_snoop(struct pagetable *pt, bool snoop)
 static int walk_level(const uint64_t *table, unsigned level, uint64_t iova, uint64_t last,
 		      int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx)
 {
-	pt_for_each_entry(s, level, iova, last) {
+	pt_for_each_entry(s, level, iova, last)
+	{
 		uint64_t e = table[s.index];
 		int rc;
 

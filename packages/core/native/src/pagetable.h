@@ -78,5 +78,10 @@ int pt_walk(const struct pagetable *pt, uint64_t iova, uint64_t last, int (*fn)(
 	    void *ctx);
 /* The top of the address space the table translates. */
 uint64_t pt_last_iova(const struct pagetable *pt);
+/*
+ * Table bytes that mapping [iova, last], none of it mapped yet, must at least allocate: a lower bound from
+ * the range alone, so a map that cannot fit the pool is refused before any table is built.
+ */
+uint64_t pt_map_min_bytes(const struct pagetable *pt, uint64_t iova, uint64_t last);
 
 #endif

@@ -62,14 +62,15 @@ void pagetable_tests(void)
 	/* One 4K page. */
 	CHECK("map 4k", pt_map(&pt, 0x1000, 0x1fff, true, true, true) == 0);
 	CHECK("4k leaf", pt.st.leaves == 1 && pt.st.leaves_by_size[0] == 1 && pt.st.snoop_leaves == 1);
-	CHECK("4k walk levels", pt.st.table_pages == 4 && pt.st.pages_by_level[0] == 1 && pt.st.pages_by_level[1] == 1 &&
-					pt.st.pages_by_level[2] == 1);
+	CHECK("4k walk levels", pt.st.table_pages == 4 && pt.st.pages_by_level[0] == 1 &&
+					pt.st.pages_by_level[1] == 1 && pt.st.pages_by_level[2] == 1);
 	pt_unmap(&pt, 0x1000, 0x1fff);
 	CHECK("unmap frees the tables it emptied", pt.st.table_pages == 1 && pt.st.leaves == 0 && pool->bytes == 4096);
 
 	/* 1 GiB - 4K .. 2 GiB + 2M + 4K: 4K, 1G, 2M, 4K leaves. */
 	CHECK("map mixed", pt_map(&pt, GB - 4096, 2 * GB + 2 * MB + 4096 - 1, true, false, true) == 0);
-	CHECK("mixed sizes", pt.st.leaves_by_size[0] == 2 && pt.st.leaves_by_size[1] == 1 && pt.st.leaves_by_size[2] == 1);
+	CHECK("mixed sizes",
+	      pt.st.leaves_by_size[0] == 2 && pt.st.leaves_by_size[1] == 1 && pt.st.leaves_by_size[2] == 1);
 	c = walk_all(&pt);
 	CHECK("walk covers the range", c.leaves == 4 && c.first == GB - 4096 && c.bytes == GB + 2 * MB + 2 * 4096 &&
 					       c.ordered && c.writable == 0 && c.snoop == 4);
@@ -90,8 +91,24 @@ void pagetable_tests(void)
 	CHECK("remap the hole", pt_map(&pt, 4 * MB, 8 * MB - 1, true, true, false) == 0 && pt.st.leaves == 4096);
 	CHECK("misaligned is refused", pt_map(&pt, 0x800, 0x17ff, true, true, false) == -EINVAL);
 	CHECK("past the top is refused", pt_map(&pt, 1ull << 48, (1ull << 48) + 4095, true, true, false) == -EINVAL);
+	/* The lower bound of a map's tables: 4K-only tables only, whole blocks only, never above the real need. */
+	CHECK("bound of a 4K page is 0", pt_map_min_bytes(&pt, 32 * MB, 32 * MB + 4095) == 0);
+	CHECK("bound of 16M is its 8 leaf tables", pt_map_min_bytes(&pt, 32 * MB, 48 * MB - 1) == 8 * 4096);
+	CHECK("bound skips partial blocks", pt_map_min_bytes(&pt, 32 * MB + 4096, 48 * MB - 1) == 7 * 4096);
+	CHECK("bound of 2G counts leaf tables and 1G tables",
+	      pt_map_min_bytes(&pt, 2 * GB, 4 * GB - 1) == (1024 + 2) * 4096);
+	CHECK("bound at the top of the space", pt_map_min_bytes(&pt, (1ull << 48) - 2 * MB, (1ull << 48) - 1) == 4096);
+	{
+		uint64_t before = pool->bytes, least = pt_map_min_bytes(&pt, 2 * GB + 4096, 3 * GB + 8191);
+
+		CHECK("map after the bound", pt_map(&pt, 2 * GB + 4096, 3 * GB + 8191, true, true, false) == 0);
+		CHECK("bound is at most what the map built", least > 0 && least <= pool->bytes - before);
+	}
 	pt_fini(&pt);
 	CHECK("fini returns every page", pool->bytes == 0);
+	CHECK("large leaves are not bounded",
+	      pt_init(&pt, pool, 4, ALL_SIZES) == 0 && pt_map_min_bytes(&pt, 0, 4 * GB - 1) == 0);
+	pt_fini(&pt);
 
 	/* 39 and 57 bits. */
 	CHECK("3 levels", pt_init(&pt, pool, 3, ALL_SIZES) == 0 && pt_last_iova(&pt) == (1ull << 39) - 1);
