@@ -119,7 +119,9 @@ export function findRemedies(candidates: Candidate[], scratch: () => Lab, a: str
  */
 export function latentHazards(state: CoreState, vm: string, scratch: () => Lab): LatentHazard[] {
   const found = state.vms.find((v) => v.name === vm);
-  if (!found || found.coherencyHazard) return [];
+  // An unplug never gives a remaining device's table SNP or takes it away, so with no device that can do
+  // no-snoop DMA on a table without SNP now, no unplug can expose one.
+  if (!found || found.coherencyHazard || !latentPossible(state, vm)) return [];
   const out: LatentHazard[] = [];
   for (const trigger of found.devices) {
     withCore(scratch(), (core) => {
@@ -135,6 +137,12 @@ export function latentHazards(state: CoreState, vm: string, scratch: () => Lab):
     });
   }
   return out;
+}
+
+/** Whether any device of `vm` can do no-snoop DMA on a table without SNP (the precondition of a latent hazard). */
+function latentPossible(state: CoreState, vm: string): boolean {
+  const snp = new Map(state.hwpts.map((h) => [h.id, h.enforceCacheCoherency]));
+  return state.devices.some((d) => d.vm === vm && d.noSnoop && d.hwpt !== null && snp.get(d.hwpt) === false);
 }
 
 /** How bad a VM's state is: a hazard, then a latent hazard, then wbinvd (speed only). */
@@ -167,7 +175,11 @@ export function findVmRemedies(
       const state = core.state();
       const after = vmOutcome(state, vm);
       if (!after || after.coherencyHazard) return null;
-      const latent = latentHazards(state, vm, () => Lab.restore(core.serialize()));
+      let image: Buffer | undefined;
+      const latent = latentHazards(state, vm, () => {
+        image ??= core.serialize();
+        return Lab.restore(image);
+      });
       if (latent.length > 0 || vmBadness(after, 0) >= before) return null;
       return { description: candidate.description, ops: candidate.ops, result: { a: after } };
     });
