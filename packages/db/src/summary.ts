@@ -124,6 +124,46 @@ export function writeSummary(
   return sentences.join(' ');
 }
 
+/** Why one VM's wbinvd and hazard are what they are, told from its devices and tables now. */
+function reasons(e: Omit<VmExplanation, 'summary'>, state: CoreState): string[] {
+  const vm = e.a.vm;
+  const found = state.vms.find((v) => v.name === vm);
+  const devices = state.devices.filter((d) => found?.devices.includes(d.name));
+  const snoopCtl = new Map(state.iommus.map((i) => [i.name, i.enforceCacheCoherency]));
+  const snp = new Map(state.hwpts.map((h) => [h.id, h.enforceCacheCoherency]));
+  const exposed = devices.filter((d) => d.noSnoop && d.hwpt !== null && snp.get(d.hwpt) === false);
+  const incapable = devices.filter((d) => snoopCtl.get(d.iommu) === false).map((d) => d.name);
+  const out: string[] = [];
+  if (e.a.wbinvd) {
+    if (e.policy === 'type1' && e.kernel === '6.1') {
+      out.push(
+        `KVM emulates wbinvd because 6.1 judges each VFIO group by its container, and at ${vm}'s last kvm-vfio file add or remove the container held a domain that did not enforce snoop control.`,
+      );
+    } else if (e.policy === 'shared' || e.policy === 'explicit') {
+      const tables = [
+        ...new Set(devices.filter((d) => d.hwpt !== null && snp.get(d.hwpt) === false).map((d) => d.hwpt)),
+      ].map((id) => `HWPT ${id}`);
+      out.push(`KVM emulates wbinvd because ${tables.join(' and ') || 'a table'} of ${vm} does not set SNP.`);
+    } else if (incapable.length > 0) {
+      out.push(
+        `KVM emulates wbinvd because it judges each device by its IOMMU and ${incapable.join(', ')} ${incapable.length === 1 ? 'sits' : 'sit'} behind an IOMMU without snoop control.`,
+      );
+    }
+    out.push('There is no coherency hazard while KVM emulates wbinvd.');
+  } else if (e.a.coherencyHazard) {
+    out.push(
+      `It is in a coherency hazard because KVM treats it as coherent while ${exposed.map((d) => `${d.name} can do no-snoop DMA on HWPT ${d.hwpt} (no SNP)`).join(' and ')}.`,
+    );
+  } else if (exposed.length === 0) {
+    out.push(
+      devices.some((d) => d.noSnoop)
+        ? 'No coherency hazard: every device that can do no-snoop DMA sits on a table with SNP.'
+        : 'No coherency hazard: none of its devices can do no-snoop DMA.',
+    );
+  }
+  return out;
+}
+
 /** The bug-report paragraph of a single-VM explanation. */
 export function writeVmSummary(
   e: Omit<VmExplanation, 'summary'>,
@@ -135,6 +175,7 @@ export function writeVmSummary(
   const sentences: string[] = [
     `Under the ${e.policy} policy on kernel ${e.kernel} at event #${e.seq}, ${describeOutcome(vm, e.a, nc)}.`,
     `${devicesOf(state, vm)}.`,
+    ...reasons(e, state),
   ];
   if (e.cause) {
     sentences.push(
