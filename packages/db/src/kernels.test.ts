@@ -252,6 +252,8 @@ describe('explain with one VM', () => {
       { device: 'A', hwpt: table, trigger: { op: 'vm.detach', vm: 'VM1', device: 'B' } },
     ]);
     expect(x.cause).toMatchObject({ seq: VM1_FIRST, op: 'vm.create', effect: { type: 'vm.wbinvd_on' } });
+    expect(x.summary).toContain('B sits behind an IOMMU without snoop control');
+    expect(x.summary).toContain('unplugging B would leave VM1 coherent');
     // The trigger does what explain said.
     l.apply({ op: 'vm.detach', vm: 'VM1', device: 'B' });
     const now = l.explain('VM1') as VmExplanation;
@@ -262,6 +264,8 @@ describe('explain with one VM', () => {
       effect: { type: 'vm.hazard_on' },
     });
     expect(now.latent).toEqual([]);
+    expect(now.summary).toContain('A can do no-snoop DMA on HWPT');
+    expect(now.summary).toContain('On 6.6 VM1 would not be in a coherency hazard');
   });
 
   it('on 6.6 the same boot has no latent hazard: A got its own enforcing table', () => {
