@@ -1,55 +1,70 @@
-// Screenshots of every view in light and dark themes, saved under e2e/artifacts/screenshots/.
-// Each view is asserted on something visible before its picture is taken.
+// Screenshots of every view at 390, 768 and 1440 px in light and dark themes, saved under
+// e2e/artifacts/screenshots/ as <view>-<width>-<theme>.png. Each view is asserted on something visible
+// before its picture is taken, and no page scrolls sideways at any width.
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { BASE, createLab, labName, SCREENSHOTS, vmNode } from './helpers';
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import { BASE, createLab, labName, SCREENSHOTS } from './helpers';
+
+const WIDTHS = [390, 768, 1440] as const;
+
+type Shot = [name: string, path: string, ready: (page: Page) => Locator];
+
+function shots(lab: string, hwpt: number | undefined): Shot[] {
+  return [
+    ['labs', '/', (p) => p.getByRole('img', { name: /^Live topology of the seed lab/ })],
+    [
+      'topology',
+      `/labs/${lab}?sel=vm:VM1`,
+      (p) => p.getByRole('region', { name: 'Details' }).getByRole('heading', { name: /^VM VM1/ }),
+    ],
+    ['topology-past', `/labs/${lab}?seq=3`, (p) => p.getByRole('status', { name: 'Viewing the past' })],
+    ['explain', `/labs/${lab}/explain?a=VM1&b=VM2`, (p) => p.getByRole('region', { name: 'Verdict' })],
+    [
+      'explain-one',
+      `/labs/${lab}/explain?a=VM1&b=`,
+      (p) => p.getByRole('region', { name: 'Latent hazards' }),
+    ],
+    ['compare', `/labs/${lab}/compare`, (p) => p.getByRole('region', { name: 'Policy type1' })],
+    [
+      'events',
+      `/labs/${lab}/events`,
+      (p) => p.getByRole('table', { name: 'Events' }).getByText('vm.create').first(),
+    ],
+    [
+      'inspector',
+      `/labs/${lab}/hwpts/${hwpt}`,
+      (p) => p.getByRole('table', { name: 'Leaves' }).getByText('0x').first(),
+    ],
+  ];
+}
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`every view in the ${scheme} theme`, async ({ page, request }) => {
+  test(`every view at 390, 768 and 1440 px in the ${scheme} theme`, async ({ page, request }) => {
+    test.setTimeout(120_000);
     const lab = labName(`shot-${scheme}`);
     await createLab(request, lab, 'shared', 'seed-story');
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.emulateMedia({ colorScheme: scheme });
-    const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}-${scheme}.png`) });
-
-    await page.goto(`${BASE()}/`);
-    await expect(page.getByRole('link', { name: lab, exact: true })).toBeVisible();
-    await shot('labs');
-
-    await page.goto(`${BASE()}/labs/${lab}?sel=vm:VM1`);
-    await expect(vmNode(page, 'VM1')).toHaveAccessibleName(/wbinvd ON/);
-    await expect(page.getByRole('region', { name: 'Details' })).toContainText('VM VM1');
-    await shot('topology');
-
-    await page.goto(`${BASE()}/labs/${lab}?seq=3`);
-    await expect(page.getByRole('status', { name: 'Viewing the past' })).toBeVisible();
-    await shot('topology-past');
-
-    await page.goto(`${BASE()}/labs/${lab}/explain?a=VM1&b=VM2`);
-    await expect(page.getByRole('region', { name: 'Verdict' })).toContainText('VM1 emulates wbinvd');
-    await shot('explain');
-
-    await page.goto(`${BASE()}/labs/${lab}/compare`);
-    await expect(page.getByRole('region', { name: 'Policy type1' })).toBeVisible();
-    await shot('compare');
-
-    await page.goto(`${BASE()}/labs/${lab}/events`);
-    await expect(page.getByRole('table', { name: 'Events' })).toContainText('vm.create');
-    await shot('events');
-
     const state = (await (await request.get(`${BASE()}/api/v1/labs/${lab}/state`)).json()) as {
       hwpts: { id: number }[];
     };
-    const hwpt = state.hwpts[0]?.id;
-    expect(hwpt).toBeDefined();
-    await page.goto(`${BASE()}/labs/${lab}/hwpts/${hwpt}`);
-    await expect(page.getByRole('table', { name: 'Leaves' })).toContainText('0x');
-    await shot('inspector');
-
+    expect(state.hwpts[0]?.id).toBeDefined();
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: width < 700 ? 844 : 900 });
+      for (const [name, path, ready] of shots(lab, state.hwpts[0]?.id)) {
+        await page.goto(`${BASE()}${path}`);
+        await expect(ready(page)).toBeVisible();
+        const sideways = await page.evaluate(
+          () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        );
+        expect(sideways, `${name} at ${width} px scrolls sideways`).toBe(false);
+        await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}-${scheme}.png`) });
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${BASE()}/labs/${lab}`);
-    await expect(vmNode(page, 'VM1')).toBeVisible();
+    await expect(page.getByRole('button', { name: /^VM VM1 wbinvd/ })).toBeVisible();
     await page.keyboard.press('?');
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
-    await shot('help');
+    await page.screenshot({ path: join(SCREENSHOTS, `help-1440-${scheme}.png`) });
   });
 }

@@ -62,66 +62,74 @@ function sweep<T>(items: { item: T; want: number }[], width: number): Map<T, num
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export function layoutLab(state: LabState, previous?: Layout | null): Layout {
-  const nodes: LaidNode[] = [];
-  const edges: LaidEdge[] = [];
-  const centre = new Map<string, number>();
+/** What the placement phases share: nodes and edges so far, each node's centre x, the next free x. */
+interface Placing {
+  state: LabState;
+  nodes: LaidNode[];
+  edges: LaidEdge[];
+  centre: Map<string, number>;
+  cursor: number;
+}
 
-  // Devices in blocks per IOMMU unit, in state order; the unit sits over its block.
-  let cursor = LEFT;
+/** Devices in blocks per IOMMU unit, in state order; the unit sits over its block. */
+function placeUnitsAndDevices(p: Placing): void {
   const devicesByIommu = new Map<string, DeviceState[]>();
-  for (const d of state.devices) {
+  for (const d of p.state.devices) {
     const list = devicesByIommu.get(d.iommu) ?? [];
     list.push(d);
     devicesByIommu.set(d.iommu, list);
   }
-  const tableUnit = new Map(state.hwpts.map((h) => [h.id, h.iommu]));
-  for (const unit of state.iommus) {
-    const devices = devicesByIommu.get(unit.name) ?? [];
-    const start = cursor;
-    for (const d of devices) {
+  const tableUnit = new Map(p.state.hwpts.map((h) => [h.id, h.iommu]));
+  for (const unit of p.state.iommus) {
+    const start = p.cursor;
+    for (const d of devicesByIommu.get(unit.name) ?? []) {
       const key = nodeKey('dev', d.name);
       // The note names the unit of the device's table when that is not the device's own unit.
       const other = d.hwpt !== null ? tableUnit.get(d.hwpt) : undefined;
       const note = other && other !== d.iommu ? other : undefined;
-      nodes.push({ kind: 'dev', key, x: cursor, y: ROW_Y.dev, ...SIZE.dev, data: d, note });
-      centre.set(key, cursor + SIZE.dev.w / 2);
-      edges.push({ from: key, to: nodeKey('iommu', unit.name), kind: 'iommu' });
-      cursor += SIZE.dev.w + GAP;
+      p.nodes.push({ kind: 'dev', key, x: p.cursor, y: ROW_Y.dev, ...SIZE.dev, data: d, note });
+      p.centre.set(key, p.cursor + SIZE.dev.w / 2);
+      p.edges.push({ from: key, to: nodeKey('iommu', unit.name), kind: 'iommu' });
+      p.cursor += SIZE.dev.w + GAP;
     }
-    const blockWidth = Math.max(cursor - start - GAP, SIZE.iommu.w);
+    const blockWidth = Math.max(p.cursor - start - GAP, SIZE.iommu.w);
     const x = start + blockWidth / 2 - SIZE.iommu.w / 2;
     const key = nodeKey('iommu', unit.name);
-    nodes.push({ kind: 'iommu', key, x, y: ROW_Y.iommu, ...SIZE.iommu, data: unit });
-    centre.set(key, x + SIZE.iommu.w / 2);
-    cursor = Math.max(cursor, start + blockWidth + GAP) + GAP;
+    p.nodes.push({ kind: 'iommu', key, x, y: ROW_Y.iommu, ...SIZE.iommu, data: unit });
+    p.centre.set(key, x + SIZE.iommu.w / 2);
+    p.cursor = Math.max(p.cursor, start + blockWidth + GAP) + GAP;
   }
+}
 
-  // Page tables under the devices attached to them (or their unit when empty).
-  const hwptWish = state.hwpts.map((h) => {
+/** Page tables under the devices attached to them (or their unit when empty). */
+function placeTables(p: Placing): void {
+  const wish = p.state.hwpts.map((h) => {
     const xs = h.devices
-      .map((d) => centre.get(nodeKey('dev', d)))
+      .map((d) => p.centre.get(nodeKey('dev', d)))
       .filter((x): x is number => x !== undefined);
-    return { item: h, want: xs.length ? mean(xs) : (centre.get(nodeKey('iommu', h.iommu)) ?? cursor) };
+    return { item: h, want: xs.length ? mean(xs) : (p.centre.get(nodeKey('iommu', h.iommu)) ?? p.cursor) };
   });
-  const unitOf = new Map(state.devices.map((d) => [d.name, d.iommu]));
-  for (const [h, x] of sweep(hwptWish, SIZE.hwpt.w)) {
+  const unitOf = new Map(p.state.devices.map((d) => [d.name, d.iommu]));
+  for (const [h, x] of sweep(wish, SIZE.hwpt.w)) {
     const key = nodeKey('hwpt', h.id);
-    nodes.push({ kind: 'hwpt', key, x, y: ROW_Y.hwpt, ...SIZE.hwpt, data: h });
-    centre.set(key, x + SIZE.hwpt.w / 2);
+    p.nodes.push({ kind: 'hwpt', key, x, y: ROW_Y.hwpt, ...SIZE.hwpt, data: h });
+    p.centre.set(key, x + SIZE.hwpt.w / 2);
     for (const d of h.devices) {
       const cross = unitOf.get(d) !== h.iommu;
-      edges.push({
+      p.edges.push({
         from: nodeKey('dev', d),
         to: key,
         kind: h.enforceCacheCoherency ? 'snp' : 'nosnp',
         cross,
       });
     }
-    edges.push({ from: key, to: nodeKey('ioas', h.ioas), kind: 'mirror' });
+    p.edges.push({ from: key, to: nodeKey('ioas', h.ioas), kind: 'mirror' });
   }
+}
 
-  // IOAS under their tables, else under their VM's devices; VMs under their IOAS.
+/** IOAS under their tables, else under their VM's devices; VMs under their IOAS. */
+function placeSpacesAndVms(p: Placing): void {
+  const { state, centre } = p;
   const vmByName = new Map(state.vms.map((v) => [v.name, v]));
   const ioasWish = state.ioas.map((a) => {
     const xs = state.hwpts
@@ -134,44 +142,44 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
         if (x !== undefined) xs.push(x);
       }
     }
-    return { item: a, want: xs.length ? mean(xs) : cursor };
+    return { item: a, want: xs.length ? mean(xs) : p.cursor };
   });
   for (const [a, x] of sweep(ioasWish, SIZE.ioas.w)) {
     const key = nodeKey('ioas', a.id);
-    nodes.push({ kind: 'ioas', key, x, y: ROW_Y.ioas, ...SIZE.ioas, data: a });
+    p.nodes.push({ kind: 'ioas', key, x, y: ROW_Y.ioas, ...SIZE.ioas, data: a });
     centre.set(key, x + SIZE.ioas.w / 2);
-    if (a.vm) edges.push({ from: key, to: nodeKey('vm', a.vm), kind: 'owner' });
+    if (a.vm) p.edges.push({ from: key, to: nodeKey('vm', a.vm), kind: 'owner' });
   }
-  const vmWish = state.vms.map((v) => ({ item: v, want: centre.get(nodeKey('ioas', v.ioas)) ?? cursor }));
+  const vmWish = state.vms.map((v) => ({ item: v, want: centre.get(nodeKey('ioas', v.ioas)) ?? p.cursor }));
   const hwptById = new Map(state.hwpts.map((h) => [h.id, h]));
   for (const [v, x] of sweep(vmWish, SIZE.vm.w)) {
-    const key = nodeKey('vm', v.name);
-    nodes.push({
-      kind: 'vm',
-      key,
-      x,
-      y: ROW_Y.vm,
-      ...SIZE.vm,
-      data: v,
-      note: hazardReason(state, v, hwptById),
-    });
+    const note = hazardReason(state, v, hwptById);
+    p.nodes.push({ kind: 'vm', key: nodeKey('vm', v.name), x, y: ROW_Y.vm, ...SIZE.vm, data: v, note });
   }
+}
 
-  // Nodes that did not move and carry the same data keep their identity, so memoised views skip them.
-  if (previous) {
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i] as LaidNode;
-      const old = previous.byKey.get(n.key);
-      const sameNote = !('note' in n) || (old && 'note' in old && old.note === n.note);
-      if (old && old.x === n.x && old.y === n.y && old.data === n.data && sameNote) nodes[i] = old;
-    }
+/** Nodes that did not move and carry the same data keep their identity, so memoised views skip them. */
+function keepIdentity(nodes: LaidNode[], previous: Layout): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as LaidNode;
+    const old = previous.byKey.get(n.key);
+    const sameNote = !('note' in n) || (old && 'note' in old && old.note === n.note);
+    if (old && old.x === n.x && old.y === n.y && old.data === n.data && sameNote) nodes[i] = old;
   }
-  const byKey = new Map(nodes.map((n) => [n.key, n]));
-  const width = Math.max(LEFT + 200, ...nodes.map((n) => n.x + n.w)) + 40;
+}
+
+export function layoutLab(state: LabState, previous?: Layout | null): Layout {
+  const p: Placing = { state, nodes: [], edges: [], centre: new Map(), cursor: LEFT };
+  placeUnitsAndDevices(p);
+  placeTables(p);
+  placeSpacesAndVms(p);
+  if (previous) keepIdentity(p.nodes, previous);
+  const byKey = new Map(p.nodes.map((n) => [n.key, n]));
+  const width = Math.max(LEFT + 200, ...p.nodes.map((n) => n.x + n.w)) + 40;
   return {
-    nodes,
+    nodes: p.nodes,
     byKey,
-    edges: edges.filter((e) => byKey.has(e.from) && byKey.has(e.to)),
+    edges: p.edges.filter((e) => byKey.has(e.from) && byKey.has(e.to)),
     width,
     height: 660,
   };

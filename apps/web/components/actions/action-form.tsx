@@ -63,25 +63,28 @@ function effectiveValues(
   return { effective, options };
 }
 
+/** Each field's problem in plain words, by field name (fields without one are left out). */
+function problems(fields: Field[], values: Values): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) {
+    const bad = f.check?.(String(values[f.name] ?? ''), values);
+    if (bad) out[f.name] = bad;
+  }
+  return out;
+}
+
+// Long because one form owns its fields, checks, confirmation and outcome; each of those is a small
+// component or helper below, and what remains is the state that ties them together.
 export function ActionForm(props: Props) {
   const { title, fields, build, disabled, disabledReason, onDone, danger, confirm, short, hint } = props;
   const [values, setValues] = useState<Values>(() => initial(fields));
-  const [failure, setFailure] = useState<(Friendly & { code?: string; errno?: number }) | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
   const [shown, setShown] = useState<Record<string, string>>({});
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
   const formId = useId();
   const { effective, options } = effectiveValues(fields, values);
-
-  const problems = () => {
-    const out: Record<string, string> = {};
-    for (const f of fields) {
-      const bad = f.check?.(String(effective[f.name] ?? ''), effective);
-      if (bad) out[f.name] = bad;
-    }
-    return out;
-  };
 
   const send = async () => {
     setBusy(true);
@@ -102,7 +105,7 @@ export function ActionForm(props: Props) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const found = problems();
+    const found = problems(fields, effective);
     setShown(found);
     if (Object.keys(found).length > 0) return;
     if (confirm) setAsking(true);
@@ -149,19 +152,7 @@ export function ActionForm(props: Props) {
           {disabledReason}
         </p>
       ) : null}
-      {failure ? (
-        <p role="alert" className="refused">
-          {failure.code ? <b>{failure.code}</b> : null}
-          {failure.errno !== undefined ? ` (errno ${failure.errno})` : ''}
-          {failure.code ? ': ' : ''}
-          {failure.text}
-        </p>
-      ) : null}
-      {done ? (
-        <p role="status" className="ok">
-          {title}: done
-        </p>
-      ) : null}
+      <Outcome failure={failure} done={done ? `${title}: done` : null} />
       {asking ? (
         <ConfirmDialog
           title={`${title}?`}
@@ -176,4 +167,25 @@ export function ActionForm(props: Props) {
       ) : null}
     </form>
   );
+}
+
+type Failure = Friendly & { code?: string; errno?: number };
+
+/** The result line under a form: errno name, number and text on refusal, or "done". */
+function Outcome({ failure, done }: { failure: Failure | null; done: string | null }) {
+  if (failure) {
+    return (
+      <p role="alert" className="refused">
+        {failure.code ? <b>{failure.code}</b> : null}
+        {failure.errno !== undefined ? ` (errno ${failure.errno})` : ''}
+        {failure.code ? ': ' : ''}
+        {failure.text}
+      </p>
+    );
+  }
+  return done ? (
+    <p role="status" className="ok">
+      {done}
+    </p>
+  ) : null;
 }

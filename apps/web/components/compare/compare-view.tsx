@@ -10,6 +10,7 @@ import { useQuery } from '../../lib/use-query';
 import { LabFrame } from '../frame/lab-frame';
 import { CompareChart } from './compare-chart';
 
+// Long only in markup: one card per policy with its VM table; the data is one request.
 export function CompareView({ lab }: { lab: string }) {
   const live = useLab(lab);
   const [data, setData] = useState<Comparison | null>(null);

@@ -9,6 +9,7 @@ import { latentOf } from '../topology/labels';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
 
+// Long only in markup: every fact of a VM, its hazards and its actions in one panel.
 export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
   const href = (p: string) => `/labs/${enc(lab)}${p}`;
   const v = state.vms.find((x) => x.name === id);

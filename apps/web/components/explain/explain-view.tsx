@@ -119,6 +119,7 @@ export function ExplainView({ lab }: { lab: string }) {
         <VmExplanationView
           lab={lab}
           x={answer.x}
+          compare={compare}
           events={live.events}
           seq={live.seq}
           onApplied={setApplied}

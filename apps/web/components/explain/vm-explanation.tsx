@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { enc } from '../../lib/api';
 import { effectText } from '../../lib/format';
-import type { LabEvent, VmExplanation } from '../../lib/types';
+import type { Comparison, LabEvent, VmExplanation } from '../../lib/types';
 import { CopyButton } from '../shell/copy-button';
 import { ChainList } from './chain-list';
 import { RemedyCard } from './remedy-card';
@@ -16,15 +16,29 @@ function verdict(x: VmExplanation): string {
   return `${wb}${hz}${since}.`;
 }
 
+/** Every policy's outcome for the VM, this lab's own first; refusals as Compare counts them. */
+function counterRows(x: VmExplanation, compare: Comparison | null) {
+  const rows = Object.entries(x.counterfactual).map(
+    ([policy, r]) => [policy, { a: r?.a ?? null, refused: r?.refused ?? 0 }] as const,
+  );
+  const own = rows.some(([p]) => p === x.policy) ? [] : [[x.policy, { a: x.a, refused: 0 }] as const];
+  return [...own, ...rows].map(([policy, r]) => {
+    const counted = compare?.policies.find((p) => p.policy === policy)?.refused;
+    return [policy, { ...r, refused: counted ?? r.refused }] as const;
+  });
+}
+
 export function VmExplanationView({
   lab,
   x,
   events,
   seq,
   onApplied,
+  compare,
 }: {
   lab: string;
   x: VmExplanation;
+  compare: Comparison | null;
   events: LabEvent[];
   seq: number;
   onApplied: (before: number) => void;
@@ -43,23 +57,7 @@ export function VmExplanationView({
           </p>
         </section>
       ) : null}
-      <section aria-label="Latent hazards">
-        <h2>Latent hazards</h2>
-        {x.latent.length === 0 ? (
-          <p className="muted">None: no single unplug would leave this VM in a hazard.</p>
-        ) : null}
-        <ul>
-          {x.latent.map((l) => (
-            <li key={`${l.device}-${l.hwpt}`}>
-              <span className="badge latent">latent hazard</span> {l.device} can do no-snoop DMA on HWPT{' '}
-              {l.hwpt} (no SNP); trigger:{' '}
-              <span className="mono">
-                unplug {l.trigger.device} from {l.trigger.vm}
-              </span>
-            </li>
-          ))}
-        </ul>
-      </section>
+      <LatentHazards x={x} />
       <section aria-label="Summary">
         <h2>Summary</h2>
         <p>{x.summary}</p>
@@ -75,41 +73,7 @@ export function VmExplanationView({
           markLabel="cause"
         />
       </section>
-      <section aria-label="Counterfactuals">
-        <h2>Under other policies</h2>
-        <table aria-label="Counterfactuals">
-          <thead>
-            <tr>
-              <th>policy</th>
-              <th>{x.a.vm}</th>
-              <th>refused ops</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(x.counterfactual).map(([policy, r]) => (
-              <tr key={policy}>
-                <td>
-                  {policy}
-                  {policy === x.policy ? ' (this lab)' : ''}
-                </td>
-                <td>
-                  {r.a ? (
-                    <>
-                      <span className={`badge ${r.a.wbinvd ? 'amber' : 'off'}`}>
-                        {r.a.wbinvd ? 'wbinvd ON' : 'off'}
-                      </span>{' '}
-                      {r.a.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td className="mono">{r.refused}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <VmCounterfactuals x={x} compare={compare} />
       <section aria-label="Remedies" id="remedies">
         <h2>Remedies</h2>
         {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}
@@ -129,5 +93,69 @@ export function VmExplanationView({
         </ul>
       </section>
     </>
+  );
+}
+
+/** Hazards one unplug away: the device, its table without SNP, and the op that would trigger it. */
+function LatentHazards({ x }: { x: VmExplanation }) {
+  return (
+    <section aria-label="Latent hazards">
+      <h2>Latent hazards</h2>
+      {x.latent.length === 0 ? (
+        <p className="muted">None: no single unplug would leave this VM in a hazard.</p>
+      ) : null}
+      <ul>
+        {x.latent.map((l) => (
+          <li key={`${l.device}-${l.hwpt}`}>
+            <span className="badge latent">latent hazard</span> {l.device} can do no-snoop DMA on HWPT{' '}
+            {l.hwpt} (no SNP); trigger:{' '}
+            <span className="mono">
+              unplug {l.trigger.device} from {l.trigger.vm}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The VM under every policy, this lab's own first, refusals counted as Compare counts them. */
+function VmCounterfactuals({ x, compare }: { x: VmExplanation; compare: Comparison | null }) {
+  return (
+    <section aria-label="Counterfactuals">
+      <h2>Under other policies</h2>
+      <table aria-label="Counterfactuals">
+        <thead>
+          <tr>
+            <th>policy</th>
+            <th>{x.a.vm}</th>
+            <th>refused ops</th>
+          </tr>
+        </thead>
+        <tbody>
+          {counterRows(x, compare).map(([policy, r]) => (
+            <tr key={policy}>
+              <td>
+                {policy}
+                {policy === x.policy ? ' (this lab)' : ''}
+              </td>
+              <td>
+                {r.a ? (
+                  <>
+                    <span className={`badge ${r.a.wbinvd ? 'amber' : 'off'}`}>
+                      {r.a.wbinvd ? 'wbinvd ON' : 'off'}
+                    </span>{' '}
+                    {r.a.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className="mono">{r.refused}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

@@ -31,6 +31,7 @@ export function LabFrame({ lab, live, current, mark = null, children }: Props) {
       <LabHeader
         lab={lab}
         policy={live.state?.policy}
+        kernel={(live.state as { kernel?: string } | null)?.kernel}
         seq={live.seq}
         connected={live.connected}
         current={current}

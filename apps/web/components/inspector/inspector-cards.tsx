@@ -3,6 +3,7 @@
 import { bytes, pageSize } from '../../lib/format';
 import type { AreaState, HwptState } from '../../lib/types';
 
+// Long only in markup: three small tables (totals, levels, areas) with no logic of their own.
 export function InspectorCards({
   hwpt,
   areas,

@@ -14,26 +14,11 @@ import { LeafRangeForm } from './leaf-range-form';
 import { LeavesTable } from './leaves-table';
 import { useAreaSamples } from './use-area-samples';
 
-export function InspectorView({ lab, id }: { lab: string; id: number }) {
-  const live = useLab(lab);
-  const [query, setQuery] = useQuery();
-  const hwpt = live.state?.hwpts.find((h) => h.id === id);
-  const ioas = live.state?.ioas.find((a) => a.id === hwpt?.ioas);
-  const unit = live.state?.iommus.find((u) => u.name === hwpt?.iommu);
-  const firstArea = ioas?.areas[0];
-  const iova = query.get('iova') ?? firstArea?.iova ?? '0x0';
-  const length = query.get('length') ?? firstArea?.length ?? '0x200000';
+/** The leaves of [iova, iova+length) page by page, reloaded when `moved` changes (the lab moved on). */
+function useLeaves(lab: string, id: number, iova: string, length: string, exists: boolean, moved: string) {
   const [leaves, setLeaves] = useState<Leaf[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
-  const areasKey = ioas?.areas.map((a) => `${a.iova}+${a.length}`).join(',') ?? '';
-  const samples = useAreaSamples(
-    lab,
-    id,
-    ioas?.areas,
-    `${areasKey}|${hwpt?.stats.leaves}|${hwpt?.stats.snoopLeaves}|${hwpt?.enforceCacheCoherency}`,
-  );
-
   const load = useCallback(
     async (from: string, append: boolean) => {
       try {
@@ -49,11 +34,39 @@ export function InspectorView({ lab, id }: { lab: string; id: number }) {
     },
     [lab, id, iova, length],
   );
-
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the lab moves on, too.
   useEffect(() => {
-    if (hwpt) void load(iova, false);
-  }, [load, iova, hwpt?.stats.leaves, live.seq]);
+    if (exists) void load(iova, false);
+  }, [load, iova, exists, moved]);
+  return { leaves, next, error, load };
+}
+
+// Long only in markup: the strip, its legend, the cards, the range form and the leaves, in page order.
+export function InspectorView({ lab, id }: { lab: string; id: number }) {
+  const live = useLab(lab);
+  const [query, setQuery] = useQuery();
+  const hwpt = live.state?.hwpts.find((h) => h.id === id);
+  const ioas = live.state?.ioas.find((a) => a.id === hwpt?.ioas);
+  const unit = live.state?.iommus.find((u) => u.name === hwpt?.iommu);
+  const firstArea = ioas?.areas[0];
+  const iova = query.get('iova') ?? firstArea?.iova ?? '0x0';
+  const length = query.get('length') ?? firstArea?.length ?? '0x200000';
+  const areasKey = ioas?.areas.map((a) => `${a.iova}+${a.length}`).join(',') ?? '';
+  const samples = useAreaSamples(
+    lab,
+    id,
+    ioas?.areas,
+    `${areasKey}|${hwpt?.stats.leaves}|${hwpt?.stats.snoopLeaves}|${hwpt?.enforceCacheCoherency}`,
+  );
+
+  const { leaves, next, error, load } = useLeaves(
+    lab,
+    id,
+    iova,
+    length,
+    Boolean(hwpt),
+    `${hwpt?.stats.leaves}|${live.seq}`,
+  );
 
   return (
     <LabFrame lab={lab} live={live} current="inspector">

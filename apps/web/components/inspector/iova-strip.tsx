@@ -59,6 +59,7 @@ export function IovaStrip(props: Props) {
   );
 }
 
+// Long only in markup: the SVG of the strip (pattern, pieces, axis); the scale is in strip-scale.ts.
 function StripSvg({ bits, areas, reserved, samples, selected, onPick, W }: Props & { W: number }) {
   const pieces = layoutStrip(
     bits,

@@ -2,7 +2,7 @@
 // A lab's home: live topology in the middle, filters left, details and actions right, timeline below.
 // URL carries the selection (?sel=vm:VM1) and the seq being viewed (?seq=N).
 import { useRouter } from 'next/navigation';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { type RefObject, useCallback, useMemo, useRef, useState } from 'react';
 import { enc } from '../../lib/api';
 import { type Layout, layoutLab } from '../../lib/layout';
 import type { LabState } from '../../lib/types';
@@ -50,19 +50,84 @@ function useFlash(live: LiveLab, state: LabState | null, past: boolean): Readonl
   }, [live.flash, state, past]);
 }
 
-export function LabView({ lab }: { lab: string }) {
-  const live = useLab(lab);
+/** The URL's part of the view: the seq shown (null = live; a seq at or past live is live) and the selection. */
+function useLabQuery(liveSeq: number) {
   const [query, setQuery] = useQuery();
-  const router = useRouter();
   const wanted = query.get('seq') === null ? null : Number(query.get('seq'));
   const viewSeq =
-    wanted !== null && Number.isFinite(wanted) && !(live.seq > 0 && wanted >= live.seq) ? wanted : null;
+    wanted !== null && Number.isFinite(wanted) && !(liveSeq > 0 && wanted >= liveSeq) ? wanted : null;
+  const selRaw = query.get('sel');
+  const selection = useMemo(() => parseSelection(selRaw), [selRaw]);
+  return { viewSeq, selRaw, selection, setQuery };
+}
+
+/** Details of the selection (or the lab) and the actions, read-only in the past. */
+function DetailsAside(props: {
+  lab: string;
+  state: LabState | null;
+  selection: Selection | null;
+  readOnly: boolean;
+  onDone: () => void;
+}) {
+  const { state, ...rest } = props;
+  return (
+    <aside className="details" aria-label="Details and actions">
+      {state ? (
+        <>
+          <DetailsPanel state={state} {...rest} />
+          <ActionsPanel state={state} {...rest} />
+        </>
+      ) : null}
+    </aside>
+  );
+}
+
+/** Opening a table's inspector, and the view's keys (`?` lists them), driving its refs and the URL. */
+function useLabKeys(
+  lab: string,
+  view: {
+    state: LabState | null;
+    selection: Selection | null;
+    at: number;
+    liveSeq: number;
+    scrub: (seq: number | null) => void;
+  },
+  refs: { searchRef: RefObject<HTMLInputElement | null>; scrubRef: RefObject<HTMLInputElement | null> },
+) {
+  const router = useRouter();
+  const { state, selection, at, liveSeq, scrub } = view;
+  const open = useCallback(
+    (key: string) => key.startsWith('hwpt:') && router.push(`/labs/${enc(lab)}/hwpts/${key.slice(5)}`),
+    [router, lab],
+  );
+  const shortcuts = labShortcuts({
+    search: () => refs.searchRef.current?.focus(),
+    explain: () => router.push(explainHref(lab, state, selection)),
+    compare: () => router.push(`/labs/${enc(lab)}/compare`),
+    timeline: () => refs.scrubRef.current?.focus(),
+    step: (d) => {
+      const next = Math.min(liveSeq, Math.max(0, at + d));
+      scrub(next >= liveSeq ? null : next);
+    },
+    live: () => scrub(null),
+  });
+  return { open, shortcuts };
+}
+
+/** The state on screen: the live one (with latent hazards badged), or the past one while scrubbed. */
+function useShownState(lab: string, live: LiveLab, viewSeq: number | null) {
   const { past, error: pastError } = usePastState(lab, viewSeq);
   const latent = useLatent(lab, live.state, viewSeq === null);
   const liveState = useMemo(() => withLatent(live.state, latent), [live.state, latent]);
-  const state = viewSeq !== null ? past : liveState;
-  const selRaw = query.get('sel');
-  const selection = useMemo(() => parseSelection(selRaw), [selRaw]);
+  return { state: viewSeq !== null ? past : liveState, pastError };
+}
+
+// The page that wires every panel of a lab together (header, rail, canvas, details, timeline) and the URL;
+// each panel is its own component, so this function is long only in props passed down.
+export function LabView({ lab }: { lab: string }) {
+  const live = useLab(lab);
+  const { viewSeq, selRaw, selection, setQuery } = useLabQuery(live.seq);
+  const { state, pastError } = useShownState(lab, live, viewSeq);
   const [filters, setFilters] = useState<Filters>({ vm: '', iommu: '', hazardOnly: false, search: '' });
   const [forceDetail, setForceDetail] = useState(false);
   const svgRef = useRef<SVGSVGElement>(null);
@@ -77,22 +142,12 @@ export function LabView({ lab }: { lab: string }) {
     [setQuery],
   );
   const select = useCallback((key: string | null) => setQuery({ sel: key }), [setQuery]);
-  const open = useCallback(
-    (key: string) => key.startsWith('hwpt:') && router.push(`/labs/${enc(lab)}/hwpts/${key.slice(5)}`),
-    [router, lab],
-  );
   const at = viewSeq ?? live.seq;
-  const shortcuts = labShortcuts({
-    search: () => searchRef.current?.focus(),
-    explain: () => router.push(explainHref(lab, state, selection)),
-    compare: () => router.push(`/labs/${enc(lab)}/compare`),
-    timeline: () => scrubRef.current?.focus(),
-    step: (d) => {
-      const next = Math.min(live.seq, Math.max(0, at + d));
-      scrub(next >= live.seq ? null : next);
-    },
-    live: () => scrub(null),
-  });
+  const { open, shortcuts } = useLabKeys(
+    lab,
+    { state, selection, at, liveSeq: live.seq, scrub },
+    { searchRef, scrubRef },
+  );
   const readOnly = viewSeq !== null;
 
   return (
@@ -147,26 +202,13 @@ export function LabView({ lab }: { lab: string }) {
         ) : (
           <aside className="rail" />
         )}
-        <aside className="details" aria-label="Details and actions">
-          {state ? (
-            <>
-              <DetailsPanel
-                lab={lab}
-                state={state}
-                selection={selection}
-                readOnly={readOnly}
-                onDone={live.refresh}
-              />
-              <ActionsPanel
-                lab={lab}
-                state={state}
-                selection={selection}
-                readOnly={readOnly}
-                onDone={live.refresh}
-              />
-            </>
-          ) : null}
-        </aside>
+        <DetailsAside
+          lab={lab}
+          state={state}
+          selection={selection}
+          readOnly={readOnly}
+          onDone={live.refresh}
+        />
         <Timeline
           ref={scrubRef}
           events={live.events}

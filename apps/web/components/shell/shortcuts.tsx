@@ -15,6 +15,7 @@ function typing(target: EventTarget | null): boolean {
   return el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
 }
 
+// Long because the key handling and the help dialog belong together: the dialog lists these keys.
 export function Shortcuts({ shortcuts }: { shortcuts: Shortcut[] }) {
   const [open, setOpen] = useState(false);
   const prefix = useRef<string | null>(null);

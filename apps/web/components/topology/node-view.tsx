@@ -20,113 +20,128 @@ interface Props {
   onOpen: (key: string) => void;
 }
 
+function IommuBody({ node, r }: { node: Extract<LaidNode, { kind: 'iommu' }>; r: number }) {
+  const u = node.data;
+  return (
+    <>
+      <text className="title" x={6} y={16}>
+        {u.name}
+      </text>
+      <text className="muted" x={6} y={34}>
+        {u.vendor} · {u.iovaBits}b
+      </text>
+      <Tag
+        x={r}
+        y={4}
+        text={u.enforceCacheCoherency ? 'SC' : 'no SC'}
+        tone={u.enforceCacheCoherency ? 'snp' : 'nosnp'}
+      />
+    </>
+  );
+}
+
+function DeviceBody({ node, r }: { node: Extract<LaidNode, { kind: 'dev' }>; r: number }) {
+  const d = node.data;
+  return (
+    <>
+      <text className="title" x={6} y={16}>
+        {d.name}
+      </text>
+      <text className="muted" x={6} y={34}>
+        {d.vm ?? 'free'}
+        {d.requiresKvm !== 'none' ? ` · ${d.requiresKvm}` : ''}
+      </text>
+      {d.noSnoop ? <Tag x={r} y={4} text="NS" tone="off" /> : null}
+    </>
+  );
+}
+
+function HwptBody({ node, r }: { node: Extract<LaidNode, { kind: 'hwpt' }>; r: number }) {
+  const h = node.data;
+  const sizes = leafSizes(h);
+  return (
+    <>
+      <text className="title" x={6} y={16}>
+        HWPT {h.id}
+      </text>
+      <Tag
+        x={r}
+        y={4}
+        text={h.enforceCacheCoherency ? 'SNP' : 'no SNP'}
+        tone={h.enforceCacheCoherency ? 'snp' : 'nosnp'}
+      />
+      <text className="muted" x={6} y={33}>
+        {h.iommu} · {h.devices.length} dev{h.auto === false ? ' · user' : ''}
+      </text>
+      <text x={6} y={49}>
+        {sizes || `${h.stats.leaves} leaves`}
+      </text>
+      <text className="muted" x={6} y={65}>
+        {bytes(h.stats.bytes)} · {h.stats.tablePages} pg
+      </text>
+    </>
+  );
+}
+
+function IoasBody({ node }: { node: Extract<LaidNode, { kind: 'ioas' }> }) {
+  const a = node.data;
+  return (
+    <>
+      <text className="title" x={6} y={16}>
+        IOAS {a.id}
+      </text>
+      <text className="muted" x={6} y={32}>
+        {a.areas.length} area{a.areas.length === 1 ? '' : 's'}
+      </text>
+    </>
+  );
+}
+
+function VmBody({ node, r }: { node: Extract<LaidNode, { kind: 'vm' }>; r: number }) {
+  const v = node.data;
+  const latent = latentOf(v);
+  return (
+    <>
+      <text className="title" x={6} y={16}>
+        {v.name}
+      </text>
+      <Tag x={r} y={4} text={v.wbinvd ? 'wbinvd ON' : 'wbinvd off'} tone={v.wbinvd ? 'amber' : 'off'} />
+      <text className="muted" x={6} y={36}>
+        {v.devices.length} dev · nc {v.noncoherentDma}
+      </text>
+      {v.coherencyHazard ? (
+        <>
+          <Tag x={r} y={24} text="HAZARD" tone="red" />
+          <text className="hazard-note" x={6} y={54}>
+            <title>{node.note}</title>
+            {node.note && node.note.length > 28 ? `${node.note.slice(0, 27)}…` : node.note}
+          </text>
+        </>
+      ) : latent.length ? (
+        <>
+          <Tag x={r} y={24} text="latent" tone="latent" />
+          <text className="hazard-note" x={6} y={54}>
+            unplug {latent[0]?.trigger.device} → hazard
+          </text>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 function Body({ node }: { node: LaidNode }) {
   const r = node.w - 6;
   switch (node.kind) {
-    case 'iommu': {
-      const u = node.data;
-      return (
-        <>
-          <text className="title" x={6} y={16}>
-            {u.name}
-          </text>
-          <text className="muted" x={6} y={34}>
-            {u.vendor} · {u.iovaBits}b
-          </text>
-          <Tag
-            x={r}
-            y={4}
-            text={u.enforceCacheCoherency ? 'SC' : 'no SC'}
-            tone={u.enforceCacheCoherency ? 'snp' : 'nosnp'}
-          />
-        </>
-      );
-    }
-    case 'dev': {
-      const d = node.data;
-      return (
-        <>
-          <text className="title" x={6} y={16}>
-            {d.name}
-          </text>
-          <text className="muted" x={6} y={34}>
-            {d.vm ?? 'free'}
-            {d.requiresKvm !== 'none' ? ` · ${d.requiresKvm}` : ''}
-          </text>
-          {d.noSnoop ? <Tag x={r} y={4} text="NS" tone="off" /> : null}
-        </>
-      );
-    }
-    case 'hwpt': {
-      const h = node.data;
-      const sizes = leafSizes(h);
-      return (
-        <>
-          <text className="title" x={6} y={16}>
-            HWPT {h.id}
-          </text>
-          <Tag
-            x={r}
-            y={4}
-            text={h.enforceCacheCoherency ? 'SNP' : 'no SNP'}
-            tone={h.enforceCacheCoherency ? 'snp' : 'nosnp'}
-          />
-          <text className="muted" x={6} y={33}>
-            {h.iommu} · {h.devices.length} dev{h.auto === false ? ' · user' : ''}
-          </text>
-          <text x={6} y={49}>
-            {sizes || `${h.stats.leaves} leaves`}
-          </text>
-          <text className="muted" x={6} y={65}>
-            {bytes(h.stats.bytes)} · {h.stats.tablePages} pg
-          </text>
-        </>
-      );
-    }
-    case 'ioas': {
-      const a = node.data;
-      return (
-        <>
-          <text className="title" x={6} y={16}>
-            IOAS {a.id}
-          </text>
-          <text className="muted" x={6} y={32}>
-            {a.areas.length} area{a.areas.length === 1 ? '' : 's'}
-          </text>
-        </>
-      );
-    }
-    case 'vm': {
-      const v = node.data;
-      const latent = latentOf(v);
-      return (
-        <>
-          <text className="title" x={6} y={16}>
-            {v.name}
-          </text>
-          <Tag x={r} y={4} text={v.wbinvd ? 'wbinvd ON' : 'wbinvd off'} tone={v.wbinvd ? 'amber' : 'off'} />
-          <text className="muted" x={6} y={36}>
-            {v.devices.length} dev · nc {v.noncoherentDma}
-          </text>
-          {v.coherencyHazard ? (
-            <>
-              <Tag x={r} y={24} text="HAZARD" tone="red" />
-              <text className="hazard-note" x={6} y={54}>
-                <title>{node.note}</title>
-                {node.note && node.note.length > 28 ? `${node.note.slice(0, 27)}…` : node.note}
-              </text>
-            </>
-          ) : latent.length ? (
-            <>
-              <Tag x={r} y={24} text="latent" tone="latent" />
-              <text className="hazard-note" x={6} y={54}>
-                unplug {latent[0]?.trigger.device} → hazard
-              </text>
-            </>
-          ) : null}
-        </>
-      );
-    }
+    case 'iommu':
+      return <IommuBody node={node} r={r} />;
+    case 'dev':
+      return <DeviceBody node={node} r={r} />;
+    case 'hwpt':
+      return <HwptBody node={node} r={r} />;
+    case 'ioas':
+      return <IoasBody node={node} />;
+    case 'vm':
+      return <VmBody node={node} r={r} />;
   }
 }
 

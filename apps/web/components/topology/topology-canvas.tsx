@@ -24,6 +24,16 @@ interface Props {
 /** Culling bounds move in these steps, so panning re-renders only when a step is crossed. */
 const CULL_STEP = 2000;
 
+/** Nodes well outside the view are left out of the DOM (exports draw them all): bounds in CULL_STEP steps. */
+function cullRange(v: { x: number; w: number }, all: boolean): [number, number] {
+  if (all) return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  return [
+    Math.floor((v.x - v.w / 2) / CULL_STEP) * CULL_STEP,
+    Math.ceil((v.x + v.w * 1.5) / CULL_STEP) * CULL_STEP,
+  ];
+}
+
+// Long only in markup and memoised derivations; viewport, edges and nodes live in their own modules.
 export function TopologyCanvas({
   layout,
   selected,
@@ -43,13 +53,7 @@ export function TopologyCanvas({
   // Level of detail: below ~0.4 px per unit a node's text is unreadable, so only its box is drawn.
   const pxPerUnit = (boxRef.current?.clientWidth || 1200) / v.w;
   const detail = Boolean(forceDetail) || pxPerUnit > 0.4;
-  // Nodes well outside the view are left out of the DOM (exports draw them all).
-  const cullFrom = forceDetail
-    ? Number.NEGATIVE_INFINITY
-    : Math.floor((v.x - v.w / 2) / CULL_STEP) * CULL_STEP;
-  const cullTo = forceDetail
-    ? Number.POSITIVE_INFINITY
-    : Math.ceil((v.x + v.w * 1.5) / CULL_STEP) * CULL_STEP;
+  const [cullFrom, cullTo] = cullRange(v, Boolean(forceDetail));
   const visible = useMemo(
     () => (view || forceDetail ? layout.nodes.filter((n) => n.x + n.w >= cullFrom && n.x <= cullTo) : []),
     [layout, cullFrom, cullTo, view, forceDetail],
@@ -64,17 +68,7 @@ export function TopologyCanvas({
 
   return (
     <div className="canvas" ref={boxRef}>
-      <div className="canvas-tools">
-        <button type="button" onClick={() => zoom(1 / 1.3)} aria-label="Zoom in">
-          +
-        </button>
-        <button type="button" onClick={() => zoom(1.3)} aria-label="Zoom out">
-          −
-        </button>
-        <button type="button" onClick={fitAll} aria-label="Fit topology">
-          fit
-        </button>
-      </div>
+      <CanvasTools zoom={zoom} fitAll={fitAll} />
       {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot be a fieldset; the group names the node buttons inside. */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: background click clears the selection; Escape and nodes' own keys cover keyboards. */}
       <svg
@@ -125,6 +119,22 @@ export function TopologyCanvas({
           );
         })}
       </svg>
+    </div>
+  );
+}
+
+function CanvasTools({ zoom, fitAll }: { zoom: (factor: number) => void; fitAll: () => void }) {
+  return (
+    <div className="canvas-tools">
+      <button type="button" onClick={() => zoom(1 / 1.3)} aria-label="Zoom in">
+        +
+      </button>
+      <button type="button" onClick={() => zoom(1.3)} aria-label="Zoom out">
+        −
+      </button>
+      <button type="button" onClick={fitAll} aria-label="Fit topology">
+        fit
+      </button>
     </div>
   );
 }

@@ -30,6 +30,7 @@ export function fitView(
   return { x: 0, y: -(h - layout.height) / 2, w: Math.max(w, h * aspect), h };
 }
 
+// Long because fit, zoom and pan share one view state; wheel and selection-follow are split out below.
 export function useViewport(
   layout: Layout,
   boxRef: RefObject<HTMLDivElement | null>,
@@ -86,35 +87,8 @@ export function useViewport(
     });
   }, []);
 
-  useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg) return;
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      const rect = svg.getBoundingClientRect();
-      if (rect.width === 0 || rect.height === 0) return;
-      const v = svg.viewBox.baseVal;
-      const cx = v.x + ((e.clientX - rect.left) / rect.width) * v.width;
-      const cy = v.y + ((e.clientY - rect.top) / rect.height) * v.height;
-      zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, cx, cy);
-    };
-    svg.addEventListener('wheel', onWheel, { passive: false });
-    return () => svg.removeEventListener('wheel', onWheel);
-  }, [svgRef, zoom]);
-
-  // A selection made elsewhere (URL, search, filter) that lies outside the view brings the view to it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection moves the view.
-  useEffect(() => {
-    const node = selected ? layout.byKey.get(selected) : undefined;
-    if (!node) return;
-    setView((cur) => {
-      if (!cur) return cur;
-      const inside = node.x >= cur.x && node.x + node.w <= cur.x + cur.w;
-      if (inside) return cur;
-      touched.current = true;
-      return { ...cur, x: node.x + node.w / 2 - cur.w / 2 };
-    });
-  }, [selected, view === null]);
+  useWheelZoom(svgRef, zoom);
+  useFollowSelection(layout, selected, setView, touched, view === null);
 
   const fitAll = () => {
     touched.current = false;
@@ -146,4 +120,48 @@ export function useViewport(
   };
 
   return { view, zoom, fitAll, pointer };
+}
+
+/** Wheel zooms around the pointer (a non-passive listener, so the page does not scroll meanwhile). */
+function useWheelZoom(
+  svgRef: RefObject<SVGSVGElement | null>,
+  zoom: (factor: number, cx?: number, cy?: number) => void,
+) {
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = svg.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0) return;
+      const v = svg.viewBox.baseVal;
+      const cx = v.x + ((e.clientX - rect.left) / rect.width) * v.width;
+      const cy = v.y + ((e.clientY - rect.top) / rect.height) * v.height;
+      zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, cx, cy);
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, [svgRef, zoom]);
+}
+
+/** A selection made elsewhere (URL, search, filter) that lies outside the view brings the view to it. */
+function useFollowSelection(
+  layout: Layout,
+  selected: string | null,
+  setView: (update: (cur: View | null) => View | null) => void,
+  touched: { current: boolean },
+  noView: boolean,
+) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection moves the view.
+  useEffect(() => {
+    const node = selected ? layout.byKey.get(selected) : undefined;
+    if (!node) return;
+    setView((cur) => {
+      if (!cur) return cur;
+      const inside = node.x >= cur.x && node.x + node.w <= cur.x + cur.w;
+      if (inside) return cur;
+      touched.current = true;
+      return { ...cur, x: node.x + node.w / 2 - cur.w / 2 };
+    });
+  }, [selected, noView]);
 }
