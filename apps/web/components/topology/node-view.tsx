@@ -178,9 +178,14 @@ function NodeViewInner({ node, selected, flashing, dimmed, detail, onSelect, onO
         }
       }}
     >
-      <title>{nodeCard(node, node.kind === 'dev' ? node.note : undefined)}</title>
       <rect className="box" width={node.w} height={node.h} rx={4} />
-      {detail ? <Body node={node} /> : null}
+      {detail ? (
+        <>
+          {/* The hover card: only when labels are drawn, so an overview of a big lab stays cheap. */}
+          <title>{nodeCard(node, node.kind === 'dev' ? node.note : undefined)}</title>
+          <Body node={node} />
+        </>
+      ) : null}
     </g>
   );
 }
