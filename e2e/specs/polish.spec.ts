@@ -118,3 +118,23 @@ test('an exported SVG carries a caption and the legend', async ({ page, request 
   expect(text).toContain('wbinvd ON: costs speed');
   expect(text).toContain("device on another unit's table");
 });
+
+test('the events view says who made each change', async ({ page, request }) => {
+  const lab = labName('who');
+  await createLab(request, lab, 'shared', 'seed-story');
+  await request.post(`${BASE()}/api/v1/labs/${lab}/vms/VM2/devices`, {
+    data: { device: 'B' },
+    headers: { 'x-lab-client': 'notebook-7' },
+  });
+  await page.goto(`${BASE()}/labs/${lab}?sel=vm:VM2`);
+  const unplug = page.getByRole('form', { name: 'Unplug' });
+  await page.getByLabel('Action', { exact: true }).selectOption('Unplug');
+  await unplug.getByLabel('device').selectOption('B');
+  await unplug.getByRole('button', { name: 'Unplug' }).click();
+  await expect(unplug.getByRole('status')).toContainText('done');
+  await page.goto(`${BASE()}/labs/${lab}/events`);
+  const table = page.getByRole('table', { name: 'Events' });
+  await expect(table.getByRole('row').filter({ hasText: 'vm.attach' })).toContainText('notebook-7');
+  await expect(table.getByRole('row').filter({ hasText: 'vm.detach vm=VM2' })).toContainText('web');
+  await expect(table.getByRole('row').filter({ hasText: 'iommu.add name=iommu0' })).toContainText('template');
+});

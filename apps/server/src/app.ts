@@ -34,6 +34,7 @@ import ioasRoutes from './routes/ioas.ts';
 import iommuRoutes from './routes/iommus.ts';
 import labRoutes from './routes/labs.ts';
 import revertRoutes from './routes/revert.ts';
+import clientLabelPlugin from './client-label.ts';
 import stateRoutes from './routes/state.ts';
 import streamRoutes from './routes/stream.ts';
 import vmRoutes from './routes/vms.ts';
@@ -211,6 +212,7 @@ async function registerEverything(
   // Before any route, so the document lists them all (the session route of auth included).
   await app.register(openapiPlugin);
   await app.register(authPlugin, { token });
+  await app.register(clientLabelPlugin);
   await app.register(storePlugin, { dbPath, faultInjection: options.faultInjection === true });
 
   await app.register(

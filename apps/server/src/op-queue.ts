@@ -4,6 +4,7 @@
 // groups. Every op still gets its own event; nothing is acknowledged before it is durable.
 import type { Op } from '@ioasid-lab/core';
 import type { StoredEvent } from '@ioasid-lab/db';
+import { labelled } from './client-label.ts';
 import type { RemoteLab } from './store/remote.ts';
 
 type OpEntry = { kind: 'op'; op: Op; resolve(event: StoredEvent): void; reject(error: unknown): void };
@@ -29,13 +30,16 @@ export class OpQueue {
 
   /** Applies one op after everything submitted before it for this lab. */
   apply(lab: RemoteLab, op: Op): Promise<StoredEvent> {
-    return new Promise((resolve, reject) => this.#enqueue(lab, { kind: 'op', op, resolve, reject }));
+    // Each op carries who asked for it (X-Lab-Client), so grouped ops keep their own label.
+    const tagged = labelled(op);
+    return new Promise((resolve, reject) => this.#enqueue(lab, { kind: 'op', op: tagged, resolve, reject }));
   }
 
   /** Applies a client's batch as its own transaction, in order with single ops around it. */
   applyBatch(lab: RemoteLab, ops: Op[], atomic: boolean): Promise<StoredEvent[]> {
+    const tagged = ops.map(labelled);
     return new Promise((resolve, reject) =>
-      this.#enqueue(lab, { kind: 'batch', ops, atomic, resolve, reject }),
+      this.#enqueue(lab, { kind: 'batch', ops: tagged, atomic, resolve, reject }),
     );
   }
 

@@ -6,7 +6,15 @@ export type { LabClient };
 export { LabApiError as ApiFailure };
 
 /** The dashboard's client: same origin, never answered from the HTTP cache (the lab moves on). */
-export const api = createLabClient({ fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }) });
+export const api = createLabClient({
+  // Every change the dashboard makes is recorded as made by "web" (X-Lab-Client, shown in the events view).
+  fetch: (input, init) =>
+    fetch(input, { ...init, cache: 'no-store', headers: { ...headersOf(init), 'x-lab-client': 'web' } }),
+});
+
+function headersOf(init: RequestInit | undefined): Record<string, string> {
+  return Object.fromEntries(new Headers(init?.headers).entries());
+}
 
 /** A mutating request, written as a call on the typed client so no caller spells a URL. */
 export type Request = (client: LabClient) => Promise<unknown>;

@@ -218,6 +218,8 @@ export interface StoredEvent {
   input: OpInput;
   result: EventResult;
   effects: Effect[];
+  /** Who made the change (the request's X-Lab-Client header; absent for template events). */
+  client?: string;
 }
 
 /** The API's state: the core state at `seq`. */

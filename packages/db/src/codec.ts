@@ -48,8 +48,16 @@ export function splitOp(op: Op): { op: OpName; input: OpInput } {
   return { op: name, input: input as OpInput };
 }
 
+/** The op without its `by` (who asked for it; the server adds it, the core ignores it). */
+export function withoutClient(op: Op): Op {
+  if (!('by' in op)) return op;
+  const { by: _by, ...rest } = op as Op & { by?: string };
+  return rest as Op;
+}
+
 export function toEvent(row: EventRow): StoredEvent {
-  const { op, input } = splitOp(JSON.parse(row.op) as Op);
+  const parsed = JSON.parse(row.op) as Op & { by?: string };
+  const { op, input } = splitOp(withoutClient(parsed));
   const result: EventResult =
     row.errno === 0
       ? { ok: true }
@@ -61,6 +69,7 @@ export function toEvent(row: EventRow): StoredEvent {
     input,
     result,
     effects: JSON.parse(row.effects) as Effect[],
+    ...(typeof parsed.by === 'string' ? { client: parsed.by } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import {
   type Policy,
   type U64Input,
 } from '@ioasid-lab/core';
-import { type EventRow, opNameOf, toEvent, toRow } from './codec.ts';
+import { type EventRow, opNameOf, toEvent, toRow, withoutClient } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
@@ -375,7 +375,8 @@ export class LiveLab implements StoredLab {
 
   /** The lab's inputs up to `at`: refused ones included, rolled-back atomic attempts not. */
   inputs(at: number = this.#seq): Op[] {
-    return parseOps(this.#ctx.log.inputsBetween(this.id, 0, at));
+    // Who asked for each op is history, not input: exports and forks carry the ops alone.
+    return parseOps(this.#ctx.log.inputsBetween(this.id, 0, at)).map(withoutClient);
   }
 
   /**

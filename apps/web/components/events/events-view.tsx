@@ -50,6 +50,7 @@ export function EventsView({ lab }: { lab: string }) {
               <th>time</th>
               <th>op</th>
               <th>result</th>
+              <th>by</th>
               <th>effects</th>
             </tr>
           </thead>
@@ -67,6 +68,12 @@ export function EventsView({ lab }: { lab: string }) {
                 </td>
                 <td className="mono">
                   <ResultCell event={e} />
+                </td>
+                <td
+                  className="mono"
+                  title={e.client ? `X-Lab-Client: ${e.client}` : 'made with the lab from its template'}
+                >
+                  {e.client ?? 'template'}
                 </td>
                 <td className="mono">
                   <Effects effects={e.effects} />

@@ -91,6 +91,11 @@ export const StoredEvent = Type.Object({
   input: Type.Object({}, { description: "The op's fields as given" }),
   result: EventResult,
   effects: Type.Array(Effect),
+  client: Type.Optional(
+    Type.String({
+      description: 'Who made the change: the X-Lab-Client header of its request ("web" for the dashboard)',
+    }),
+  ),
 });
 
 export const EventList = Type.Object({ events: Type.Array(StoredEvent) });
