@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
+import clientLabelPlugin from './client-label.ts';
 import {
   allowedHostsFromEnv,
   assertSafeBinding,
@@ -34,7 +35,6 @@ import ioasRoutes from './routes/ioas.ts';
 import iommuRoutes from './routes/iommus.ts';
 import labRoutes from './routes/labs.ts';
 import revertRoutes from './routes/revert.ts';
-import clientLabelPlugin from './client-label.ts';
 import stateRoutes from './routes/state.ts';
 import streamRoutes from './routes/stream.ts';
 import vmRoutes from './routes/vms.ts';
