@@ -15,6 +15,8 @@ const CLIENTS = Number(process.env.CLIENTS ?? 500);
 const SLOW = Number(process.env.SLOW ?? 50);
 const WRITERS = Number(process.env.WRITERS ?? 20);
 const DURATION_S = Number(process.env.DURATION_S ?? 60);
+/** The run stops early (and says so) if the server grows past this: the machine is shared. */
+const RSS_LIMIT_MB = Number(process.env.RSS_LIMIT_MB ?? 1500);
 
 const agent = new Agent({ keepAlive: true, maxSockets: WRITERS + 4 });
 
@@ -121,10 +123,16 @@ async function main(): Promise<void> {
     }
 
     let peak = rssMb(pid);
+    let until = Date.now() + DURATION_S * 1000;
+    let stoppedEarlyAfterS: number | null = null;
+    const began = Date.now();
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssMb(pid));
+      if (peak > RSS_LIMIT_MB && stoppedEarlyAfterS === null) {
+        stoppedEarlyAfterS = Math.round((Date.now() - began) / 1000);
+        until = 0;
+      }
     }, 500);
-    const until = Date.now() + DURATION_S * 1000;
     let acked = 0;
     let failed = 0;
     await Promise.all(
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
         seconds: DURATION_S,
         rssIdleMb: Math.round(idle),
         rssPeakMb: Math.round(peak),
+        stoppedEarlyAfterS,
         writesAcked: acked,
         writesFailed: failed,
         messagesReceived: received,
