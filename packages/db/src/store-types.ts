@@ -109,6 +109,11 @@ export interface OpenLabStoreOptions {
   counterfactualShadows?: boolean;
   /** Labs in the store and events in a new lab (quotas.ts); per-op quotas are the caller's (checkOps). */
   quotas?: Quotas;
+  /**
+   * This store is one of `count` workers over the same file and owns the labs whose name hashes to `index`
+   * (shard.ts): it loads only those, lists every lab from the file, and builds new labs aside.
+   */
+  shard?: { index: number; count: number };
 }
 
 export interface CreateLabInput {

@@ -17,6 +17,7 @@ import { openDatabase } from './database.ts';
 import { EventLog, type LabRow } from './event-log.ts';
 import { LiveLab, type LiveLabContext } from './live-lab.ts';
 import { checkEventCount, checkLabCount } from './quotas.ts';
+import { buildThenCopy, shardOf, summaryOfRow } from './shard.ts';
 import {
   type CreateLabInput,
   type LabExport,
@@ -108,6 +109,18 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
   const log = new EventLog(db.sqlite);
   const live = new Map<string, LiveLab>();
   const quotas = options.quotas ?? {};
+  const shard = options.shard;
+  const owns = (name: string) => !shard || shardOf(name, shard.count) === shard.index;
+  /** The live lab; on a shard, an owned lab another shard created (a fork) is loaded on first use. */
+  function lookup(name: string): LiveLab | undefined {
+    const found = live.get(name);
+    if (found || !shard || !owns(name)) return found;
+    const row = log.labByName(name);
+    if (!row) return undefined;
+    const loaded = LiveLab.load(ctx, row);
+    live.set(name, loaded);
+    return loaded;
+  }
   let closed = false;
 
   const ctx: LiveLabContext = {
@@ -136,8 +149,18 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     // A policy the kernel lacks (iommufd on 6.1) is refused before the name is taken.
     Lab.create(policy, undefined, kernel).destroy();
     if (live.has(name) || log.labByName(name)) throw new LabError('EEXIST', `lab ${name} exists`);
-    checkLabCount(quotas, live.size);
     checkEventCount(quotas, name, 0, ops.length);
+    if (shard) {
+      // Built aside, then copied in one short transaction (shard.ts); kept only by the shard that owns it.
+      const created = LiveLab.load(
+        ctx,
+        buildThenCopy(log, ctx, quotas, { name, policy, kernel, template, ops }),
+      );
+      if (owns(name)) live.set(name, created);
+      else created.close();
+      return created;
+    }
+    checkLabCount(quotas, live.size);
     // One transaction: a lab never exists without the events its template or source promised.
     const made: { lab?: LiveLab } = {};
     try {
@@ -166,15 +189,16 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
       log.setMeta(CORE_ABI, abi);
     });
   }
-  for (const row of log.labs()) live.set(row.name, LiveLab.load(ctx, row));
+  for (const row of log.labs()) if (owns(row.name)) live.set(row.name, LiveLab.load(ctx, row));
 
   const store: LabStore = {
     listLabs(): LabSummary[] {
       assertOpen();
+      if (shard) return log.labs().map((row) => live.get(row.name)?.summary() ?? summaryOfRow(log, row));
       return [...live.values()].map((lab) => lab.summary());
     },
     hasLab(name: string): boolean {
-      return live.has(name);
+      return live.has(name) || (shard !== undefined && log.labByName(name) !== undefined);
     },
     createLab(input: CreateLabInput): StoredLab {
       const template = input.template ?? 'empty';
@@ -186,13 +210,13 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     },
     getLab(name: string): StoredLab {
       assertOpen();
-      const lab = live.get(name);
+      const lab = lookup(name);
       if (!lab) throw new LabError('ENOENT', `no lab named ${name}`);
       return lab;
     },
     deleteLab(name: string): void {
       assertOpen();
-      const lab = live.get(name);
+      const lab = lookup(name);
       if (!lab) throw new LabError('ENOENT', `no lab named ${name}`);
       log.deleteLab(lab.id);
       live.delete(name);
@@ -208,12 +232,12 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     },
     ensureSeedLab(): StoredLab | null {
       assertOpen();
-      if (log.getMeta(SEEDED)) return live.get('seed') ?? null;
+      if (log.getMeta(SEEDED)) return lookup('seed') ?? null;
       // A fresh install gets the seed once; a user who deletes it does not get it back at restart, and a
       // database that already holds labs (made before this flag existed) is not fresh.
-      const fresh = live.size === 0;
+      const fresh = shard ? log.labs().length === 0 : live.size === 0;
       const seed =
-        live.get('seed') ??
+        lookup('seed') ??
         (fresh ? store.createLab({ name: 'seed', policy: 'shared', template: 'seed-story' }) : null);
       log.setMeta(SEEDED, new Date().toISOString());
       return seed;

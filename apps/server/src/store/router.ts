@@ -4,35 +4,21 @@
 // (protocol.ts): RemoteStore, its restarts and its 503s do not change. A shard that dies takes the router
 // with it, and RemoteStore starts them all again.
 //
-// Only for PostgreSQL, where every shard sees every lab through the database: `listLabs` may ask any shard,
-// and a fork made by the source's shard is read by the new lab's shard from the database.
+// Every shard sees every lab through the database (PostgreSQL, or the one SQLite file with a shard option,
+// see packages/db/src/shard.ts): `listLabs` may ask any shard, and a lab forked by its source's shard is
+// read by its own shard from the database.
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { openDatabase, shardOf } from '@ioasid-lab/db';
+import { isPostgresUrl } from '@ioasid-lab/db/pg';
 import type { CallMessage, WorkerInput, WorkerMessage } from './protocol.ts';
+import { storeShards } from './shards.ts';
 
 const port = parentPort;
 if (!port) throw new Error('router.ts must run in a worker thread');
 const input = workerData as WorkerInput;
-const count = storeShards();
-
-/** Store workers per server on PostgreSQL: LAB_STORE_SHARDS, default 4. */
-export function storeShards(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.LAB_STORE_SHARDS;
-  const value = raw === undefined || raw === '' ? 4 : Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 64) {
-    throw new Error(`LAB_STORE_SHARDS must be an integer 1..64, not ${raw}`);
-  }
-  return value;
-}
-
-/** FNV-1a of the lab name: the shard that owns it. */
-export function shardOf(name: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    hash ^= name.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
-}
+const count = storeShards(process.env, input.dbPath);
+// SQLite: migrate (and check) the file once, before the shards open it together.
+if (!isPostgresUrl(input.dbPath)) openDatabase(input.dbPath).close();
 
 /** The lab a call is about (its shard's), or undefined for calls any shard can answer. */
 function labOf(message: CallMessage): string | undefined {
@@ -116,8 +102,8 @@ for (const worker of shards) {
 }
 
 port.on('message', (message: CallMessage) => {
-  if (message.lab === undefined && message.method === 'close') {
-    closing = true;
+  if (message.lab === undefined && (message.method === 'close' || message.method === 'pragma')) {
+    if (message.method === 'close') closing = true;
     broadcasts.set(message.id, { left: shards.length });
     for (const worker of shards) worker.postMessage(message);
     return;

@@ -8,6 +8,7 @@ import {
   openLabStore,
   quotasFromEnv,
   type StoredLab,
+  shardOf,
   storageFaultCode,
 } from '@ioasid-lab/db';
 import type {
@@ -20,6 +21,7 @@ import type {
   WorkerInput,
   WorkerMessage,
 } from './protocol.ts';
+import { storeShards } from './shards.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -51,8 +53,11 @@ function errorShape(error: unknown): ErrorShape {
 const quotas = quotasFromEnv();
 let store: LabStore;
 try {
-  store = openLabStore({ path: dbPath, quotas });
-  store.ensureSeedLab();
+  // One of LAB_STORE_SHARDS workers over the file (router.ts), or the only one.
+  const index = (workerData as { shard?: number }).shard;
+  const shard = index === undefined ? undefined : { index, count: storeShards(process.env, dbPath) };
+  store = openLabStore({ path: dbPath, quotas, shard });
+  if (!shard || shardOf('seed', shard.count) === shard.index) store.ensureSeedLab();
 } catch (error) {
   post({ type: 'failed', error: errorShape(error) });
   throw error;
