@@ -7,6 +7,9 @@ import type { LabState } from '../../lib/types';
 import { edgePaths } from '../topology/edges';
 import { TOPOLOGY_CSS } from '../topology/topology-css';
 
+/** Names on filled boxes keep their contrast: dark on amber, the badge text colour on red. */
+const THUMB_CSS = `.tn.lod.vm.wbinvd text { fill: #1b1300; } .tn.lod.vm.hazard text { fill: var(--on-red); }`;
+
 function nodeName(n: ReturnType<typeof layoutLab>['nodes'][number]): string {
   switch (n.kind) {
     case 'iommu':
@@ -31,7 +34,7 @@ export function SeedThumbnail({ state }: { state: LabState }) {
       role="img"
       aria-label={`Live topology of the seed lab at seq ${state.seq}`}
     >
-      <style>{TOPOLOGY_CSS}</style>
+      <style>{`${TOPOLOGY_CSS}${THUMB_CSS}`}</style>
       {paths.map((p) => (
         <path key={p.kind} className={`edge ${p.kind}`} d={p.d} />
       ))}
