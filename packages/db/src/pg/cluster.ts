@@ -86,6 +86,7 @@ export async function startCluster(options: { fsync?: boolean } = {}): Promise<P
         `-k ${dir}`,
         '-c listen_addresses=127.0.0.1',
         '-c max_connections=200',
+        '-c shared_buffers=32MB',
         `-c fsync=${options.fsync === false ? 'off' : 'on'}`,
       ].join(' ');
       try {
