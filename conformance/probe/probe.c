@@ -79,7 +79,9 @@ static struct dev devs[MAXDEV];
 static int ndev;
 static struct group groups[MAXDEV];
 static int ngroup;
-static struct { int vm; uint32_t id; } hwpts[MAXHWPT];
+/* HWPTs the scenario met, in order: label hN is hwpts[N-1]. dead: the object is gone (the kernel may hand
+ * its id to a later object, which then gets a new label). */
+static struct { int vm; uint32_t id; int dead; } hwpts[MAXHWPT];
 static int nhwpt;
 static char *buf; /* user memory for maps */
 
@@ -230,7 +232,8 @@ static int hwpt_ref(const struct jv *v, int *vm, uint32_t *id)
 		if (n < 1 || n > nhwpt)
 			return -1;
 		*vm = hwpts[n - 1].vm;
-		*id = hwpts[n - 1].id;
+		/* A HWPT that is gone: an id no object has, so the kernel answers for "that HWPT". */
+		*id = hwpts[n - 1].dead ? 0xfffffff0u : hwpts[n - 1].id;
 		return 0;
 	}
 	if (json_u64(v, &raw) || raw > UINT32_MAX)
@@ -244,13 +247,31 @@ static int hwpt_ref(const struct jv *v, int *vm, uint32_t *id)
 static int hwpt_label(int vm, uint32_t id)
 {
 	for (int i = 0; i < nhwpt; i++)
-		if (hwpts[i].vm == vm && hwpts[i].id == id)
+		if (!hwpts[i].dead && hwpts[i].vm == vm && hwpts[i].id == id)
 			return i + 1;
 	if (nhwpt == MAXHWPT)
 		return 0;
 	hwpts[nhwpt].vm = vm;
 	hwpts[nhwpt].id = id;
+	hwpts[nhwpt].dead = 0;
 	return ++nhwpt;
+}
+
+static int ioc(int fd, unsigned long req, void *arg);
+
+/* Marks the HWPTs that no longer exist. IOMMU_HWPT_SET_DIRTY_TRACKING with no flags changes nothing on
+ * a domain without dirty tracking (EOPNOTSUPP) and is ENOENT for an id that is not a paging HWPT. */
+static void prune_hwpts(void)
+{
+	for (int i = 0; i < nhwpt; i++) {
+		struct iommu_hwpt_set_dirty_tracking q = { .size = sizeof(q), .hwpt_id = hwpts[i].id };
+
+		if (hwpts[i].dead)
+			continue;
+		if (hwpts[i].vm < 0 || !vms[hwpts[i].vm].live ||
+		    ioc(vms[hwpts[i].vm].iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &q) == ENOENT)
+			hwpts[i].dead = 1;
+	}
 }
 
 /* ---- ioctl helpers ---- */
@@ -1257,6 +1278,8 @@ int main(int argc, char **argv)
 		name = json_get(&op, "op");
 		put("{\"line\":%d,\"op\":\"%s\"", lineno, name && name->type == J_STR ? name->text : "");
 		run_op(&op, name && name->type == J_STR ? name->text : "");
+		if (policy == P_IOMMUFD)
+			prune_hwpts();
 		if (policy == P_TYPE1) {
 			int vm = op_vm(&op);
 

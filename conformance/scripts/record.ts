@@ -25,7 +25,7 @@ const SHAPES: Record<string, string> = {
     'e1000e 00:03.0, e1000e 00:04.0, pcie-pci-bridge 00:05.0 with e1000 01:01.0 and 01:02.0',
 };
 const NO_KVM =
-  'the guest has no /dev/kvm: it runs under QEMU TCG, which offers no nested VMX (and -accel kvm hangs on this host), ' +
+  'the guest has no /dev/kvm: it runs under QEMU TCG, whose vCPU has no VMX (-accel kvm hangs on this host), ' +
   'so kvm-vfio FILE_ADD/FILE_DEL and KVM non-coherent DMA cannot be observed';
 
 function qemuVersion(): string {
@@ -91,7 +91,12 @@ export function record(kernels: string[] = KERNELS): void {
         write(s, lines);
       }
       for (const s of chosen.filter((c) => c.header.needs?.length)) {
-        const reason = kvm === 'yes' ? 'the probe does not drive kvm-vfio yet' : NO_KVM;
+        const console = readFileSync(`${serial}.console`, 'utf8');
+        const vmx = /kvm_intel: VMX not supported[^\r\n]*/.exec(console)?.[0];
+        const reason =
+          kvm === 'yes'
+            ? 'the probe does not drive kvm-vfio yet'
+            : `${NO_KVM}${vmx ? ` (guest log: "${vmx}")` : ''}`;
         write(s, [{ ...common(s), line: 1, header: true, kvm: kvm === 'yes', notRun: reason }]);
       }
       rmSync(stage, { recursive: true, force: true });

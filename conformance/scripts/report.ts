@@ -95,7 +95,7 @@ export function report(): string {
   for (const d of deviations as Deviation[]) {
     const used = outcomes.some((o) => o.differences.some((x) => x.deviation === d.id));
     out.push(
-      `- **${d.id}** (${d.field}${d.op ? `, \`${d.op}\`` : ''}${used ? '' : ', no longer seen'}): ${d.reason}`,
+      `- **${d.id}** (${d.kind}; ${d.field}${d.op ? `, \`${d.op}\`` : ''}${used ? '' : ', no longer seen'}): ${d.reason}`,
     );
   }
   if (byId.size === 0) out.push('None.');

@@ -195,6 +195,8 @@ export function profileOf(recording: Pick<Recording, 'file' | 'kernel'>): Kernel
 
 export interface Deviation {
   id: string;
+  /** core-bug: the kernel is right and the core should follow; by-design: the lab means to differ. */
+  kind: 'core-bug' | 'by-design';
   field: string;
   reason: string;
   kernel?: string;
@@ -362,12 +364,16 @@ export function replay(recording: Recording, scenario: Scenario, deviations: Dev
         const result = abi ? applyAbi(lab, op as AnyOp, abi) : lab.apply(op as AnyOp);
         seen.errno = result.ok ? 'ok' : result.code;
         if (policy === 'iommufd') {
-          const hwptEffects = (type: string) =>
-            result.ok ? result.effects.filter((e) => e.type === type).map((e) => label(e.hwpt)) : [];
-          if (raw.op === 'vm.create') seen.hwpts = hwptEffects('device.attached');
-          if (raw.op === 'vm.attach' && result.ok) seen.hwpt = hwptEffects('device.attached')[0];
-          if (raw.op === 'device.replace' && result.ok) seen.hwpt = hwptEffects('device.replaced')[0];
-          if (raw.op === 'hwpt.alloc' && result.ok) seen.hwpt = hwptEffects('hwpt.created')[0];
+          // What VFIO_DEVICE_ATTACH_IOMMUFD_PT answers in pt_id: the HWPT the device is on afterwards.
+          const after = result.ok ? lab.state() : undefined;
+          const on = (device: unknown) =>
+            label(after?.devices.find((d) => d.name === device)?.hwpt ?? undefined);
+          if (raw.op === 'vm.create')
+            seen.hwpts = result.ok && Array.isArray(raw.devices) ? raw.devices.map(on) : [];
+          if ((raw.op === 'vm.attach' || raw.op === 'device.replace') && result.ok)
+            seen.hwpt = on(raw.device);
+          if (raw.op === 'hwpt.alloc' && result.ok)
+            seen.hwpt = label(result.effects.find((e) => e.type === 'hwpt.created')?.hwpt);
         } else if (raw.op === 'vm.create') seen.hwpts = [];
         if (raw.op === 'ioas.unmap' && result.ok) {
           const total = result.effects
@@ -463,8 +469,10 @@ export function replay(recording: Recording, scenario: Scenario, deviations: Dev
 export function loadDeviations(file = join(ROOT, 'deviations.json')): Deviation[] {
   const list = JSON.parse(readFileSync(file, 'utf8')) as { deviations: Deviation[] };
   list.deviations.forEach((d, index) => {
-    if (!d.id || !d.field || !d.reason)
-      throw new ReplayError(`deviations.json: entry ${index} needs id, field and reason`);
+    if (!d.id || !d.field || !d.reason || (d.kind !== 'core-bug' && d.kind !== 'by-design'))
+      throw new ReplayError(
+        `deviations.json: entry ${index} needs id, kind (core-bug or by-design), field and reason`,
+      );
   });
   return list.deviations;
 }
