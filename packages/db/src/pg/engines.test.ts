@@ -3,6 +3,7 @@
 // on one database, catch-up, subscriptions, quotas.
 import type { Op } from '@ioasid-lab/core';
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncLabStore, asyncLabStore } from '../async-store.ts';
 import type { Quotas } from '../quotas.ts';
@@ -11,6 +12,7 @@ import { SEED_HARDWARE, SEED_STORY } from '../templates.ts';
 import { openTempStore } from '../testing.ts';
 import { randomOp } from '../testing-ops.ts';
 import { type PgCluster, startCluster } from './cluster.ts';
+import { PgFanout } from './fanout.ts';
 import { PgLabStore } from './store.ts';
 
 let cluster: PgCluster;
@@ -215,5 +217,58 @@ describe('PostgreSQL replicas', () => {
       message: expect.stringContaining('7 events per lab'),
     });
     expect(await store.read('a', (lab) => lab.seq)).toBe(7);
+  });
+});
+
+describe('PostgreSQL fan-out', () => {
+  it('delivers every commit in seq order, and catches up from the table after its connection is cut', async () => {
+    const url = await cluster.createDatabase();
+    const [one, two] = [await openPg(url), await openPg(url)];
+    await one.createLab({ name: 'fan', policy: 'iommufd', template: 'seed-story' });
+    const errors: unknown[] = [];
+    const fanout = new PgFanout(url, two, { sweepMs: 60_000, onError: (error) => errors.push(error) });
+    await fanout.start();
+    const seen: number[] = [];
+    let wake = () => {};
+    await two.subscribe('fan', (events) => {
+      seen.push(...events.map((e) => e.seq));
+      wake();
+    });
+    const until = (check: () => boolean, what: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
+        wake = () => {
+          if (check()) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        wake();
+      });
+    const map = (i: number) =>
+      one.apply('fan', { op: 'ioas.map', ioas: 1, iova: 0x40000000 + i * 0x1000, length: 0x1000 });
+    try {
+      for (let i = 0; i < 20; i++) await map(i);
+      await until(() => seen.at(-1) === 28, 'notified events up to 28');
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => 9 + i));
+      // Cut the listening connection: commits made meanwhile arrive through the reconnect's catch-up.
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ n: number }>(
+          "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query ilike 'listen%' and datname = current_database()",
+        );
+        expect(rows[0]?.n).toBe(1);
+      } finally {
+        await admin.end();
+      }
+      for (let i = 20; i < 40; i++) await map(i);
+      await until(() => seen.at(-1) === 48, 'events up to 48 after the cut');
+      expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => 9 + i));
+      expect(errors.length).toBeGreaterThan(0);
+      await until(() => fanout.connected, 'the listener back');
+    } finally {
+      await fanout.stop();
+    }
   });
 });
