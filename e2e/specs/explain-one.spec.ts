@@ -40,3 +40,21 @@ test('the latent hazard of VM1 booted [B, A] is badged with its trigger; HAZARD 
   await expect(page).toHaveURL(/\/explain\?a=VM1#remedies/);
   await expect(page.getByRole('region', { name: 'Remedies' }).getByRole('listitem').first()).toBeVisible();
 });
+
+test('explain shows the same inputs under every kernel profile, with the rule that differs', async ({
+  page,
+  request,
+}) => {
+  const lab = labName('kernels');
+  const made = await request.post(`${BASE()}/api/v1/labs`, {
+    data: { name: lab, policy: 'type1', kernel: '6.1', template: 'seed-story' },
+  });
+  expect(made.status(), await made.text()).toBe(201);
+  await page.goto(`${BASE()}/labs/${lab}/explain?a=VM1&b=VM2`);
+  await expect(page.getByRole('banner')).toContainText('kernel 6.1');
+  const table = page.getByRole('table', { name: 'Kernel profiles' });
+  await expect(table.getByRole('row', { name: /^6\.1 \(this lab\)/ })).toContainText('wbinvd ON');
+  const today = table.getByRole('row', { name: /^6\.12/ });
+  await expect(today).not.toContainText('wbinvd ON');
+  await expect(today.getByRole('cell').last()).not.toBeEmpty();
+});

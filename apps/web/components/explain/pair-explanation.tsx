@@ -6,6 +6,7 @@ import type { Comparison, Explanation, LabEvent } from '../../lib/types';
 import { CopyButton } from '../shell/copy-button';
 import { ChainList } from './chain-list';
 import { Counterfactuals } from './counterfactuals';
+import { KernelsTable } from './kernels-table';
 import { RemedyCard } from './remedy-card';
 import { verdictSentence } from './verdict';
 
@@ -56,6 +57,7 @@ export function PairExplanation({ lab, x, compare, events, seq, onApplied }: Pro
           <Counterfactuals x={x} compare={compare} />
         </div>
       </section>
+      <KernelsTable kernels={x.kernels} kernel={x.kernel} vms={[x.a.vm, x.b.vm]} />
       <section aria-label="Remedies" id="remedies">
         <h2>Remedies</h2>
         {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}

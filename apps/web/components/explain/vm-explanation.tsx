@@ -6,6 +6,7 @@ import { effectText } from '../../lib/format';
 import type { Comparison, LabEvent, VmExplanation } from '../../lib/types';
 import { CopyButton } from '../shell/copy-button';
 import { ChainList } from './chain-list';
+import { KernelsTable } from './kernels-table';
 import { RemedyCard } from './remedy-card';
 
 function verdict(x: VmExplanation): string {
@@ -74,6 +75,7 @@ export function VmExplanationView({
         />
       </section>
       <VmCounterfactuals x={x} compare={compare} />
+      <KernelsTable kernels={x.kernels} kernel={x.kernel} vms={[x.a.vm]} />
       <section aria-label="Remedies" id="remedies">
         <h2>Remedies</h2>
         {x.remedies.length === 0 ? <p className="muted">No remedy needed or found.</p> : null}
