@@ -48,7 +48,7 @@ export function record(kernels: string[] = KERNELS): void {
       if (chosen.length === 0) continue;
       const runnable = chosen.filter((s) => !s.header.needs?.length);
       const stage = mkdtempSync('/var/tmp/conformance-scenarios-');
-      for (const s of runnable) copyFileSync(s.file, join(stage, `${flat(s.name)}.jsonl`));
+      for (const s of runnable) copyFileSync(s.file, join(stage, flat(s.name)));
       const serial = join(stage, 'serial.out');
       console.log(`record: linux ${kernel}, ${machine}: ${runnable.length} scenarios`);
       const started = Date.now();
@@ -69,13 +69,13 @@ export function record(kernels: string[] = KERNELS): void {
         sha256: s.sha256,
       });
       const write = (s: Scenario, lines: object[]) => {
-        const file = join(fresh, `${s.name}.jsonl`);
+        const file = join(fresh, s.name);
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
       };
       for (const s of runnable) {
         const block = new RegExp(
-          `^@@BEGIN ${flat(s.name)}\\.jsonl\\n([\\s\\S]*?)^@@END ${flat(s.name)}\\.jsonl rc=(\\d+)$`,
+          `^@@BEGIN ${flat(s.name)}\\n([\\s\\S]*?)^@@END ${flat(s.name)} rc=(\\d+)$`,
           'm',
         ).exec(text);
         if (!block) throw new Error(`record: no output for ${s.name} in ${serial}`);
