@@ -6,7 +6,7 @@
 // replica's core up to the lab's last seq by replaying the events it has not seen, applies the op, appends
 // the events with the next seqs, NOTIFYs, and commits before it answers.
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,24 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+const MIRROR_PREFIX = 'ioasid-lab-mirror-';
+
+/** Scratch copies left by replicas that were killed (their process is gone). */
+function removeStaleMirrors(): void {
+  for (const file of readdirSync(tmpdir())) {
+    if (!file.startsWith(MIRROR_PREFIX)) continue;
+    const pid = Number(file.slice(MIRROR_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ESRCH') continue;
+    }
+    rmSync(join(tmpdir(), file), { force: true });
+  }
+}
+
 /** Applies the committed migrations of the pg dialect (idempotent; concurrent starters wait on a lock). */
 export async function migratePg(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -193,7 +211,8 @@ export class PgLabStore {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8 });
     // An idle connection that dies must not crash the process: the next query reconnects.
     pool.on('error', () => undefined);
-    const mirrorPath = join(tmpdir(), `ioasid-lab-mirror-${process.pid}-${randomUUID()}.db`);
+    removeStaleMirrors();
+    const mirrorPath = join(tmpdir(), `${MIRROR_PREFIX}${process.pid}-${randomUUID()}.db`);
     return new PgLabStore(pool, mirrorPath, options);
   }
 
@@ -453,10 +472,10 @@ export class PgLabStore {
       let live: LiveLab | undefined;
       try {
         const summary = await this.#transaction(async (client) => {
-          await client.query('select pg_advisory_xact_lock($1)', [CREATE_LOCK]);
           const taken = await client.query('select 1 from labs where name = $1', [name]);
           if ((taken.rowCount ?? 0) > 0) throw new LabError('EEXIST', `lab ${name} exists`);
           if (this.#quotas.maxLabs !== undefined) {
+            // Early and cheap; the exact count is taken before the commit, below.
             const { rows } = await client.query<{ n: number }>('select count(*)::int as n from labs');
             checkLabCount(this.#quotas, rows[0]?.n ?? 0);
           }
@@ -476,6 +495,13 @@ export class PgLabStore {
             const before = live.seq;
             live.applyBatch(ops.slice(i, i + CREATE_CHUNK));
             await this.#insert(client, id, this.#log.eventsBetween(id, before, live.seq));
+          }
+          if (this.#quotas.maxLabs !== undefined) {
+            // Counted last, under a lock held to the commit: creators on every replica pass here one at a
+            // time, each seeing the labs committed before it, so a long fork does not hold up other creates.
+            await client.query('select pg_advisory_xact_lock($1)', [CREATE_LOCK]);
+            const { rows } = await client.query<{ n: number }>('select count(*)::int as n from labs');
+            checkLabCount(this.#quotas, (rows[0]?.n ?? 1) - 1);
           }
           return live.summary();
         });
