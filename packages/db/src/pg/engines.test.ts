@@ -134,7 +134,7 @@ describe.each(engines)('event store on %s', (_engine, open) => {
 });
 
 describe('PostgreSQL matches SQLite', () => {
-  it('gives the same events and states for the same random ops', async () => {
+  it('gives the same events, states, comparisons and explanations for the same random ops', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(randomOp, { minLength: 1, maxLength: 40 }), async (ops: Op[]) => {
         const lite = asyncLabStore(openTempStore({ snapshotEvery: 7 }).store);
@@ -144,11 +144,18 @@ describe('PostgreSQL matches SQLite', () => {
           for (let i = 0; i < ops.length; i += 3) await store.applyBatch('p', ops.slice(i, i + 3));
         }
         const read = (store: AsyncLabStore) =>
-          store.read('p', (lab) => ({
-            events: strip(lab.events(0, 1000)),
-            now: lab.state(),
-            past: lab.state(Math.floor(lab.seq / 2)),
-          }));
+          store.read('p', (lab) => {
+            const vms = lab.state().vms.map((v) => v.name);
+            return {
+              events: strip(lab.events(0, 1000)),
+              now: lab.state(),
+              past: lab.state(Math.floor(lab.seq / 2)),
+              // The history engine reads the same log on both: comparisons and explanations agree.
+              compare: lab.compare(),
+              explain: vms.length >= 2 ? lab.explain(vms[0] as string, vms[1] as string) : null,
+              single: vms.length >= 1 ? lab.explain(vms[0] as string) : null,
+            };
+          });
         expect(await read(pgStore)).toEqual(await read(lite));
         await lite.close();
         await pgStore.close();
