@@ -68,3 +68,18 @@ test('Show leaves refuses a garbage or zero length in words', async ({ page, req
   await expect(range.getByRole('alert')).toContainText('must be more than 0');
   await expect(page).not.toHaveURL(/length=0(&|$)/);
 });
+
+test('a new lab picks its kernel; a policy the kernel lacks is refused inline', async ({ page }) => {
+  const lab = labName('k61');
+  await page.goto(`${BASE()}/`);
+  const create = page.getByRole('form', { name: 'Create lab' });
+  await create.getByLabel('name', { exact: true }).fill(lab);
+  await create.getByLabel('policy').selectOption('iommufd');
+  await create.getByLabel('kernel').selectOption('6.1');
+  await create.getByRole('button', { name: 'Create lab' }).click();
+  await expect(create.getByRole('alert')).toContainText('EOPNOTSUPP');
+  await create.getByLabel('policy').selectOption('type1');
+  await create.getByRole('button', { name: 'Create lab' }).click();
+  await expect(page).toHaveURL(new RegExp(`/labs/${lab}$`));
+  await expect(page.getByRole('banner')).toContainText('kernel 6.1');
+});

@@ -10,6 +10,7 @@ export type {
   Effect,
   EventResult,
   Explanation,
+  ForkRequest,
   Hex,
   HwptState,
   HwptStats,

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { enc } from '../../lib/api';
-import { type LabSummary, POLICIES, type Policy } from '../../lib/types';
+import { type ForkRequest, KERNELS, type LabSummary, POLICIES, type Policy } from '../../lib/types';
 import { checkName, checkSeq } from '../../lib/validate';
 import { ActionForm } from '../actions/action-form';
 
@@ -30,7 +30,7 @@ export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: ()
               </td>
               <td>
                 {l.policy}
-                {(l as { kernel?: string }).kernel ? ` · ${(l as { kernel?: string }).kernel}` : ''}
+                {l.kernel ? ` · ${l.kernel}` : ''}
               </td>
               <td className="mono">{l.events}</td>
               <td className="mono">{l.createdAt?.replace('T', ' ').slice(0, 19)}</td>
@@ -48,6 +48,13 @@ export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: ()
                       value: l.policy,
                     },
                     {
+                      name: 'kernel',
+                      label: 'kernel',
+                      kind: 'select',
+                      options: [...KERNELS],
+                      value: l.kernel,
+                    },
+                    {
                       name: 'at',
                       label: 'at',
                       value: '',
@@ -59,6 +66,7 @@ export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: ()
                     c.forkLab(l.name, {
                       name: String(v.name).trim(),
                       policy: v.policy as Policy,
+                      kernel: v.kernel as ForkRequest['kernel'],
                       ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
                     })
                   }

@@ -4,7 +4,7 @@
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, api, enc } from '../../lib/api';
-import { type CreateLabRequest, type LabSummary, POLICIES, type Policy } from '../../lib/types';
+import { type CreateLabRequest, KERNELS, type LabSummary, POLICIES, type Policy } from '../../lib/types';
 import { checkName } from '../../lib/validate';
 import { ActionForm } from '../actions/action-form';
 import { HealthBadge } from '../shell/health-badge';
@@ -63,6 +63,13 @@ export function LabsView() {
                 { name: 'name', label: 'name', value: '', placeholder: 'my-lab', check: checkName },
                 { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: 'shared' },
                 {
+                  name: 'kernel',
+                  label: 'kernel',
+                  kind: 'select',
+                  options: [...KERNELS].reverse(),
+                  value: '6.12',
+                },
+                {
                   name: 'template',
                   label: 'template',
                   kind: 'select',
@@ -75,6 +82,7 @@ export function LabsView() {
                 c.createLab({
                   name: String(v.name).trim(),
                   policy: v.policy as Policy,
+                  kernel: v.kernel as CreateLabRequest['kernel'],
                   template: v.template as CreateLabRequest['template'],
                 })
               }
