@@ -25,7 +25,8 @@ const SHAPES: Record<string, string> = {
     'e1000e 00:03.0, e1000e 00:04.0, pcie-pci-bridge 00:05.0 with e1000 01:01.0 and 01:02.0',
 };
 const NO_KVM =
-  'the guest has no /dev/kvm: it runs under QEMU TCG, whose vCPU has no VMX (-accel kvm hangs on this host), ' +
+  'the guest has no /dev/kvm: it runs under QEMU TCG, whose vCPU has no VMX (on this host -accel kvm stops after ' +
+  '"Booting from ROM" with no kernel output, and -accel kvm -cpu host aborts with "failed to set MSR 0x10a"), ' +
   'so kvm-vfio FILE_ADD/FILE_DEL and KVM non-coherent DMA cannot be observed';
 
 function qemuVersion(): string {

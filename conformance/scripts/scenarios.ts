@@ -189,6 +189,12 @@ add({
   ops: [vm(), map('0xfffffffffffff000', 0x2000), map(0x100000, U64_MAX)],
 });
 add({
+  name: 'map/top-page-no-domain',
+  family: 'map',
+  title: 'with no domain the last page below 2^64 is mappable',
+  ops: [vm(), map('0xfffffffffffff000', PAGE), unmap('0xfffffffffffff000', PAGE)],
+});
+add({
   name: 'map/unknown-ioas-enoent',
   family: 'map',
   title: 'a map into an IOAS that does not exist is ENOENT',
@@ -350,6 +356,12 @@ add({
   ops: [vm(), attach('nic0'), map(0x100000, PAGE), copy(0xfee00000, 0x100000, PAGE)],
 });
 add({
+  name: 'copy/unknown-src-ioas-enoent',
+  family: 'copy',
+  title: 'a copy from an IOAS that does not exist is ENOENT',
+  ops: [vm(), { ...copy(0x400000, 0x100000, PAGE), srcIoas: 9999 }],
+});
+add({
   name: 'copy/length-zero-einval',
   family: 'copy',
   title: 'a copy of length 0 is EINVAL',
@@ -434,6 +446,20 @@ add({
   family: 'allow',
   title: 'an attach whose MSI reservation falls inside an allowed range is EADDRINUSE',
   ops: [vm(), allow([[0, 0xffffffff]]), attach('nic0'), allow([]), attach('nic0'), ranges()],
+});
+add({
+  name: 'allow/beyond-aperture-then-attach',
+  family: 'allow',
+  title:
+    'an allowed range reaching past the 39-bit aperture makes the attach that reserves the rest EADDRINUSE',
+  ops: [
+    vm(),
+    allow([[0, (1n << 40n) - 1n]]),
+    attach('nic0'),
+    allow([[0, 0xfedfffff]]),
+    attach('nic0'),
+    ranges(),
+  ],
 });
 add({
   name: 'allow/reversed-range',
