@@ -241,4 +241,9 @@ export class EventLog {
   transaction<T>(fn: () => T): T {
     return this.sqlite.transaction(fn)();
   }
+
+  /** A transaction that takes the write lock before it reads (BEGIN IMMEDIATE). */
+  immediate<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).immediate();
+  }
 }

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { abiVersion, Lab } from '@ioasid-lab/core';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -222,4 +223,37 @@ describe('a file written by the previous store and core (fixtures/pre-kernel-pro
     expect(after.prepare('select count(*) from snapshots where seq <= 8').pluck().get()).toBe(0);
     after.close();
   });
+});
+
+describe('two openers of one file written by the previous core', () => {
+  it('the second waits past busy_timeout for the first to derive the results, then opens', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'previous.db');
+    const old = new Database(path);
+    old.exec(readFileSync(PREVIOUS_DUMP, 'utf8'));
+    old.close();
+    openDatabase(path).close(); // migrated (and in WAL), results not yet derived
+    // Another opener (a shard, a second server starting) holds the write lock for longer than busy_timeout
+    // (5 s), as a long derivation would, then lets go without finishing.
+    const holder = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const Database = require('better-sqlite3');
+       const db = new Database(workerData.path);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6500);
+       db.exec('ROLLBACK');
+       db.close();`,
+      { eval: true, workerData: { path } },
+    );
+    await new Promise((resolve) => holder.once('message', resolve));
+    const started = Date.now();
+    const store = openLabStore({ path });
+    expect(Date.now() - started).toBeGreaterThan(5000);
+    expect(store.getLab('replace-type1').events(6, 1)[0]?.result).toMatchObject({
+      ok: false,
+      code: 'EOPNOTSUPP',
+    });
+    store.close();
+    await new Promise((resolve) => holder.once('exit', resolve));
+  }, 30_000);
 });

@@ -66,6 +66,38 @@ export function checkKernel(kernel: unknown): Kernel {
   return kernel as Kernel;
 }
 
+/** How long a store waits for another process or shard that is deriving the results (see bringToCore). */
+const REDERIVE_WAIT_MS = 10 * 60_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Derives the stored results again when the file was written by another core ABI (see rederive). Shards
+ * and servers may open one file together: the write lock is taken before the ABI is read again, so one of
+ * them does the work and the others, waiting for the lock (past busy_timeout if it takes long), find it
+ * done.
+ */
+function bringToCore(log: EventLog): void {
+  const abi = String(abiVersion());
+  const deadline = Date.now() + REDERIVE_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (log.getMeta(CORE_ABI) !== abi) {
+    try {
+      log.immediate(() => {
+        if (log.getMeta(CORE_ABI) === abi) return;
+        rederive(log, log.labs());
+        log.setMeta(CORE_ABI, abi);
+      });
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  }
+}
+
 /** Events re-derived per read when a store written by another core is opened. */
 const REDERIVE_CHUNK = 5000;
 
@@ -182,13 +214,7 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
     return lab;
   }
 
-  const abi = String(abiVersion());
-  if (log.getMeta(CORE_ABI) !== abi) {
-    log.transaction(() => {
-      rederive(log, log.labs());
-      log.setMeta(CORE_ABI, abi);
-    });
-  }
+  bringToCore(log);
   for (const row of log.labs()) if (owns(row.name)) live.set(row.name, LiveLab.load(ctx, row));
 
   const store: LabStore = {
