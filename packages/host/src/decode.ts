@@ -99,7 +99,29 @@ export function decodeVtd(capText: unknown, ecapText: unknown, unit = 'unit'): D
       ? 'snoop control: IOMMU_CAP_ENFORCE_CACHE_COHERENCY (ecap_sc_support); PTEs can carry DMA_PTE_SNP'
       : 'no snoop control: a domain on this unit cannot block no-snoop DMA',
   });
+  const kernelIovaBits = vtdDomainWidth(cap, ecap, unit, fields);
+  const iovaBits = labIovaBits(kernelIovaBits);
+  if (iovaBits !== kernelIovaBits) {
+    notes.push(
+      `${unit}: the kernel's domain width is ${kernelIovaBits} bits; the lab models ${iovaBits} (the widest of 39/48/57 not above it)`,
+    );
+  }
+  const pageSizes = vtdPageSizes(cap, fields);
 
+  return {
+    vendor: 'intel-vtd',
+    enforceCacheCoherency: sc === 1,
+    cacheCoherency: true,
+    pageSizes,
+    iovaBits,
+    kernelIovaBits,
+    fields,
+    notes,
+  };
+}
+
+/** The VT-d domain's address width in bits, as paging_domain_alloc computes it; its fields go to `fields`. */
+function vtdDomainWidth(cap: bigint, ecap: bigint, unit: string, fields: DecodedField[]): number {
   // __iommu_calculate_sagaw: second-level SAGAW unless scalable mode with first-level support.
   const smts = bits(ecap, 43, 1);
   const flts = bits(ecap, 47, 1);
@@ -151,14 +173,11 @@ export function decodeVtd(capText: unknown, ecapText: unknown, unit = 'unit'): D
     value: `0x${(mgaw - 1).toString(16)}`,
     meaning: `maximum guest address width ${mgaw} bits (cap_mgaw = field + 1)`,
   });
-  const kernelIovaBits = Math.min(agawToWidth(agaw), mgaw);
-  const iovaBits = labIovaBits(kernelIovaBits);
-  if (iovaBits !== kernelIovaBits) {
-    notes.push(
-      `${unit}: the kernel's domain width is ${kernelIovaBits} bits; the lab models ${iovaBits} (the widest of 39/48/57 not above it)`,
-    );
-  }
+  return Math.min(agawToWidth(agaw), mgaw);
+}
 
+/** 4 KiB plus fls(CAP.SLLPS) superpage levels (iommu_superpage_capability); its field goes to `fields`. */
+function vtdPageSizes(cap: bigint, fields: DecodedField[]): number[] {
   const sllps = bits(cap, 34, 4);
   const superpage = fls(sllps);
   const pageSizes = [PAGE_4K];
@@ -171,17 +190,7 @@ export function decodeVtd(capText: unknown, ecapText: unknown, unit = 'unit'): D
     value: `0x${sllps.toString(16)}`,
     meaning: `second-level large pages: ${superpage >= 2 ? '2 MiB and 1 GiB' : superpage === 1 ? '2 MiB' : 'none'} (iommu_superpage_capability: fls of the field)`,
   });
-
-  return {
-    vendor: 'intel-vtd',
-    enforceCacheCoherency: sc === 1,
-    cacheCoherency: true,
-    pageSizes,
-    iovaBits,
-    kernelIovaBits,
-    fields,
-    notes,
-  };
+  return pageSizes;
 }
 
 /** AMD-Vi from `amd-iommu/cap` (the PCI capability header) and `amd-iommu/features` (EFR:EFR2). */

@@ -304,6 +304,21 @@ function deviceOptions(value: string, option: string): Map<string, string> {
 
 const PROGRAM = /(^|\/)(qemu-system-[A-Za-z0-9_]+|qemu-kvm|kvm)$/;
 
+/** The options of a QEMU command line that carry a value the import reads (or must step over). */
+const VALUE_OPTIONS = ['-name', '-m', '-device', '-object', '-machine', '-M'];
+
+/** What the options seen so far say; parseQemuCommandLine reads them left to right into it. */
+interface QemuScan {
+  name: string | null;
+  memory: bigint | null;
+  memoryBackend: string | null;
+  /** Sizes of -object memory-backend-* by id, for -machine memory-backend=. */
+  backends: Map<string, bigint>;
+  /** Ids of -object iommufd, which a later -device iommufd= must name. */
+  iommufdObjects: Set<string>;
+  hostdevs: HostdevSpec[];
+}
+
 /** Parses a QEMU command line: -name, -m (or the RAM backend), and every vfio-pci device in order. */
 export function parseQemuCommandLine(text: string): VmSpec {
   if (typeof text !== 'string' || !text.trim()) invalid('qemu', 'qemu must be a QEMU command line');
@@ -312,82 +327,31 @@ export function parseQemuCommandLine(text: string): VmSpec {
   if (start === -1) invalid('qemu', 'no qemu-system-* (or qemu-kvm) program in the command line');
   const args = words.slice(start + 1);
   const notes: string[] = [];
-  let name: string | null = null;
-  let memory: bigint | null = null;
-  let memoryBackend: string | null = null;
-  const backends = new Map<string, bigint>();
-  const iommufdObjects = new Set<string>();
-  const hostdevs: HostdevSpec[] = [];
+  const scan: QemuScan = {
+    name: null,
+    memory: null,
+    memoryBackend: null,
+    backends: new Map(),
+    iommufdObjects: new Set(),
+    hostdevs: [],
+  };
 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('-')) continue;
     const option = arg.replace(/^--/, '-');
-    const takesValue = ['-name', '-m', '-device', '-object', '-machine', '-M'].includes(option);
-    if (!takesValue) continue;
+    if (!VALUE_OPTIONS.includes(option)) continue;
     const value = args[i + 1];
     if (value === undefined) invalid(option, `${option} has no value`);
     i++;
-    if (option === '-name') {
-      const opts = parseQemuOptions(value, 'guest');
-      name = opts.get('guest') ?? null;
-    } else if (option === '-m') {
-      const opts = parseQemuOptions(value, 'size');
-      const size = opts.get('size');
-      if (size !== undefined) memory = qemuSize(size, 'M', '-m');
-    } else if (option === '-machine' || option === '-M') {
-      const opts = deviceOptions(value, option);
-      const backend = opts.get('memory-backend');
-      if (backend) memoryBackend = backend;
-    } else if (option === '-object') {
-      const opts = deviceOptions(value, '-object');
-      const type = opts.get('qom-type');
-      const id = opts.get('id');
-      if (type === 'iommufd' && id) iommufdObjects.add(id);
-      if (type?.startsWith('memory-backend-') && id && opts.get('size')) {
-        backends.set(id, qemuSize(opts.get('size') as string, 'B', `-object ${id}`));
-      }
-    } else if (option === '-device') {
-      const opts = deviceOptions(value, '-device');
-      const driver = opts.get('driver') ?? '';
-      const element = `-device ${value}`;
-      if (!driver.startsWith('vfio-')) continue;
-      if (driver !== 'vfio-pci' && driver !== 'vfio-pci-nohotplug') {
-        invalid(element, `${element}: ${driver} is not a PCI function of the host; the lab cannot map it`);
-      }
-      let bdf: string | null = null;
-      const host = opts.get('host');
-      const sysfsdev = opts.get('sysfsdev');
-      if (host !== undefined) {
-        bdf = normalizeBdf(host);
-        if (!bdf) invalid(element, `${element}: host=${host} is not a PCI address`);
-      } else if (sysfsdev !== undefined) {
-        const last = sysfsdev.replace(/\/+$/, '').split('/').at(-1) ?? '';
-        if (sysfsdev.includes('/mdev') || !normalizeBdf(last)) {
-          invalid(
-            element,
-            `${element}: sysfsdev=${sysfsdev} is not a PCI function (an mdev?); the lab cannot map it`,
-          );
-        }
-        bdf = normalizeBdf(last);
-      } else invalid(element, `${element}: neither host= nor sysfsdev= names the device`);
-      const iommufd = opts.get('iommufd');
-      if (iommufd !== undefined && !iommufdObjects.has(iommufd)) {
-        invalid(element, `${element}: iommufd=${iommufd} names no earlier -object iommufd,id=${iommufd}`);
-      }
-      hostdevs.push({
-        bdf: bdf as string,
-        element,
-        managed: null,
-        multifunction: flag(opts.get('multifunction')) === true,
-        iommufd: iommufd !== undefined,
-      });
-    }
+    readQemuOption(option, value, scan);
   }
-  if (memory === null && memoryBackend !== null) {
-    const size = backends.get(memoryBackend);
+  const { hostdevs } = scan;
+  let { name, memory } = scan;
+  if (memory === null && scan.memoryBackend !== null) {
+    const size = scan.backends.get(scan.memoryBackend);
     if (size === undefined)
-      invalid('-machine', `-machine memory-backend=${memoryBackend} names no -object with a size`);
+      invalid('-machine', `-machine memory-backend=${scan.memoryBackend} names no -object with a size`);
     memory = size;
   }
   if (memory === null) {
@@ -397,6 +361,79 @@ export function parseQemuCommandLine(text: string): VmSpec {
   if (name !== null && !name) name = null;
   const backend = hostdevs.some((h) => h.iommufd) ? 'iommufd' : 'vfio';
   return { source: 'qemu', name, memory: checkMemory(memory, '-m'), hostdevs, backend, notes };
+}
+
+/** One option and its value into `scan`. */
+function readQemuOption(option: string, value: string, scan: QemuScan): void {
+  if (option === '-name') {
+    const opts = parseQemuOptions(value, 'guest');
+    scan.name = opts.get('guest') ?? null;
+  } else if (option === '-m') {
+    const opts = parseQemuOptions(value, 'size');
+    const size = opts.get('size');
+    if (size !== undefined) scan.memory = qemuSize(size, 'M', '-m');
+  } else if (option === '-machine' || option === '-M') {
+    const opts = deviceOptions(value, option);
+    const backend = opts.get('memory-backend');
+    if (backend) scan.memoryBackend = backend;
+  } else if (option === '-object') {
+    const opts = deviceOptions(value, '-object');
+    const type = opts.get('qom-type');
+    const id = opts.get('id');
+    if (type === 'iommufd' && id) scan.iommufdObjects.add(id);
+    if (type?.startsWith('memory-backend-') && id && opts.get('size')) {
+      scan.backends.set(id, qemuSize(opts.get('size') as string, 'B', `-object ${id}`));
+    }
+  } else if (option === '-device') {
+    const hostdev = qemuHostdev(value, scan.iommufdObjects);
+    if (hostdev) scan.hostdevs.push(hostdev);
+  }
+}
+
+/** A -device that assigns a host PCI function; null for any device that is not a vfio- one. */
+function qemuHostdev(value: string, iommufdObjects: Set<string>): HostdevSpec | null {
+  const opts = deviceOptions(value, '-device');
+  const driver = opts.get('driver') ?? '';
+  const element = `-device ${value}`;
+  if (!driver.startsWith('vfio-')) return null;
+  if (driver !== 'vfio-pci' && driver !== 'vfio-pci-nohotplug') {
+    invalid(element, `${element}: ${driver} is not a PCI function of the host; the lab cannot map it`);
+  }
+  const bdf = qemuHostdevBdf(opts, element);
+  const iommufd = opts.get('iommufd');
+  if (iommufd !== undefined && !iommufdObjects.has(iommufd)) {
+    invalid(element, `${element}: iommufd=${iommufd} names no earlier -object iommufd,id=${iommufd}`);
+  }
+  return {
+    bdf,
+    element,
+    managed: null,
+    multifunction: flag(opts.get('multifunction')) === true,
+    iommufd: iommufd !== undefined,
+  };
+}
+
+/** The function a vfio-pci device names, by host= or by its sysfs path (an mdev path is refused). */
+function qemuHostdevBdf(opts: Map<string, string>, element: string): string {
+  const host = opts.get('host');
+  const sysfsdev = opts.get('sysfsdev');
+  if (host !== undefined) {
+    const bdf = normalizeBdf(host);
+    if (!bdf) invalid(element, `${element}: host=${host} is not a PCI address`);
+    return bdf;
+  }
+  if (sysfsdev !== undefined) {
+    const last = sysfsdev.replace(/\/+$/, '').split('/').at(-1) ?? '';
+    const bdf = normalizeBdf(last);
+    if (sysfsdev.includes('/mdev') || !bdf) {
+      invalid(
+        element,
+        `${element}: sysfsdev=${sysfsdev} is not a PCI function (an mdev?); the lab cannot map it`,
+      );
+    }
+    return bdf;
+  }
+  invalid(element, `${element}: neither host= nor sysfsdev= names the device`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
