@@ -5,11 +5,12 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Static, Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses, LabParams, LabSummary, Name, OneOf, Policy, VmState } from '@ioasid-lab/api/schemas';
 import { KERNELS, type Policy as PolicyName } from '@ioasid-lab/api/vocab';
 import {
   HostImportError,
+  type HostOp,
   type HostPlan,
   parseLibvirtDomain,
   parseQemuCommandLine,
@@ -169,6 +170,86 @@ function importVm(input: VmInput, devices: string[], policy: string, where = '')
   }
 }
 
+/** The plan of a host import and of its VMs: the ops it records and the reply's body, lab summary aside. */
+function planImport(request: Static<typeof ImportHostBody>) {
+  const { policy = DEFAULT_POLICY, kernel, snapshot, vms = [] } = request;
+  let plan: HostPlan;
+  try {
+    plan = planHostImport(snapshot, { kernel });
+  } catch (error) {
+    apiError(error);
+  }
+  const deviceNames = plan.devices.map((device) => device.name);
+  const imported = vms.map((vm, i) => importVm(vm, deviceNames, policy, `vms[${i}]`));
+  const vmNames = new Set<string>();
+  imported.forEach(({ op }, i) => {
+    if (vmNames.has(op.name)) throw new ApiError('EINVAL', `vms[${i}]: a second VM named ${op.name}`);
+    vmNames.add(op.name);
+  });
+  const ops: HostOp[] = [...plan.ops, ...imported.map(({ op }) => op)];
+  const body = {
+    ...planBody(plan, policy),
+    vms: imported.map(({ op, source }) => ({
+      name: op.name,
+      devices: op.devices,
+      memory: op.memory,
+      source,
+    })),
+    ops: ops.length,
+  };
+  return { plan, ops, body };
+}
+
+/** The lab `name` recorded from a planned import's ops; its summary. */
+async function createImportedLab(
+  app: FastifyInstance,
+  name: string,
+  policy: PolicyName,
+  plan: HostPlan,
+  ops: HostOp[],
+) {
+  const exported = {
+    format: EXPORT_FORMAT,
+    name,
+    policy,
+    kernel: plan.kernelProfile.profile,
+    ops,
+  } as unknown as Parameters<FastifyInstance['labs']['importLab']>[2];
+  const summary = await app.labs.importLab(name, policy, exported);
+  // Every op of a host import must hold; one that the core refused means the lab is not the host.
+  const events = await app.labs.getLab(name).events(0, ops.length);
+  const refused = events.find((event) => !event.result.ok);
+  if (refused && !refused.result.ok) {
+    await app.labs.deleteLab(name);
+    app.streams.closeLab(name);
+    const vm = refused.op === 'vm.create' ? ` (vms[${refused.seq - plan.ops.length - 1}])` : '';
+    throw new ApiError(
+      refused.result.code,
+      `the host could not be modelled: ${refused.op}${vm} refused: ${refused.result.message}`,
+    );
+  }
+  return summary;
+}
+
+/**
+ * One VM source into the op against `labName`'s devices and policy; applied unless dryRun, with the event
+ * and the VM it created (no event for a dry run).
+ */
+async function importVmIntoLab(app: FastifyInstance, labName: string, body: Static<typeof ImportVmBody>) {
+  const lab = app.labs.getLab(labName);
+  const state = await lab.state();
+  const { op, source } = importVm(
+    body,
+    state.devices.map((device) => device.name),
+    state.policy,
+  );
+  if (body.dryRun) return { op, source, event: null, vm: null };
+  const event = await applyOrThrow(app.ops, lab, op);
+  const vm = (await lab.state()).vms.find((candidate) => candidate.name === op.name);
+  if (!vm) throw new ApiError('ENOENT', `vm ${op.name} is gone after its own vm.create`, { seq: event.seq });
+  return { op, source, event, vm };
+}
+
 /** The snapshot script itself, served so that a host without a checkout can fetch it with curl. */
 const SNAPSHOT_SCRIPT = readFileSync(
   fileURLToPath(import.meta.resolve('@ioasid-lab/host/snapshot.mjs')),
@@ -211,52 +292,10 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request, reply) => {
-      const { name, policy = DEFAULT_POLICY, kernel, snapshot, vms = [], dryRun } = request.body;
-      let plan: HostPlan;
-      try {
-        plan = planHostImport(snapshot, { kernel });
-      } catch (error) {
-        apiError(error);
-      }
-      const deviceNames = plan.devices.map((device) => device.name);
-      const imported = vms.map((vm, i) => importVm(vm, deviceNames, policy, `vms[${i}]`));
-      const vmNames = new Set<string>();
-      imported.forEach(({ op }, i) => {
-        if (vmNames.has(op.name)) throw new ApiError('EINVAL', `vms[${i}]: a second VM named ${op.name}`);
-        vmNames.add(op.name);
-      });
-      const ops = [...plan.ops, ...imported.map(({ op }) => op)];
-      const body = {
-        ...planBody(plan, policy),
-        vms: imported.map(({ op, source }) => ({
-          name: op.name,
-          devices: op.devices,
-          memory: op.memory,
-          source,
-        })),
-        ops: ops.length,
-      };
+      const { name, policy = DEFAULT_POLICY, dryRun } = request.body;
+      const { plan, ops, body } = planImport(request.body);
       if (dryRun) return reply.status(200).send(body);
-      const exported = {
-        format: EXPORT_FORMAT,
-        name,
-        policy,
-        kernel: plan.kernelProfile.profile,
-        ops,
-      } as unknown as Parameters<typeof app.labs.importLab>[2];
-      const summary = await app.labs.importLab(name, policy, exported);
-      // Every op of a host import must hold; one that the core refused means the lab is not the host.
-      const events = await app.labs.getLab(name).events(0, ops.length);
-      const refused = events.find((event) => !event.result.ok);
-      if (refused && !refused.result.ok) {
-        await app.labs.deleteLab(name);
-        app.streams.closeLab(name);
-        const vm = refused.op === 'vm.create' ? ` (vms[${refused.seq - plan.ops.length - 1}])` : '';
-        throw new ApiError(
-          refused.result.code,
-          `the host could not be modelled: ${refused.op}${vm} refused: ${refused.result.message}`,
-        );
-      }
+      const summary = await createImportedLab(app, name, policy, plan, ops);
       return reply.status(201).send({ ...summary, ...body });
     },
   );
@@ -278,18 +317,8 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request, reply) => {
-      const lab = app.labs.getLab(request.params.lab);
-      const state = await lab.state();
-      const { op, source } = importVm(
-        request.body,
-        state.devices.map((device) => device.name),
-        state.policy,
-      );
-      if (request.body.dryRun) return reply.status(200).send({ op, source });
-      const event = await applyOrThrow(app.ops, lab, op);
-      const vm = (await lab.state()).vms.find((candidate) => candidate.name === op.name);
-      if (!vm)
-        throw new ApiError('ENOENT', `vm ${op.name} is gone after its own vm.create`, { seq: event.seq });
+      const { op, source, event, vm } = await importVmIntoLab(app, request.params.lab, request.body);
+      if (!event) return reply.status(200).send({ op, source });
       return reply.status(201).send({ ...withEvent(vm, event), source });
     },
   );
