@@ -21,13 +21,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** When set, each server without a dbPath gets the database this makes (pg-suites.test.ts). */
+let testDatabase: (() => Promise<string>) | undefined;
+export function useTestDatabase(make: (() => Promise<string>) | undefined): void {
+  testDatabase = make;
+}
+
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ioasid-server-'));
 }
 
 export async function startServer(options: AppOptions & { dir?: string } = {}): Promise<TestServer> {
   const dir = options.dir ?? tempDir();
-  const dbPath = options.dbPath ?? join(dir, 'lab.db');
+  // pg-suites.test.ts runs these suites again with a fresh PostgreSQL database per server.
+  const dbPath = options.dbPath ?? (await testDatabase?.()) ?? join(dir, 'lab.db');
   const app = await buildApp({ token: undefined, ...options, dbPath });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   let stopped = false;
