@@ -13,7 +13,11 @@ import type {
   Health,
   HwptAllocRequest,
   HwptState,
+  ImportHostRequest,
+  ImportHostResult,
   ImportRequest,
+  ImportVmRequest,
+  ImportVmResult,
   IoasState,
   IommuRequest,
   IommuState,
@@ -100,6 +104,12 @@ export class LabClient {
   importLab = (body: ImportRequest) => this.request<LabSummary>('POST', '/labs/import', body);
   revertLab = (lab: string, body: RevertRequest) =>
     this.request<RevertResult>('POST', `/labs/${seg(lab)}/revert`, body);
+
+  // Host import (docs/host-import.md): with `dryRun: true` each answers the plan and changes nothing.
+  importHost = <R extends ImportHostRequest>(body: R) =>
+    this.request<ImportHostResult<R>>('POST', '/labs/import-host', body);
+  importVm = <R extends ImportVmRequest>(lab: string, body: R) =>
+    this.request<ImportVmResult<R>>('POST', `/labs/${seg(lab)}/vms/import`, body);
 
   // Hardware
   addIommu = (lab: string, body: IommuRequest) =>

@@ -87,6 +87,8 @@ export interface Health {
   store: StoreHealth;
 }
 
+export type * from './host.ts';
+
 export type RevertRequest = Static<typeof RevertBody>;
 export type RevertResult = Static<typeof RevertResultBody>;
 
