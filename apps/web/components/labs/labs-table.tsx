@@ -11,7 +11,7 @@ export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: ()
   const router = useRouter();
   return (
     <div className="scroll-x">
-      <table aria-label="Labs">
+      <table aria-label="Labs" className="labs-table">
         <thead>
           <tr>
             <th>lab</th>
