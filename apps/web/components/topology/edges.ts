@@ -18,23 +18,28 @@ function curve(layout: Layout, edge: LaidEdge): string {
   return `M${x1} ${y1}C${x1} ${my} ${x2} ${my} ${x2} ${y2}`;
 }
 
-/** The class list of an edge's path: its kind, "cross" for a device on another unit's table, "dim". */
-export function edgeClass(edge: LaidEdge, focus: ReadonlySet<string> | null): string {
+/**
+ * The class list of an edge's path: its kind, "cross" for a device on another unit's table, "dim".
+ * The dotted "cross" style only where labels are drawn: at overview zoom thousands of long dotted curves
+ * cost seconds to rasterise and their dots are sub-pixel anyway.
+ */
+export function edgeClass(edge: LaidEdge, focus: ReadonlySet<string> | null, detail = true): string {
   const dim = focus !== null && !(focus.has(edge.from) && focus.has(edge.to));
-  return `${edge.kind}${edge.cross ? ' cross' : ''}${dim ? ' dim' : ''}`;
+  return `${edge.kind}${edge.cross && detail ? ' cross' : ''}${dim ? ' dim' : ''}`;
 }
 
 export function edgePaths(
   layout: Layout,
   hot: string | null,
   focus: ReadonlySet<string> | null = null,
+  detail = true,
 ): { kind: string; d: string }[] {
   const byKind = new Map<string, string[]>();
   const hotParts: string[] = [];
   for (const edge of layout.edges) {
     const d = curve(layout, edge);
     if (hot && (edge.from === hot || edge.to === hot)) hotParts.push(d);
-    const cls = edgeClass(edge, focus);
+    const cls = edgeClass(edge, focus, detail);
     const list = byKind.get(cls) ?? [];
     list.push(d);
     byKind.set(cls, list);

@@ -46,13 +46,13 @@ export function TopologyCanvas({
 }: Props) {
   const boxRef = useRef<HTMLDivElement>(null);
   const { view, zoom, fitAll, pointer } = useViewport(layout, boxRef, svgRef, selected);
-  // Search and filters dim edges whose ends are both outside the focus, like the nodes.
-  const paths = useMemo(() => edgePaths(layout, selected, focus), [layout, selected, focus]);
   const hits = useMemo(() => (forceDetail ? [] : edgeHits(layout)), [layout, forceDetail]);
   const v = view ?? { x: 0, y: 0, w: layout.width, h: layout.height };
   // Level of detail: below ~0.4 px per unit a node's text is unreadable, so only its box is drawn.
   const pxPerUnit = (boxRef.current?.clientWidth || 1200) / v.w;
   const detail = Boolean(forceDetail) || pxPerUnit > 0.4;
+  // Search and filters dim edges whose ends are both outside the focus, like the nodes.
+  const paths = useMemo(() => edgePaths(layout, selected, focus, detail), [layout, selected, focus, detail]);
   const [cullFrom, cullTo] = cullRange(v, Boolean(forceDetail));
   const visible = useMemo(
     () => (view || forceDetail ? layout.nodes.filter((n) => n.x + n.w >= cullFrom && n.x <= cullTo) : []),

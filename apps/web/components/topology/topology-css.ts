@@ -44,7 +44,7 @@ export const TOPOLOGY_CSS = `
 .edge.nosnp { stroke: var(--nosnp); stroke-width: 1.6; stroke-dasharray: 5 3; }
 .edge.mirror, .edge.owner { stroke: var(--muted); }
 .edge.cross { stroke-dasharray: 1 4; stroke-linecap: round; stroke-width: 2.6; }
-.edge.dim { stroke-opacity: 0.2; }
+.edge.dim { stroke: var(--line); stroke-width: 1; stroke-dasharray: none; }
 .edge.hot { stroke: var(--accent); stroke-width: 2.4; }
 .edge-hit { fill: none; stroke: transparent; stroke-width: 10; pointer-events: stroke; }
 .rowlabel { fill: var(--muted); font: 11px ui-sans-serif, system-ui, sans-serif; text-transform: uppercase; letter-spacing: .06em; }

@@ -65,15 +65,23 @@ export function useViewport(
   }, [fit]);
 
   // A box that changes size (window resized, narrow layout left) fits again if the user has not moved.
+  // Subscribed once; it reads the latest fit through a ref and acts on real size changes only, so live
+  // updates (a new layout, a new fit) never refit the view behind the user's back.
+  const fitRef = useRef(fit);
+  fitRef.current = fit;
   useEffect(() => {
     const box = boxRef.current;
     if (!box || typeof ResizeObserver === 'undefined') return;
+    let last = `${box.clientWidth}x${box.clientHeight}`;
     const observer = new ResizeObserver(() => {
-      if (!touched.current) fit(true);
+      const size = `${box.clientWidth}x${box.clientHeight}`;
+      if (size === last) return;
+      last = size;
+      if (!touched.current) fitRef.current(true);
     });
     observer.observe(box);
     return () => observer.disconnect();
-  }, [boxRef, fit]);
+  }, [boxRef]);
 
   const zoom = useCallback((factor: number, cx?: number, cy?: number) => {
     touched.current = true;
