@@ -1,5 +1,6 @@
 // The legend of the topology: every badge, abbreviation and edge style in words (docs/architecture.md: one meaning per
 // colour). The same words are in each node's hover card and, for exports, under the picture.
+import { memo } from 'react';
 import { EDGE_MEANING } from '../topology/labels';
 
 function Edge({ tone }: { tone: 'snp' | 'nosnp' | 'cross' | 'plain' }) {
@@ -21,7 +22,7 @@ function Edge({ tone }: { tone: 'snp' | 'nosnp' | 'cross' | 'plain' }) {
   );
 }
 
-export function Legend() {
+function LegendInner() {
   return (
     <section aria-label="Legend" className="legend">
       <h3>legend</h3>
@@ -79,3 +80,6 @@ export function Legend() {
     </section>
   );
 }
+
+/** Static: memoised so a live update of the rail does not redraw it. */
+export const Legend = memo(LegendInner);
