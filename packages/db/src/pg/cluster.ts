@@ -65,7 +65,7 @@ export async function startCluster(options: { fsync?: boolean } = {}): Promise<P
   const data = join(dir, 'data');
   const log = join(dir, 'log');
   const exec = (file: string, args: string[]) =>
-    execFileSync(join(bin, file), args, { ...user, cwd: dir, stdio: 'pipe', timeout: 60_000 });
+    execFileSync(join(bin, file), args, { ...user, cwd: dir, stdio: 'pipe', timeout: 120_000 });
   let port = 0;
   const stop = () => {
     try {
@@ -94,7 +94,7 @@ export async function startCluster(options: { fsync?: boolean } = {}): Promise<P
         break;
       } catch (error) {
         // Another process took the port between our probe and the start: try another one.
-        if (attempt >= 3) {
+        if (attempt >= 5) {
           const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
           throw new Error(`pg_ctl start failed: ${(error as Error).message}\n${tail}`);
         }
