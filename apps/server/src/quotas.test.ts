@@ -108,5 +108,5 @@ describe.each(['sqlite', 'postgres'])('quotas on %s', (engine) => {
     } finally {
       await server.close();
     }
-  });
+  }, 120_000);
 });

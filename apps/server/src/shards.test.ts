@@ -90,5 +90,5 @@ describe.each(['sqlite', 'postgres'])('store shards on %s', (engine) => {
     } finally {
       await server.close();
     }
-  });
+  }, 120_000);
 });
