@@ -25,6 +25,10 @@ test('the landing page tells the seed story and leads to explain, docs and a new
     '#new-lab',
   );
 
+  // Bringing one's own machine in is one click from the top bar.
+  await page.getByRole('banner').getByRole('link', { name: 'Import my host' }).click();
+  await expect(page).toHaveURL(/\/import$/);
+  await page.goto(`${BASE()}/`);
   await hero.getByRole('link', { name: 'Explain VM1 vs VM2' }).click();
   await expect(page).toHaveURL(/\/labs\/seed\/explain\?a=VM1&b=VM2/);
   await expect(page.getByRole('region', { name: 'Verdict' })).toContainText('VM1 emulates wbinvd');

@@ -18,6 +18,7 @@ export type {
   IoasState,
   IommuRequest,
   IommuState,
+  Kernel,
   LabState,
   LabSummary,
   Leaf,

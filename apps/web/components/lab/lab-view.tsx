@@ -122,8 +122,8 @@ function useShownState(lab: string, live: LiveLab, viewSeq: number | null) {
   return { state: viewSeq !== null ? past : liveState, pastError };
 }
 
-// The page that wires every panel of a lab together (header, rail, canvas, details, timeline) and the URL;
-// each panel is its own component, so this function is long only in props passed down.
+// The page that wires every panel of a lab together (header, rail, canvas, details, timeline) and the URL.
+// Long only in props passed down: each panel is its own component.
 export function LabView({ lab }: { lab: string }) {
   const live = useLab(lab);
   const { viewSeq, selRaw, selection, setQuery } = useLabQuery(live.seq);

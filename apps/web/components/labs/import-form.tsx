@@ -1,13 +1,28 @@
 'use client';
-// Imports a lab export (JSON file from "Export JSON") as a new lab, optionally under another policy.
-// The file is read in the browser and posted as the import body.
+// Imports a lab export (JSON file from "Export JSON") as a new lab, optionally under another policy or
+// kernel, then opens it. The file is read in the browser and posted as the import body.
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ApiFailure, api } from '../../lib/api';
-import { type ImportRequest, POLICIES, type Policy } from '../../lib/types';
+import { type ImportRequest, KERNELS, POLICIES, type Policy } from '../../lib/types';
+
+/** Reads the export file and posts it as a new lab ('' policy or kernel: as exported). */
+async function importExport(file: File | null, name: string, policy: string, kernel: string): Promise<void> {
+  if (!file) throw new Error('choose an export file');
+  const exported = JSON.parse(await file.text()) as unknown;
+  await api.importLab({
+    name,
+    ...(policy ? { policy: policy as Policy } : {}),
+    ...(kernel ? { kernel: kernel as ImportRequest['kernel'] } : {}),
+    export: exported as ImportRequest['export'],
+  });
+}
 
 export function ImportForm({ onDone }: { onDone: () => void }) {
+  const router = useRouter();
   const [name, setName] = useState('');
   const [policy, setPolicy] = useState('');
+  const [kernel, setKernel] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -20,15 +35,10 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
         setError(null);
         setDone(false);
         try {
-          if (!file) throw new Error('choose an export file');
-          const exported = JSON.parse(await file.text()) as unknown;
-          await api.importLab({
-            name: name.trim(),
-            ...(policy ? { policy: policy as Policy } : {}),
-            export: exported as ImportRequest['export'],
-          });
+          await importExport(file, name.trim(), policy, kernel);
           setDone(true);
           onDone();
+          router.push(`/labs/${encodeURIComponent(name.trim())}`);
         } catch (failure) {
           setError(
             failure instanceof ApiFailure
@@ -56,6 +66,15 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
           <option value="">as exported</option>
           {POLICIES.map((p) => (
             <option key={p}>{p}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        kernel
+        <select aria-label="kernel" value={kernel} onChange={(e) => setKernel(e.target.value)}>
+          <option value="">as exported</option>
+          {KERNELS.map((k) => (
+            <option key={k}>{k}</option>
           ))}
         </select>
       </label>

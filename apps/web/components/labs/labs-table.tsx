@@ -7,8 +7,39 @@ import { type ForkRequest, KERNELS, type LabSummary, POLICIES, type Policy } fro
 import { checkName, checkSeq } from '../../lib/validate';
 import { ActionForm } from '../actions/action-form';
 
-export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: () => void }) {
+/** Fork a lab, under another policy or kernel if wanted, then open the fork. */
+function ForkForm({ lab: l }: { lab: LabSummary }) {
   const router = useRouter();
+  return (
+    <ActionForm
+      title={`Fork ${l.name}`}
+      short="Fork"
+      fields={[
+        { name: 'name', label: 'fork as', value: `${l.name}-fork`, check: checkName },
+        { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: l.policy },
+        { name: 'kernel', label: 'kernel', kind: 'select', options: [...KERNELS], value: l.kernel },
+        {
+          name: 'at',
+          label: 'at',
+          value: '',
+          placeholder: `seq ≤ ${l.events}`,
+          check: (v) => checkSeq(v, l.events),
+        },
+      ]}
+      build={(v) => (c) =>
+        c.forkLab(l.name, {
+          name: String(v.name).trim(),
+          policy: v.policy as Policy,
+          kernel: v.kernel as ForkRequest['kernel'],
+          ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
+        })
+      }
+      onDone={(_, v) => router.push(`/labs/${enc(String(v.name).trim())}`)}
+    />
+  );
+}
+
+export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: () => void }) {
   return (
     <div className="scroll-x">
       <table aria-label="Labs" className="labs-table">
@@ -35,43 +66,7 @@ export function LabsTable({ labs, onChange }: { labs: LabSummary[]; onChange: ()
               <td className="mono">{l.events}</td>
               <td className="mono">{l.createdAt?.replace('T', ' ').slice(0, 19)}</td>
               <td>
-                <ActionForm
-                  title={`Fork ${l.name}`}
-                  short="Fork"
-                  fields={[
-                    { name: 'name', label: 'fork as', value: `${l.name}-fork`, check: checkName },
-                    {
-                      name: 'policy',
-                      label: 'policy',
-                      kind: 'select',
-                      options: [...POLICIES],
-                      value: l.policy,
-                    },
-                    {
-                      name: 'kernel',
-                      label: 'kernel',
-                      kind: 'select',
-                      options: [...KERNELS],
-                      value: l.kernel,
-                    },
-                    {
-                      name: 'at',
-                      label: 'at',
-                      value: '',
-                      placeholder: `seq ≤ ${l.events}`,
-                      check: (v) => checkSeq(v, l.events),
-                    },
-                  ]}
-                  build={(v) => (c) =>
-                    c.forkLab(l.name, {
-                      name: String(v.name).trim(),
-                      policy: v.policy as Policy,
-                      kernel: v.kernel as ForkRequest['kernel'],
-                      ...(String(v.at).trim() ? { at: Number(v.at) } : {}),
-                    })
-                  }
-                  onDone={(_, v) => router.push(`/labs/${enc(String(v.name).trim())}`)}
-                />
+                <ForkForm lab={l} />
               </td>
               <td>
                 <ActionForm

@@ -15,7 +15,6 @@ import { LabsTable } from './labs-table';
 import { LandingHero } from './landing-hero';
 
 export function LabsView() {
-  const router = useRouter();
   const [labs, setLabs] = useState<LabSummary[] | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   const load = useCallback(() => {
@@ -35,6 +34,7 @@ export function LabsView() {
         <span className="name">ioasid-lab</span>
         <span className="muted">IOMMU page tables, snoop control and wbinvd, live</span>
         <span className="spacer" />
+        <a href="/import">Import my host</a>
         <a href="/docs">API docs</a>
         <ThemeToggle />
         <Shortcuts shortcuts={[]} />
@@ -55,40 +55,7 @@ export function LabsView() {
         {labs && labs.length === 0 ? <p className="muted">No labs yet: create one below.</p> : null}
         {labs && labs.length > 0 ? <LabsTable labs={labs} onChange={load} /> : null}
         <div className="cards" style={{ marginTop: 16 }}>
-          <div className="card" id="new-lab">
-            <h2>New lab</h2>
-            <ActionForm
-              title="Create lab"
-              fields={[
-                { name: 'name', label: 'name', value: '', placeholder: 'my-lab', check: checkName },
-                { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: 'shared' },
-                {
-                  name: 'kernel',
-                  label: 'kernel',
-                  kind: 'select',
-                  options: [...KERNELS].reverse(),
-                  value: '6.12',
-                },
-                {
-                  name: 'template',
-                  label: 'template',
-                  kind: 'select',
-                  options: ['seed-story', 'seed', 'empty'],
-                  value: 'seed-story',
-                },
-              ]}
-              hint={(v) => TEMPLATE_HINT[String(v.template)]}
-              build={(v) => (c) =>
-                c.createLab({
-                  name: String(v.name).trim(),
-                  policy: v.policy as Policy,
-                  kernel: v.kernel as CreateLabRequest['kernel'],
-                  template: v.template as CreateLabRequest['template'],
-                })
-              }
-              onDone={(_, v) => router.push(`/labs/${enc(String(v.name).trim())}`)}
-            />
-          </div>
+          <CreateLabCard />
           <div className="card">
             <h2>Import</h2>
             <ImportForm onDone={load} />
@@ -99,6 +66,47 @@ export function LabsView() {
         </footer>
       </main>
     </>
+  );
+}
+
+/** New lab: name, policy, kernel and template; opens the lab once made. */
+function CreateLabCard() {
+  const router = useRouter();
+  return (
+    <div className="card" id="new-lab">
+      <h2>New lab</h2>
+      <ActionForm
+        title="Create lab"
+        fields={[
+          { name: 'name', label: 'name', value: '', placeholder: 'my-lab', check: checkName },
+          { name: 'policy', label: 'policy', kind: 'select', options: [...POLICIES], value: 'shared' },
+          {
+            name: 'kernel',
+            label: 'kernel',
+            kind: 'select',
+            options: [...KERNELS].reverse(),
+            value: '6.12',
+          },
+          {
+            name: 'template',
+            label: 'template',
+            kind: 'select',
+            options: ['seed-story', 'seed', 'empty'],
+            value: 'seed-story',
+          },
+        ]}
+        hint={(v) => TEMPLATE_HINT[String(v.template)]}
+        build={(v) => (c) =>
+          c.createLab({
+            name: String(v.name).trim(),
+            policy: v.policy as Policy,
+            kernel: v.kernel as CreateLabRequest['kernel'],
+            template: v.template as CreateLabRequest['template'],
+          })
+        }
+        onDone={(_, v) => router.push(`/labs/${enc(String(v.name).trim())}`)}
+      />
+    </div>
   );
 }
 
