@@ -347,9 +347,12 @@ class ModelLab {
 
   precheckAttach(vm: Vm, dev: Device, hwpt: number | undefined): Table | null {
     if (dev.vm === vm.name) refuse('EINVAL');
-    if (dev.vm) refuse('EBUSY');
+    // iommufd binds cdevs: a second bind is EINVAL (vfio_df_open), a group owned by another iommufd EPERM
+    // (iommu_device_claim_dma_owner); a VFIO group file is EBUSY for both.
+    const cdev = this.policy === 'iommufd';
+    if (dev.vm) refuse(cdev ? 'EINVAL' : 'EBUSY');
     if (this.devices.some((o) => o !== dev && o.group === dev.group && o.vm && o.vm !== vm.name)) {
-      refuse('EBUSY');
+      refuse(cdev ? 'EPERM' : 'EBUSY');
     }
     if (hwpt === undefined && this.policy === 'explicit') refuse('EINVAL');
     if (hwpt === undefined) return null;
@@ -459,7 +462,8 @@ class ModelLab {
   }
 
   allocTable(ioas: number, iommu: string, enforce: boolean | undefined): void {
-    if (!this.areas.has(ioas)) refuse('ENOENT');
+    // iommufd_hwpt_alloc: a pt_id that names no object is EINVAL.
+    if (!this.areas.has(ioas)) refuse('EINVAL');
     const unit = this.units.get(iommu) ?? refuse('ENOENT');
     const wanted = enforce ?? unit.enforce;
     if (wanted && !unit.enforce) refuse('EINVAL');

@@ -198,18 +198,18 @@ describe('destroy (iommufd_destroy)', () => {
 });
 
 describe('attach (iommufd_hw_pagetable_attach, iommufd_device_auto_get_domain)', () => {
-  it('a device owned by another VM is EBUSY; a second attach in the same VM is EINVAL', () => {
+  it('a device bound by another VM is EINVAL (vfio_df_open: a cdev binds once); a second attach too', () => {
     const lab = newLab();
     hardware(lab);
     ok(lab, { op: 'vm.create', name: 'vm2' });
     ok(lab, { op: 'vm.attach', vm: 'vm', device: 'nic' });
-    refused(lab, { op: 'vm.attach', vm: 'vm2', device: 'nic' }, 'EBUSY');
+    refused(lab, { op: 'vm.attach', vm: 'vm2', device: 'nic' }, 'EINVAL');
     refused(lab, { op: 'vm.attach', vm: 'vm', device: 'nic' }, 'EINVAL');
     refused(lab, { op: 'vm.attach', vm: 'nope', device: 'nic' }, 'ENOENT');
     refused(lab, { op: 'vm.detach', vm: 'vm2', device: 'nic' }, 'ENOENT');
   });
 
-  it('a device whose group sits on another HWPT is EINVAL; a group in another VM is EBUSY', () => {
+  it('a device whose group sits on another HWPT is EINVAL; a group owned by another VM is EPERM', () => {
     const lab = newLab();
     const ioas = hardware(lab);
     ok(lab, { op: 'device.add', name: 'fn0', iommu: 'vtd', group: 40 });
@@ -218,7 +218,8 @@ describe('attach (iommufd_hw_pagetable_attach, iommufd_device_auto_get_domain)',
     const user = ok(lab, { op: 'hwpt.alloc', ioas, iommu: 'vtd' }).effects[0]?.hwpt as number;
     refused(lab, { op: 'vm.attach', vm: 'vm', device: 'fn1', hwpt: user }, 'EINVAL');
     ok(lab, { op: 'vm.create', name: 'vm2' });
-    refused(lab, { op: 'vm.attach', vm: 'vm2', device: 'fn1' }, 'EBUSY');
+    // iommu_device_claim_dma_owner: the group is owned by the other VM's iommufd.
+    refused(lab, { op: 'vm.attach', vm: 'vm2', device: 'fn1' }, 'EPERM');
     // The group mate joins its group's HWPT; replace moves the whole group
     ok(lab, { op: 'vm.attach', vm: 'vm', device: 'fn1' });
     const moved = ok(lab, { op: 'device.replace', vm: 'vm', device: 'fn0', hwpt: user });
@@ -247,7 +248,8 @@ describe('attach (iommufd_hw_pagetable_attach, iommufd_device_auto_get_domain)',
     const lab = newLab();
     const ioas = hardware(lab);
     refused(lab, { op: 'hwpt.alloc', ioas, iommu: 'vtd_nosc', enforceCacheCoherency: true }, 'EINVAL');
-    refused(lab, { op: 'hwpt.alloc', ioas: 99, iommu: 'vtd' }, 'ENOENT');
+    // iommufd_hwpt_alloc: a pt_id that names no object is EINVAL.
+    refused(lab, { op: 'hwpt.alloc', ioas: 99, iommu: 'vtd' }, 'EINVAL');
     refused(lab, { op: 'hwpt.alloc', ioas, iommu: 'nope' }, 'ENOENT');
     const h = ok(lab, { op: 'hwpt.alloc', ioas, iommu: 'vtd', enforceCacheCoherency: false });
     expect(h.effects[0]).toMatchObject({ type: 'hwpt.created', enforceCacheCoherency: false });
@@ -334,8 +336,8 @@ describe('vm.create (all or nothing)', () => {
     expect(lab.serialize().equals(before)).toBe(true);
     ok(lab, { op: 'vm.attach', vm: 'other', device: 'nic' });
     const attached = lab.serialize();
-    // gpu attaches (a domain, a kvm-vfio file), then nic is owned by another VM: all of it is undone
-    refused(lab, { op: 'vm.create', name: 'vm9', devices: ['gpu', 'nic'] }, 'EBUSY');
+    // gpu attaches (a domain, a kvm-vfio file), then nic is bound by another VM (EINVAL): all of it is undone
+    refused(lab, { op: 'vm.create', name: 'vm9', devices: ['gpu', 'nic'] }, 'EINVAL');
     expect(lab.serialize().equals(attached)).toBe(true);
     const ids = lab.state().hwpts.map((h) => h.id);
     const next = ok(lab, { op: 'vm.create', name: 'vm9', devices: ['gpu'] });

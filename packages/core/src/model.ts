@@ -56,7 +56,9 @@ export function predictMap(
   write: boolean,
 ): Prediction {
   if (!state.ioas.some((i) => i.id === ioas)) return 'ENOENT';
-  if (iova === U64_MAX || length === U64_MAX) return 'EOVERFLOW';
+  // type1's vfio_dma_do_map says EINVAL where iommufd says EOVERFLOW.
+  const overflow = state.policy === 'type1' ? 'EINVAL' : 'EOVERFLOW';
+  if (iova === U64_MAX || length === U64_MAX) return overflow;
   if (!read && !write) return 'EINVAL';
   if (length === 0n) return 'EINVAL';
   const align = alignmentOf(state, ioas);
@@ -64,23 +66,27 @@ export function predictMap(
   if (length % align !== 0n) return 'EINVAL';
   if (iova % align !== 0n) return 'EINVAL';
   const last = iova + length - 1n;
-  if (last > U64_MAX) return 'EOVERFLOW';
+  if (last > U64_MAX) return overflow;
   if (reservedRanges(state, ioas).some(([s, l]) => s <= last && iova <= l)) return 'EINVAL';
   if (areasOf(state, ioas).some((a) => a.iova <= last && iova <= a.last)) return 'EEXIST';
   return 'ok';
 }
 
-/** iommufd_ioas_unmap: unmap-all, then whole areas only. */
+/**
+ * iommufd_ioas_unmap: unmap-all, then whole areas only (a cut area refuses the whole range in the lab).
+ * type1's vfio_dma_do_unmap: a cut mapping and a wrapping range are EINVAL, nothing mapped is success.
+ */
 export function predictUnmap(state: CoreState, ioas: number, iova: bigint, length: bigint): Prediction {
+  const type1 = state.policy === 'type1';
   if (!state.ioas.some((i) => i.id === ioas)) return 'ENOENT';
   if (iova === 0n && length === U64_MAX) return 'ok';
-  if (iova === U64_MAX || length === U64_MAX) return 'EOVERFLOW';
+  if (iova === U64_MAX || length === U64_MAX) return type1 ? 'EINVAL' : 'EOVERFLOW';
   if (length === 0n) return 'EINVAL';
   const last = iova + length - 1n;
-  if (last > U64_MAX) return 'EOVERFLOW';
+  if (last > U64_MAX) return type1 ? 'EINVAL' : 'EOVERFLOW';
   const hit = areasOf(state, ioas).filter((a) => a.iova <= last && iova <= a.last);
-  if (hit.length === 0) return 'ENOENT';
-  if (hit.some((a) => a.iova < iova || a.last > last)) return 'ENOENT';
+  if (hit.some((a) => a.iova < iova || a.last > last)) return type1 ? 'EINVAL' : 'ENOENT';
+  if (hit.length === 0) return type1 ? 'ok' : 'ENOENT';
   return 'ok';
 }
 

@@ -297,9 +297,10 @@ int op_hwpt_alloc(struct ioasid_lab *lab, const struct ioasid_hwpt_alloc *a)
 
 	if (a->__reserved)
 		return lab_err(lab, EOPNOTSUPP, "hwpt.alloc: nonzero reserved field");
+	/* iommufd_hwpt_alloc() answers EINVAL for a pt_id that names no object. */
 	ioas = lab_find_ioas(lab, a->ioas);
 	if (!ioas)
-		return lab_err(lab, ENOENT, "no ioas %u", a->ioas);
+		return lab_err(lab, EINVAL, "no ioas %u", a->ioas);
 	rc = lab_name_check(lab, "iommu", name, a->iommu);
 	if (rc)
 		return rc;

@@ -131,6 +131,12 @@ struct attach_policy_ops {
 	bool mates_share_by_group;   /* a group mate's table is the group's (the auto path is bypassed) */
 	bool needs_explicit_hwpt;    /* explicit: vm.attach without hwpt is EINVAL */
 	int area_conflict_errno;     /* an IOAS area the new domain cannot hold */
+	/* type1: VFIO_IOMMU_MAP_DMA/UNMAP_DMA answers (vfio_dma_do_map/unmap): a wrapping range is EINVAL, an
+	 * unmap that cuts a mapping is EINVAL, an unmap over nothing succeeds with 0 bytes. */
+	bool vfio_dma_errnos;
+	/* iommufd: binding a cdev bound elsewhere is EINVAL (vfio_df_open), a device whose group is owned by
+	 * another iommufd EPERM (iommu_device_claim_dma_owner); elsewhere both are EBUSY. */
+	bool cdev_ownership;
 };
 
 /* How KVM judges a VFIO group file (vfio_file_enforced_coherent) under the type1 container. */

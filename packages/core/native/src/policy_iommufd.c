@@ -39,4 +39,5 @@ const struct attach_policy_ops policy_iommufd_ops = {
 	.auto_attach = iommufd_auto_attach,
 	.file_coherent = iommufd_file_coherent,
 	.area_conflict_errno = EADDRINUSE,
+	.cdev_ownership = true,
 };

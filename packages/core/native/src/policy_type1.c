@@ -71,4 +71,5 @@ const struct attach_policy_ops policy_type1_ops = {
 	.mates_share_by_group = true,
 	.no_replace = true,
 	.area_conflict_errno = EINVAL,
+	.vfio_dma_errnos = true,
 };

@@ -210,13 +210,14 @@ static int attach_precheck(struct ioasid_lab *lab, struct attach_req *r, bool ha
 	if (dev->vm == vm)
 		return lab_err(lab, EINVAL, "device %s is already attached in vm %s", dev->name, vm->name);
 	if (dev->vm)
-		return lab_err(lab, EBUSY, "device %s is owned by vm %s", dev->name, dev->vm->name);
+		return lab_err(lab, lab->ops->cdev_ownership ? EINVAL : EBUSY, "device %s is owned by vm %s", dev->name,
+			       dev->vm->name);
 	for (size_t i = 0; i < lab->devices.n; i++) {
 		struct device *o = lab->devices.v[i];
 
 		if (o != dev && o->group == dev->group && o->vm && o->vm != vm)
-			return lab_err(lab, EBUSY, "group %u of device %s is owned by vm %s", dev->group, dev->name,
-				       o->vm->name);
+			return lab_err(lab, lab->ops->cdev_ownership ? EPERM : EBUSY,
+				       "group %u of device %s is owned by vm %s", dev->group, dev->name, o->vm->name);
 	}
 	if (r->announce > IOASID_ANNOUNCE_NEVER)
 		return lab_err(lab, EINVAL, "vm.attach: unknown announceKvm %u", r->announce);
