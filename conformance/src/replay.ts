@@ -280,10 +280,232 @@ function applyAbi(lab: Lab, op: AnyOp, abi: string): OpResult {
   return lab.rawIoctl(cmd, bytes).result;
 }
 
-/** Replays one recording through the core. Throws ReplayError on bad input (file and line named). */
-export function replay(recording: Recording, scenario: Scenario, deviations: Deviation[]): Outcome {
-  const profile = profileOf(recording);
-  const outcome: Outcome = {
+/**
+ * HWPT names: "hN" for the N-th HWPT the scenario met, in op order, on both sides, so a recording and
+ * the core can be compared although their HWPT ids differ.
+ */
+class HwptLabels {
+  readonly #ids: number[] = [];
+
+  label(id: number | undefined): string {
+    if (id === undefined) return 'h?';
+    let index = this.#ids.indexOf(id);
+    if (index < 0) index = this.#ids.push(id) - 1;
+    return `h${index + 1}`;
+  }
+
+  /** "$hN" in a scenario → the core's id of that HWPT (an id no object has when it is not known yet). */
+  resolve(ref: unknown): unknown {
+    if (typeof ref !== 'string' || !/^\$h\d+$/.test(ref)) return ref;
+    return this.#ids[Number(ref.slice(2)) - 1] ?? 0xfffffff;
+  }
+}
+
+type Raw = ScenarioOp['op'];
+type Seen = Record<string, unknown>;
+type LabState = ReturnType<Lab['state']>;
+
+/** A device's group on each side, by name, for the group partition check. */
+interface GroupEntry {
+  name: string;
+  lab: number;
+  kernel: number;
+}
+
+/** The scenario's op as the core takes it: probe-only fields dropped, "$VM" and "$hN" turned into ids. */
+function coreOp(raw: Raw, state: LabState, labels: HwptLabels): Record<string, unknown> {
+  const ioasOf = (ref: unknown): unknown => {
+    if (typeof ref !== 'string' || !ref.startsWith('$')) return ref;
+    return state.vms.find((vm) => vm.name === ref.slice(1))?.ioas ?? 0xfffffff;
+  };
+  const op: Record<string, unknown> = { ...raw };
+  for (const key of PROBE_FIELDS) delete op[key];
+  if (op.op === 'hwpt.alloc') delete op.device;
+  if ('ioas' in op) op.ioas = ioasOf(op.ioas);
+  if ('srcIoas' in op) op.srcIoas = ioasOf(op.srcIoas);
+  if ('hwpt' in op) op.hwpt = labels.resolve(op.hwpt);
+  return op;
+}
+
+/** What the core says to an op only the probe knows (ioas.ranges, device.info): read from its state. */
+function observeState(raw: Raw, op: Record<string, unknown>, state: LabState, seen: Seen): void {
+  if (raw.op === 'ioas.ranges') {
+    const ioas = state.ioas.find((i) => i.id === op.ioas);
+    seen.errno = ioas ? 'ok' : 'ENOENT';
+    if (ioas) {
+      seen.alignment = ioas.iovaAlignment ?? 1;
+      seen.ranges = ranges(ioas.iovaRanges);
+    }
+  } else {
+    const device = state.devices.find((d) => d.name === op.device);
+    const iommu = state.iommus.find((u) => u.name === device?.iommu);
+    seen.errno = device?.vm ? 'ok' : 'ENOENT';
+    if (iommu) seen.snoopControl = iommu.enforceCacheCoherency;
+  }
+}
+
+/** The HWPT ids iommufd hands back (pt_id and friends), as labels; type1 has none. */
+function observeHwpts(lab: Lab, raw: Raw, result: OpResult, policy: string, labels: HwptLabels, seen: Seen) {
+  if (policy === 'iommufd') {
+    // What VFIO_DEVICE_ATTACH_IOMMUFD_PT answers in pt_id: the HWPT the device is on afterwards.
+    const after = result.ok ? lab.state() : undefined;
+    const on = (device: unknown) =>
+      labels.label(after?.devices.find((d) => d.name === device)?.hwpt ?? undefined);
+    if (raw.op === 'vm.create')
+      seen.hwpts = result.ok && Array.isArray(raw.devices) ? raw.devices.map(on) : [];
+    if ((raw.op === 'vm.attach' || raw.op === 'device.replace') && result.ok) seen.hwpt = on(raw.device);
+    if (raw.op === 'hwpt.alloc' && result.ok)
+      seen.hwpt = labels.label(result.effects.find((e) => e.type === 'hwpt.created')?.hwpt);
+  } else if (raw.op === 'vm.create') seen.hwpts = [];
+}
+
+/** An IOMMU unit as the core describes it, in the shape the probe prints for the guest's VT-d unit. */
+function observeUnit(lab: Lab, name: unknown): Seen | undefined {
+  const unit = lab.state().iommus.find((u) => u.name === name);
+  if (!unit) return undefined;
+  return {
+    snoopControl: unit.enforceCacheCoherency,
+    iovaBits: unit.iovaBits,
+    pageSizes: unit.pageSizes,
+    msi: ranges(
+      unit.reserved
+        .filter((r) => r.kind === 'msi')
+        .map((r) => ({ start: r.start, last: hex(BigInt(r.start) + BigInt(r.length) - 1n) })),
+    ),
+  };
+}
+
+/** Applies an op the core runs and notes what it answered, in the fields the recording carries. */
+function applyOp(
+  lab: Lab,
+  raw: Raw,
+  op: Record<string, unknown>,
+  policy: string,
+  labels: HwptLabels,
+  seen: Seen,
+) {
+  const abi = typeof raw.abi === 'string' ? raw.abi : undefined;
+  const result = abi ? applyAbi(lab, op as AnyOp, abi) : lab.apply(op as AnyOp);
+  seen.errno = result.ok ? 'ok' : result.code;
+  observeHwpts(lab, raw, result, policy, labels, seen);
+  if (raw.op === 'ioas.unmap' && result.ok) {
+    const total = result.effects
+      .filter((e) => e.type === 'area.unmapped')
+      .reduce((sum, e) => sum + BigInt(e.length ?? 0), 0n);
+    seen.unmapped = `0x${total.toString(16)}`;
+  }
+  if (raw.op === 'iommu.add' && result.ok) {
+    const unit = observeUnit(lab, raw.name);
+    if (unit) seen.unit = unit;
+  }
+  if (raw.op === 'device.add' && result.ok) {
+    const device = lab.state().devices.find((d) => d.name === raw.name);
+    if (device) seen.group = device.group;
+  }
+}
+
+/** The type1 coherency extension: every domain of the container enforces (VFIO_DMA_CC_IOMMU). */
+function observeType1Coherency(lab: Lab, raw: Raw, seen: Seen): void {
+  const name = raw.vm ?? raw.name;
+  const after = lab.state();
+  const vm =
+    after.vms.find((v) => v.name === name) ??
+    after.vms.find((v) => typeof raw.ioas === 'string' && v.name === raw.ioas.slice(1));
+  if (!vm) return;
+  const hwpts = after.hwpts.filter((h) => h.ioas === vm.ioas);
+  seen.cc = hwpts.length > 0 && hwpts.every((h) => h.enforceCacheCoherency) ? 1 : 0;
+}
+
+/** What the kernel said, in the same shape as what the core is seen to say. */
+function kernelAnswer(raw: Raw, recorded: RecordedLine): Seen {
+  const kernel: Seen = {};
+  if (recorded.errno !== null && recorded.errno !== undefined) kernel.errno = recorded.errno;
+  for (const key of ['hwpt', 'hwpts', 'unmapped', 'cc', 'alignment', 'snoopControl'] as const)
+    if (key in recorded) kernel[key] = recorded[key];
+  if ('ranges' in recorded) kernel.ranges = ranges(recorded.ranges);
+  if (raw.op === 'iommu.add' && recorded.unit) {
+    const unit = recorded.unit as {
+      snoopControl: boolean;
+      mgaw: number;
+      pageSizes: number[];
+      reserved: { start: string; last: string; kind: string }[];
+    };
+    kernel.unit = {
+      snoopControl: unit.snoopControl,
+      iovaBits: unit.mgaw,
+      pageSizes: unit.pageSizes,
+      msi: ranges(unit.reserved.filter((r) => r.kind === 'msi')),
+    };
+  }
+  return kernel;
+}
+
+/**
+ * Lab groups must partition the devices as the kernel's IOMMU groups do: compare, for each device,
+ * which earlier devices share its group on each side.
+ */
+function compareGroups(
+  recording: Recording,
+  raw: Raw,
+  recorded: RecordedLine,
+  groups: GroupEntry[],
+  seen: Seen,
+  kernel: Seen,
+): void {
+  if (recorded.present !== true) fail(recording.file, 1, `the machine has no device ${raw.name}`);
+  const name = String(raw.name);
+  const labGroup = seen.group as number;
+  const kernelGroup = recorded.group as number;
+  kernel.group = groups.filter((g) => g.kernel === kernelGroup).map((g) => g.name);
+  seen.group = groups.filter((g) => g.lab === labGroup).map((g) => g.name);
+  groups.push({ name, lab: labGroup, kernel: kernelGroup });
+}
+
+/** Counts one op into the outcome: unchecked, agreed, or one difference per field that differs. */
+function tally(
+  outcome: Outcome,
+  context: { recording: Recording; scenario: Scenario; deviations: Deviation[] },
+  line: number,
+  raw: Raw,
+  recorded: RecordedLine,
+  kernel: Seen,
+  seen: Seen,
+): void {
+  const fields = Object.keys(kernel);
+  if ((recorded.errno === null || recorded.errno === undefined) && fields.length === 0) {
+    outcome.unchecked++;
+    return;
+  }
+  outcome.compared++;
+  let agreed = true;
+  for (const field of fields) {
+    if (same(kernel[field], seen[field])) continue;
+    const difference: Difference = {
+      line,
+      op: raw.op,
+      field,
+      kernelValue: kernel[field],
+      labValue: seen[field] ?? null,
+    };
+    const deviation = deviationFor(context.deviations, context.recording, context.scenario, difference);
+    if (deviation) difference.deviation = deviation.id;
+    outcome.differences.push(difference);
+    agreed = false;
+  }
+  if (agreed) outcome.agreed++;
+}
+
+/** The recorded answer for a scenario line, checked to be for the same op. */
+function recordedAnswer(recording: Recording, scenario: Scenario, line: number, raw: Raw): RecordedLine {
+  const recorded = recording.byLine.get(line);
+  if (!recorded) fail(recording.file, 1, `no recorded answer for ${scenario.name}:${line}`);
+  if (recorded.op !== raw.op)
+    fail(recording.file, 1, `${scenario.name}:${line} is ${raw.op}, the recording says ${recorded.op}`);
+  return recorded;
+}
+
+function emptyOutcome(recording: Recording, scenario: Scenario, profile: Kernel): Outcome {
+  return {
     recording: relative(ROOT, recording.file),
     scenario: scenario.name,
     family: scenario.header.family,
@@ -295,6 +517,12 @@ export function replay(recording: Recording, scenario: Scenario, deviations: Dev
     unchecked: 0,
     differences: [],
   };
+}
+
+/** Replays one recording through the core. Throws ReplayError on bad input (file and line named). */
+export function replay(recording: Recording, scenario: Scenario, deviations: Deviation[]): Outcome {
+  const profile = profileOf(recording);
+  const outcome = emptyOutcome(recording, scenario, profile);
   if (recording.sha256 !== scenario.sha256)
     fail(recording.file, 1, `recorded from another version of ${scenario.name}: run npm run conformance`);
   if (recording.header.notRun) {
@@ -303,162 +531,21 @@ export function replay(recording: Recording, scenario: Scenario, deviations: Dev
   }
   const policy = scenario.header.policy;
   const lab = Lab.create(policy, undefined, profile);
-  // HWPT names: "hN" for the N-th HWPT the scenario met, in op order, on both sides.
-  const labels: number[] = [];
-  const label = (id: number | undefined): string => {
-    if (id === undefined) return 'h?';
-    let index = labels.indexOf(id);
-    if (index < 0) index = labels.push(id) - 1;
-    return `h${index + 1}`;
-  };
-  const groups: { name: string; lab: number; kernel: number }[] = [];
+  const labels = new HwptLabels();
+  const groups: GroupEntry[] = [];
+  const context = { recording, scenario, deviations };
   try {
     for (const { line, op: raw } of scenario.ops) {
-      const recorded = recording.byLine.get(line);
-      if (!recorded) fail(recording.file, 1, `no recorded answer for ${scenario.name}:${line}`);
-      if (recorded.op !== raw.op)
-        fail(recording.file, 1, `${scenario.name}:${line} is ${raw.op}, the recording says ${recorded.op}`);
+      const recorded = recordedAnswer(recording, scenario, line, raw);
       const state = lab.state();
-      const ioasOf = (ref: unknown): unknown => {
-        if (typeof ref !== 'string' || !ref.startsWith('$')) return ref;
-        return state.vms.find((vm) => vm.name === ref.slice(1))?.ioas ?? 0xfffffff;
-      };
-      const hwptOf = (ref: unknown): unknown => {
-        if (typeof ref !== 'string' || !/^\$h\d+$/.test(ref)) return ref;
-        return labels[Number(ref.slice(2)) - 1] ?? 0xfffffff;
-      };
-      const op: Record<string, unknown> = { ...raw };
-      for (const key of PROBE_FIELDS) delete op[key];
-      if (op.op === 'hwpt.alloc') delete op.device;
-      if ('ioas' in op) op.ioas = ioasOf(op.ioas);
-      if ('srcIoas' in op) op.srcIoas = ioasOf(op.srcIoas);
-      if ('hwpt' in op) op.hwpt = hwptOf(op.hwpt);
-
-      const seen: Record<string, unknown> = {};
-      const observeVm = (name: unknown) => {
-        // The type1 coherency extension: every domain of the container enforces (VFIO_DMA_CC_IOMMU).
-        const after = lab.state();
-        const vm =
-          after.vms.find((v) => v.name === name) ??
-          after.vms.find((v) => typeof raw.ioas === 'string' && v.name === raw.ioas.slice(1));
-        if (!vm) return;
-        const hwpts = after.hwpts.filter((h) => h.ioas === vm.ioas);
-        seen.cc = hwpts.length > 0 && hwpts.every((h) => h.enforceCacheCoherency) ? 1 : 0;
-      };
-      if (OBSERVE_OPS.has(raw.op)) {
-        if (raw.op === 'ioas.ranges') {
-          const ioas = state.ioas.find((i) => i.id === op.ioas);
-          seen.errno = ioas ? 'ok' : 'ENOENT';
-          if (ioas) {
-            seen.alignment = ioas.iovaAlignment ?? 1;
-            seen.ranges = ranges(ioas.iovaRanges);
-          }
-        } else {
-          const device = state.devices.find((d) => d.name === op.device);
-          const iommu = state.iommus.find((u) => u.name === device?.iommu);
-          seen.errno = device?.vm ? 'ok' : 'ENOENT';
-          if (iommu) seen.snoopControl = iommu.enforceCacheCoherency;
-        }
-      } else {
-        const abi = typeof raw.abi === 'string' ? raw.abi : undefined;
-        const result = abi ? applyAbi(lab, op as AnyOp, abi) : lab.apply(op as AnyOp);
-        seen.errno = result.ok ? 'ok' : result.code;
-        if (policy === 'iommufd') {
-          // What VFIO_DEVICE_ATTACH_IOMMUFD_PT answers in pt_id: the HWPT the device is on afterwards.
-          const after = result.ok ? lab.state() : undefined;
-          const on = (device: unknown) =>
-            label(after?.devices.find((d) => d.name === device)?.hwpt ?? undefined);
-          if (raw.op === 'vm.create')
-            seen.hwpts = result.ok && Array.isArray(raw.devices) ? raw.devices.map(on) : [];
-          if ((raw.op === 'vm.attach' || raw.op === 'device.replace') && result.ok)
-            seen.hwpt = on(raw.device);
-          if (raw.op === 'hwpt.alloc' && result.ok)
-            seen.hwpt = label(result.effects.find((e) => e.type === 'hwpt.created')?.hwpt);
-        } else if (raw.op === 'vm.create') seen.hwpts = [];
-        if (raw.op === 'ioas.unmap' && result.ok) {
-          const total = result.effects
-            .filter((e) => e.type === 'area.unmapped')
-            .reduce((sum, e) => sum + BigInt(e.length ?? 0), 0n);
-          seen.unmapped = `0x${total.toString(16)}`;
-        }
-        if (raw.op === 'iommu.add' && result.ok) {
-          const unit = lab.state().iommus.find((u) => u.name === raw.name);
-          if (unit) {
-            seen.unit = {
-              snoopControl: unit.enforceCacheCoherency,
-              iovaBits: unit.iovaBits,
-              pageSizes: unit.pageSizes,
-              msi: ranges(
-                unit.reserved
-                  .filter((r) => r.kind === 'msi')
-                  .map((r) => ({ start: r.start, last: hex(BigInt(r.start) + BigInt(r.length) - 1n) })),
-              ),
-            };
-          }
-        }
-        if (raw.op === 'device.add' && result.ok) {
-          const device = lab.state().devices.find((d) => d.name === raw.name);
-          if (device) seen.group = device.group;
-        }
-      }
-      if (policy === 'type1') observeVm(raw.vm ?? raw.name);
-
-      // What the kernel said, in the same shape.
-      const kernel: Record<string, unknown> = {};
-      if (recorded.errno !== null && recorded.errno !== undefined) kernel.errno = recorded.errno;
-      for (const key of ['hwpt', 'hwpts', 'unmapped', 'cc', 'alignment', 'snoopControl'] as const)
-        if (key in recorded) kernel[key] = recorded[key];
-      if ('ranges' in recorded) kernel.ranges = ranges(recorded.ranges);
-      if (raw.op === 'iommu.add' && recorded.unit) {
-        const unit = recorded.unit as {
-          snoopControl: boolean;
-          mgaw: number;
-          pageSizes: number[];
-          reserved: { start: string; last: string; kind: string }[];
-        };
-        kernel.unit = {
-          snoopControl: unit.snoopControl,
-          iovaBits: unit.mgaw,
-          pageSizes: unit.pageSizes,
-          msi: ranges(unit.reserved.filter((r) => r.kind === 'msi')),
-        };
-      }
-      if (raw.op === 'device.add') {
-        if (recorded.present !== true) fail(recording.file, 1, `the machine has no device ${raw.name}`);
-        // Lab groups must partition the devices as the kernel's IOMMU groups do: compare, for each
-        // device, which earlier devices share its group on each side.
-        const name = String(raw.name);
-        const labGroup = seen.group as number;
-        const kernelGroup = recorded.group as number;
-        kernel.group = groups.filter((g) => g.kernel === kernelGroup).map((g) => g.name);
-        seen.group = groups.filter((g) => g.lab === labGroup).map((g) => g.name);
-        groups.push({ name, lab: labGroup, kernel: kernelGroup });
-      }
-
-      const fields = Object.keys(kernel);
-      if (recorded.errno === null || recorded.errno === undefined) {
-        if (fields.length === 0) {
-          outcome.unchecked++;
-          continue;
-        }
-      }
-      outcome.compared++;
-      let agreed = true;
-      for (const field of fields) {
-        if (same(kernel[field], seen[field])) continue;
-        const difference: Difference = {
-          line,
-          op: raw.op,
-          field,
-          kernelValue: kernel[field],
-          labValue: seen[field] ?? null,
-        };
-        const deviation = deviationFor(deviations, recording, scenario, difference);
-        if (deviation) difference.deviation = deviation.id;
-        outcome.differences.push(difference);
-        agreed = false;
-      }
-      if (agreed) outcome.agreed++;
+      const op = coreOp(raw, state, labels);
+      const seen: Seen = {};
+      if (OBSERVE_OPS.has(raw.op)) observeState(raw, op, state, seen);
+      else applyOp(lab, raw, op, policy, labels, seen);
+      if (policy === 'type1') observeType1Coherency(lab, raw, seen);
+      const kernel = kernelAnswer(raw, recorded);
+      if (raw.op === 'device.add') compareGroups(recording, raw, recorded, groups, seen, kernel);
+      tally(outcome, context, line, raw, recorded, kernel, seen);
     }
   } finally {
     lab.destroy();
