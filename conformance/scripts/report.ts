@@ -7,12 +7,26 @@ import { type Deviation, loadAll, loadDeviations, type Outcome, ROOT, replay } f
 
 export function report(): string {
   const deviations = loadDeviations();
-  const byId = new Map(deviations.map((d) => [d.id, d]));
   const outcomes: Outcome[] = loadAll().map(({ recording, scenario }) =>
     replay(recording, scenario, deviations),
   );
   const kernels = [...new Set(outcomes.map((o) => o.kernel))].sort().reverse();
   const out: string[] = [];
+  pushIntro(out);
+  for (const kernel of kernels)
+    pushKernel(
+      out,
+      kernel,
+      outcomes.filter((o) => o.kernel === kernel),
+    );
+  pushDeviations(out, deviations, outcomes);
+  pushRelease2ccabf81ddff(out);
+  pushHowToRun(out);
+  return out.join('\n');
+}
+
+/** The page's title and what it measures: the machines, and what counts as agreed. */
+function pushIntro(out: string[]): void {
   out.push('# Conformance: the core against real kernels');
   out.push('');
   out.push(
@@ -34,60 +48,80 @@ export function report(): string {
     'counterpart under the policy (hardware description, lab-only rules) are not counted.',
     '',
   );
-  for (const kernel of kernels) {
-    const mine = outcomes.filter((o) => o.kernel === kernel);
-    const ran = mine.filter((o) => !o.notRun);
-    const ops = ran.reduce((n, o) => n + o.compared, 0);
-    const agreedOps = ran.reduce((n, o) => n + o.agreed, 0);
-    const clean = ran.filter((o) => o.differences.length === 0).length;
-    out.push(`## Linux ${kernel} (profile ${mine[0]?.profile})`);
-    out.push('');
+}
+
+/** One kernel's section: the summary line, the family table, then the deviating and not-run scenarios. */
+function pushKernel(out: string[], kernel: string, mine: Outcome[]): void {
+  const ran = mine.filter((o) => !o.notRun);
+  const ops = ran.reduce((n, o) => n + o.compared, 0);
+  const agreedOps = ran.reduce((n, o) => n + o.agreed, 0);
+  const clean = ran.filter((o) => o.differences.length === 0).length;
+  out.push(`## Linux ${kernel} (profile ${mine[0]?.profile})`);
+  out.push('');
+  out.push(
+    `${mine.length} scenarios: ${ran.length} ran, ${clean} agree on every op, ${ran.length - clean} deviate ` +
+      `(every difference listed below), ${mine.length - ran.length} not run. Ops compared: ${ops}, ` +
+      `agreed: ${agreedOps}.`,
+  );
+  out.push('');
+  pushFamilyTable(out, mine);
+  pushDeviating(out, ran);
+  pushNotRun(out, mine);
+}
+
+/** Per scenario family: how many agree, deviate (with the deviation ids) or did not run. */
+function pushFamilyTable(out: string[], mine: Outcome[]): void {
+  out.push('| family | scenarios | agreed | deviates | not run |');
+  out.push('| --- | --- | --- | --- | --- |');
+  const families = [...new Set(mine.map((o) => o.family))].sort();
+  for (const family of families) {
+    const f = mine.filter((o) => o.family === family);
+    const deviating = f.filter((o) => !o.notRun && o.differences.length > 0);
+    const reasons = [
+      ...new Set(deviating.flatMap((o) => o.differences.map((d) => d.deviation ?? 'unexplained'))),
+    ];
+    const notRun = f.filter((o) => o.notRun);
     out.push(
-      `${mine.length} scenarios: ${ran.length} ran, ${clean} agree on every op, ${ran.length - clean} deviate ` +
-        `(every difference listed below), ${mine.length - ran.length} not run. Ops compared: ${ops}, ` +
-        `agreed: ${agreedOps}.`,
+      `| ${family} | ${f.length} | ${f.filter((o) => !o.notRun && o.differences.length === 0).length} | ` +
+        `${deviating.length}${reasons.length ? ` (${reasons.join(', ')})` : ''} | ` +
+        `${notRun.length}${notRun.length ? ' (no KVM in the guest)' : ''} |`,
     );
-    out.push('');
-    out.push('| family | scenarios | agreed | deviates | not run |');
-    out.push('| --- | --- | --- | --- | --- |');
-    const families = [...new Set(mine.map((o) => o.family))].sort();
-    for (const family of families) {
-      const f = mine.filter((o) => o.family === family);
-      const deviating = f.filter((o) => !o.notRun && o.differences.length > 0);
-      const reasons = [
-        ...new Set(deviating.flatMap((o) => o.differences.map((d) => d.deviation ?? 'unexplained'))),
-      ];
-      const notRun = f.filter((o) => o.notRun);
-      out.push(
-        `| ${family} | ${f.length} | ${f.filter((o) => !o.notRun && o.differences.length === 0).length} | ` +
-          `${deviating.length}${reasons.length ? ` (${reasons.join(', ')})` : ''} | ` +
-          `${notRun.length}${notRun.length ? ' (no KVM in the guest)' : ''} |`,
-      );
-    }
-    out.push('');
-    const deviating = ran.filter((o) => o.differences.length > 0);
-    if (deviating.length) {
-      out.push('Deviating scenarios:');
-      out.push('');
-      for (const o of deviating) {
-        const what = o.differences
-          .map(
-            (d) =>
-              `line ${d.line} \`${d.op}\` ${d.field}: kernel ${JSON.stringify(d.kernelValue)}, lab ${JSON.stringify(d.labValue)} (${d.deviation ?? 'unexplained'})`,
-          )
-          .join('; ');
-        out.push(`- \`${o.scenario}\` (${o.machine}): ${what}`);
-      }
-      out.push('');
-    }
-    const notRun = mine.filter((o) => o.notRun);
-    if (notRun.length) {
-      out.push('Not run:');
-      out.push('');
-      for (const o of notRun) out.push(`- \`${o.scenario}\` (${o.machine}): ${o.notRun}`);
-      out.push('');
-    }
   }
+  out.push('');
+}
+
+/** Every difference of each deviating scenario, with the deviation that accepts it. */
+function pushDeviating(out: string[], ran: Outcome[]): void {
+  const deviating = ran.filter((o) => o.differences.length > 0);
+  if (deviating.length) {
+    out.push('Deviating scenarios:');
+    out.push('');
+    for (const o of deviating) {
+      const what = o.differences
+        .map(
+          (d) =>
+            `line ${d.line} \`${d.op}\` ${d.field}: kernel ${JSON.stringify(d.kernelValue)}, lab ${JSON.stringify(d.labValue)} (${d.deviation ?? 'unexplained'})`,
+        )
+        .join('; ');
+      out.push(`- \`${o.scenario}\` (${o.machine}): ${what}`);
+    }
+    out.push('');
+  }
+}
+
+/** The scenarios a kernel did not run, and why. */
+function pushNotRun(out: string[], mine: Outcome[]): void {
+  const notRun = mine.filter((o) => o.notRun);
+  if (notRun.length) {
+    out.push('Not run:');
+    out.push('');
+    for (const o of notRun) out.push(`- \`${o.scenario}\` (${o.machine}): ${o.notRun}`);
+    out.push('');
+  }
+}
+
+/** deviations.json, each entry marked when no recording shows it any more. */
+function pushDeviations(out: string[], deviations: Deviation[], outcomes: Outcome[]): void {
   out.push('## Deviations');
   out.push('');
   out.push('Each difference the replay accepts, from `conformance/deviations.json`:');
@@ -98,8 +132,12 @@ export function report(): string {
       `- **${d.id}** (${d.kind}; ${d.field}${d.op ? `, \`${d.op}\`` : ''}${used ? '' : ', no longer seen'}): ${d.reason}`,
     );
   }
-  if (byId.size === 0) out.push('None.');
+  if (deviations.length === 0) out.push('None.');
   out.push('');
+}
+
+/** The evidence for the release that first carried 2ccabf81ddff (the 6.2-6.6 profile column). */
+function pushRelease2ccabf81ddff(out: string[]): void {
   out.push('## Which release first carried 2ccabf81ddff');
   out.push('');
   out.push(
@@ -123,6 +161,10 @@ export function report(): string {
     'profile should keep the attach-time upgrade.',
     '',
   );
+}
+
+/** How to re-record and replay. */
+function pushHowToRun(out: string[]): void {
   out.push('## How to run');
   out.push('');
   out.push(
@@ -137,7 +179,6 @@ export function report(): string {
     'boot runs its scenarios in about a minute under TCG.',
     '',
   );
-  return out.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
