@@ -590,28 +590,12 @@ static int attach_with_label(int vm, int d, uint32_t pt, int *label)
 	return rc;
 }
 
-static void op_vm_create(const struct jv *op)
+/* Opens the VM's iommufd and IOAS (RAM mapped), or its type1 container. */
+static int vm_open(int vm)
 {
-	const char *name = str(op, "name");
-	const struct jv *list = json_get(op, "devices");
-	struct vm *v;
-	int vm, rc = 0, failed = -1;
+	struct vm *v = &vms[vm];
+	int rc = 0;
 
-	if (!name || nvm == MAXVM) {
-		put_nokernel("bad vm.create");
-		return;
-	}
-	if (find_vm(name) >= 0) {
-		put_nokernel("duplicate VM name (a lab rule, no kernel call)");
-		return;
-	}
-	vm = nvm++;
-	v = &vms[vm];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->live = 1;
-	v->iommufd = v->container = -1;
-	v->ram = json_get(op, "memory") ? u64(op, "memory") : (1ULL << 30);
 	if (policy == P_IOMMUFD) {
 		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 
@@ -632,7 +616,16 @@ static void op_vm_create(const struct jv *op)
 			rc = EINVAL;
 		/* RAM is mapped when the first group sets the container's IOMMU (VFIO_SET_IOMMU). */
 	}
-	int labels[MAXDEV], nlabels = 0, seen_before = nhwpt;
+	return rc;
+}
+
+/*
+ * Attaches the listed devices in order, stopping at the first that fails (its index in *failed);
+ * under iommufd, labels[] gets the HWPT each device landed on.
+ */
+static int vm_attach_devices(int vm, const struct jv *list, int *labels, int *nlabels, int *failed)
+{
+	int rc = 0;
 
 	for (int i = 0; !rc && list && list->type == J_ARR && i < list->n && i < MAXDEV; i++) {
 		int d = list->items[i].type == J_STR ? find_dev(list->items[i].text) : -1;
@@ -640,15 +633,69 @@ static void op_vm_create(const struct jv *op)
 
 		if (d < 0) {
 			rc = ENODEV;
-			failed = i;
+			*failed = i;
 			break;
 		}
 		rc = attach_with_label(vm, d, 0, &label);
 		if (rc)
-			failed = i;
+			*failed = i;
 		else if (policy == P_IOMMUFD)
-			labels[nlabels++] = label;
+			labels[(*nlabels)++] = label;
 	}
+	return rc;
+}
+
+/* A VM that cannot boot with its devices is torn down whole, as a VMM does. */
+static void vm_teardown(int vm)
+{
+	struct vm *v = &vms[vm];
+
+	for (int i = 0; i < ndev; i++) {
+		if (devs[i].vm != vm)
+			continue;
+		if (policy == P_TYPE1)
+			type1_detach(vm, i);
+		else {
+			close(devs[i].fd);
+			devs[i].fd = -1;
+			devs[i].vm = -1;
+			devs[i].attached = 0;
+		}
+	}
+	if (v->iommufd >= 0)
+		close(v->iommufd);
+	if (v->container >= 0)
+		close(v->container);
+	v->live = 0;
+}
+
+static void op_vm_create(const struct jv *op)
+{
+	const char *name = str(op, "name");
+	const struct jv *list = json_get(op, "devices");
+	struct vm *v;
+	int vm, rc, failed = -1;
+	int labels[MAXDEV], nlabels = 0, seen_before;
+
+	if (!name || nvm == MAXVM) {
+		put_nokernel("bad vm.create");
+		return;
+	}
+	if (find_vm(name) >= 0) {
+		put_nokernel("duplicate VM name (a lab rule, no kernel call)");
+		return;
+	}
+	vm = nvm++;
+	v = &vms[vm];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->live = 1;
+	v->iommufd = v->container = -1;
+	v->ram = json_get(op, "memory") ? u64(op, "memory") : (1ULL << 30);
+	rc = vm_open(vm);
+	seen_before = nhwpt;
+	if (!rc)
+		rc = vm_attach_devices(vm, list, labels, &nlabels, &failed);
 	/* The HWPTs a VM that could not boot met are gone with it: printed only on success. */
 	put(",\"hwpts\":[");
 	for (int i = 0; !rc && i < nlabels; i++)
@@ -656,24 +703,7 @@ static void op_vm_create(const struct jv *op)
 	put("]");
 	if (rc) {
 		nhwpt = seen_before;
-		/* A VM that cannot boot with its devices is torn down whole, as a VMM does. */
-		for (int i = 0; i < ndev; i++) {
-			if (devs[i].vm != vm)
-				continue;
-			if (policy == P_TYPE1)
-				type1_detach(vm, i);
-			else {
-				close(devs[i].fd);
-				devs[i].fd = -1;
-				devs[i].vm = -1;
-				devs[i].attached = 0;
-			}
-		}
-		if (v->iommufd >= 0)
-			close(v->iommufd);
-		if (v->container >= 0)
-			close(v->container);
-		v->live = 0;
+		vm_teardown(vm);
 		put(",\"failedDevice\":%d", failed);
 	}
 	put_errno(rc);
