@@ -136,95 +136,187 @@ function rederive(log: EventLog, labs: LabRow[]): number {
   return changed;
 }
 
-export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
+/** What the store's operations share: the file, its log, the live labs this store serves, and whether it is closed. */
+interface StoreScope {
+  db: ReturnType<typeof openDatabase>;
+  log: EventLog;
+  live: Map<string, LiveLab>;
+  quotas: NonNullable<OpenLabStoreOptions['quotas']>;
+  shard: OpenLabStoreOptions['shard'];
+  ctx: LiveLabContext;
+  closed: boolean;
+}
+
+function openScope(options: OpenLabStoreOptions): StoreScope {
   const db = openDatabase(options.path);
   const log = new EventLog(db.sqlite);
-  const live = new Map<string, LiveLab>();
-  const quotas = options.quotas ?? {};
-  const shard = options.shard;
-  const owns = (name: string) => !shard || shardOf(name, shard.count) === shard.index;
-  /** The live lab; on a shard, an owned lab another shard created (a fork) is loaded on first use. */
-  function lookup(name: string): LiveLab | undefined {
-    const found = live.get(name);
-    if (found || !shard || !owns(name)) return found;
-    const row = log.labByName(name);
-    if (!row) return undefined;
-    const loaded = LiveLab.load(ctx, row);
-    live.set(name, loaded);
-    return loaded;
-  }
-  let closed = false;
-
-  const ctx: LiveLabContext = {
+  const scope: StoreScope = {
+    db,
     log,
-    snapshotEvery: Math.max(1, Math.trunc(options.snapshotEvery ?? SNAPSHOT_EVERY)),
-    counterfactualShadows: options.counterfactualShadows ?? true,
-    createFromOps: (name, policy, kernel, template, ops) =>
-      createFromOps(name, policy, kernel, template, ops),
+    live: new Map<string, LiveLab>(),
+    quotas: options.quotas ?? {},
+    shard: options.shard,
+    closed: false,
+    ctx: {
+      log,
+      snapshotEvery: Math.max(1, Math.trunc(options.snapshotEvery ?? SNAPSHOT_EVERY)),
+      counterfactualShadows: options.counterfactualShadows ?? true,
+      createFromOps: (name, policy, kernel, template, ops) =>
+        createFromOps(scope, name, policy, kernel, template, ops),
+    },
   };
+  return scope;
+}
 
-  function assertOpen(): void {
-    if (closed) throw new LabError('EINVAL', 'the lab store is closed');
+/** Whether this store serves the lab: always, unless it is one shard of several. */
+function owns(scope: StoreScope, name: string): boolean {
+  return !scope.shard || shardOf(name, scope.shard.count) === scope.shard.index;
+}
+
+function assertOpen(scope: StoreScope): void {
+  if (scope.closed) throw new LabError('EINVAL', 'the lab store is closed');
+}
+
+/** The live lab; on a shard, an owned lab another shard created (a fork) is loaded on first use. */
+function lookup(scope: StoreScope, name: string): LiveLab | undefined {
+  const found = scope.live.get(name);
+  if (found || !scope.shard || !owns(scope, name)) return found;
+  const row = scope.log.labByName(name);
+  if (!row) return undefined;
+  const loaded = LiveLab.load(scope.ctx, row);
+  scope.live.set(name, loaded);
+  return loaded;
+}
+
+interface NewLab {
+  name: string;
+  policy: Policy;
+  kernel: Kernel;
+  template: Template;
+  ops: Op[];
+}
+
+/** Creates a lab from its first ops (a template, a fork's or an import's history): checked, then made whole or not at all. */
+function createFromOps(
+  scope: StoreScope,
+  name: string,
+  policy: Policy,
+  kernel: Kernel,
+  template: Template,
+  ops: Op[],
+): StoredLab {
+  assertOpen(scope);
+  checkName(name);
+  checkPolicy(policy);
+  checkKernel(kernel);
+  // A policy the kernel lacks (iommufd on 6.1) is refused before the name is taken.
+  Lab.create(policy, undefined, kernel).destroy();
+  if (scope.live.has(name) || scope.log.labByName(name)) throw new LabError('EEXIST', `lab ${name} exists`);
+  checkEventCount(scope.quotas, name, 0, ops.length);
+  const lab = { name, policy, kernel, template, ops };
+  if (scope.shard) return createOnShard(scope, lab);
+  checkLabCount(scope.quotas, scope.live.size);
+  return createInTransaction(scope, lab);
+}
+
+/** Built aside, then copied in one short transaction (shard.ts); kept only by the shard that owns it. */
+function createOnShard(scope: StoreScope, lab: NewLab): StoredLab {
+  const created = LiveLab.load(scope.ctx, buildThenCopy(scope.log, scope.ctx, scope.quotas, lab));
+  if (owns(scope, lab.name)) scope.live.set(lab.name, created);
+  else created.close();
+  return created;
+}
+
+/** One transaction: a lab never exists without the events its template or source promised. */
+function createInTransaction(scope: StoreScope, { name, policy, kernel, template, ops }: NewLab): StoredLab {
+  const { log } = scope;
+  const made: { lab?: LiveLab } = {};
+  try {
+    log.transaction(() => {
+      log.insertLab(name, policy, kernel, template, Date.now());
+      const row = log.labByName(name);
+      if (!row) throw new Error(`lab ${name} vanished inside its own transaction`);
+      made.lab = LiveLab.load(scope.ctx, row);
+      // Chunks bound the core's batch buffer; the surrounding transaction still makes it all-or-nothing.
+      for (let i = 0; i < ops.length; i += CREATE_CHUNK) made.lab.applyBatch(ops.slice(i, i + CREATE_CHUNK));
+    });
+  } catch (error) {
+    made.lab?.close();
+    throw error;
   }
+  const lab = made.lab as LiveLab;
+  scope.live.set(name, lab);
+  return lab;
+}
 
-  function createFromOps(
-    name: string,
-    policy: Policy,
-    kernel: Kernel,
-    template: Template,
-    ops: Op[],
-  ): StoredLab {
-    assertOpen();
-    checkName(name);
-    checkPolicy(policy);
-    checkKernel(kernel);
-    // A policy the kernel lacks (iommufd on 6.1) is refused before the name is taken.
-    Lab.create(policy, undefined, kernel).destroy();
-    if (live.has(name) || log.labByName(name)) throw new LabError('EEXIST', `lab ${name} exists`);
-    checkEventCount(quotas, name, 0, ops.length);
-    if (shard) {
-      // Built aside, then copied in one short transaction (shard.ts); kept only by the shard that owns it.
-      const created = LiveLab.load(
-        ctx,
-        buildThenCopy(log, ctx, quotas, { name, policy, kernel, template, ops }),
-      );
-      if (owns(name)) live.set(name, created);
-      else created.close();
-      return created;
-    }
-    checkLabCount(quotas, live.size);
-    // One transaction: a lab never exists without the events its template or source promised.
-    const made: { lab?: LiveLab } = {};
-    try {
-      log.transaction(() => {
-        log.insertLab(name, policy, kernel, template, Date.now());
-        const row = log.labByName(name);
-        if (!row) throw new Error(`lab ${name} vanished inside its own transaction`);
-        made.lab = LiveLab.load(ctx, row);
-        // Chunks bound the core's batch buffer; the surrounding transaction still makes it all-or-nothing.
-        for (let i = 0; i < ops.length; i += CREATE_CHUNK)
-          made.lab.applyBatch(ops.slice(i, i + CREATE_CHUNK));
-      });
-    } catch (error) {
-      made.lab?.close();
-      throw error;
-    }
-    const lab = made.lab as LiveLab;
-    live.set(name, lab);
-    return lab;
+function listLabs(scope: StoreScope): LabSummary[] {
+  assertOpen(scope);
+  const { log, live } = scope;
+  if (scope.shard) return log.labs().map((row) => live.get(row.name)?.summary() ?? summaryOfRow(log, row));
+  return [...live.values()].map((lab) => lab.summary());
+}
+
+function getLab(scope: StoreScope, name: string): LiveLab {
+  assertOpen(scope);
+  const lab = lookup(scope, name);
+  if (!lab) throw new LabError('ENOENT', `no lab named ${name}`);
+  return lab;
+}
+
+function deleteLab(scope: StoreScope, name: string): void {
+  const lab = getLab(scope, name);
+  scope.log.deleteLab(lab.id);
+  scope.live.delete(name);
+  lab.close();
+}
+
+function importLab(
+  scope: StoreScope,
+  name: string,
+  policy: Policy | undefined,
+  exported: LabExport,
+  kernel?: Kernel,
+): StoredLab {
+  if (exported?.format !== 'ioasid-lab/v1' || !Array.isArray(exported.ops)) {
+    throw new LabError('EINVAL', 'export must be { format: "ioasid-lab/v1", policy, ops: [...] }');
   }
+  const chosen = checkPolicy(policy ?? exported.policy);
+  const profile = checkKernel(kernel ?? exported.kernel ?? DEFAULT_KERNEL);
+  return createFromOps(scope, name, chosen, profile, 'empty', exported.ops);
+}
 
-  bringToCore(log);
-  for (const row of log.labs()) if (owns(row.name)) live.set(row.name, LiveLab.load(ctx, row));
+function ensureSeedLab(scope: StoreScope, store: LabStore): StoredLab | null {
+  assertOpen(scope);
+  const { log } = scope;
+  if (log.getMeta(SEEDED)) return lookup(scope, 'seed') ?? null;
+  // A fresh install gets the seed once; a user who deletes it does not get it back at restart, and a
+  // database that already holds labs (made before this flag existed) is not fresh.
+  const fresh = scope.shard ? log.labs().length === 0 : scope.live.size === 0;
+  const seed =
+    lookup(scope, 'seed') ??
+    (fresh ? store.createLab({ name: 'seed', policy: 'shared', template: 'seed-story' }) : null);
+  log.setMeta(SEEDED, new Date().toISOString());
+  return seed;
+}
+
+function closeStore(scope: StoreScope): void {
+  if (scope.closed) return;
+  scope.closed = true;
+  for (const lab of scope.live.values()) lab.close();
+  scope.live.clear();
+  scope.db.close();
+}
+
+export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
+  const scope = openScope(options);
+  bringToCore(scope.log);
+  for (const row of scope.log.labs())
+    if (owns(scope, row.name)) scope.live.set(row.name, LiveLab.load(scope.ctx, row));
 
   const store: LabStore = {
-    listLabs(): LabSummary[] {
-      assertOpen();
-      if (shard) return log.labs().map((row) => live.get(row.name)?.summary() ?? summaryOfRow(log, row));
-      return [...live.values()].map((lab) => lab.summary());
-    },
+    listLabs: () => listLabs(scope),
     hasLab(name: string): boolean {
-      return live.has(name) || (shard !== undefined && log.labByName(name) !== undefined);
+      return scope.live.has(name) || (scope.shard !== undefined && scope.log.labByName(name) !== undefined);
     },
     createLab(input: CreateLabInput): StoredLab {
       const template = input.template ?? 'empty';
@@ -232,49 +324,20 @@ export function openLabStore(options: OpenLabStoreOptions = {}): LabStore {
         throw new LabError('EINVAL', `template must be one of ${TEMPLATES.join(', ')}`);
       }
       const kernel = checkKernel(input.kernel ?? DEFAULT_KERNEL);
-      return createFromOps(input.name, checkPolicy(input.policy), kernel, template, templateOps(template));
+      return createFromOps(
+        scope,
+        input.name,
+        checkPolicy(input.policy),
+        kernel,
+        template,
+        templateOps(template),
+      );
     },
-    getLab(name: string): StoredLab {
-      assertOpen();
-      const lab = lookup(name);
-      if (!lab) throw new LabError('ENOENT', `no lab named ${name}`);
-      return lab;
-    },
-    deleteLab(name: string): void {
-      assertOpen();
-      const lab = lookup(name);
-      if (!lab) throw new LabError('ENOENT', `no lab named ${name}`);
-      log.deleteLab(lab.id);
-      live.delete(name);
-      lab.close();
-    },
-    importLab(name: string, policy: Policy | undefined, exported: LabExport, kernel?: Kernel): StoredLab {
-      if (exported?.format !== 'ioasid-lab/v1' || !Array.isArray(exported.ops)) {
-        throw new LabError('EINVAL', 'export must be { format: "ioasid-lab/v1", policy, ops: [...] }');
-      }
-      const chosen = checkPolicy(policy ?? exported.policy);
-      const profile = checkKernel(kernel ?? exported.kernel ?? DEFAULT_KERNEL);
-      return createFromOps(name, chosen, profile, 'empty', exported.ops);
-    },
-    ensureSeedLab(): StoredLab | null {
-      assertOpen();
-      if (log.getMeta(SEEDED)) return lookup('seed') ?? null;
-      // A fresh install gets the seed once; a user who deletes it does not get it back at restart, and a
-      // database that already holds labs (made before this flag existed) is not fresh.
-      const fresh = shard ? log.labs().length === 0 : live.size === 0;
-      const seed =
-        lookup('seed') ??
-        (fresh ? store.createLab({ name: 'seed', policy: 'shared', template: 'seed-story' }) : null);
-      log.setMeta(SEEDED, new Date().toISOString());
-      return seed;
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      for (const lab of live.values()) lab.close();
-      live.clear();
-      db.close();
-    },
+    getLab: (name) => getLab(scope, name),
+    deleteLab: (name) => deleteLab(scope, name),
+    importLab: (name, policy, exported, kernel) => importLab(scope, name, policy, exported, kernel),
+    ensureSeedLab: () => ensureSeedLab(scope, store),
+    close: () => closeStore(scope),
   };
   return store;
 }
