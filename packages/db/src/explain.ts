@@ -125,6 +125,85 @@ function badness(o: VmOutcome): number {
   return (o.coherencyHazard ? 2 : 0) + (o.wbinvd ? 1 : 0);
 }
 
+/** One VM's side of a pair explanation: its causal view, its history index and the links behind its state. */
+interface Side {
+  view: CausalView;
+  index: VmIndex;
+  why: ChainLink[];
+}
+
+/** Where two diverging VMs part: the odd VM's first unmatched event (or its last flip) and the chain after it. */
+function findDivergence(
+  oa: VmOutcome,
+  ob: VmOutcome,
+  sideA: Side,
+  sideB: Side,
+): { firstDivergence: Explanation['firstDivergence']; chain: ChainLink[] } {
+  const aIsOdd = badness(oa) >= badness(ob);
+  const [odd, other, oddWhy] = aIsOdd
+    ? [sideA.view, sideB.index, sideA.why]
+    : [sideB.view, sideA.index, sideB.why];
+  const found = odd.firstUnmatched(other);
+  let start = found?.link;
+  let effect = found?.effect;
+  if (!start) {
+    // Same events on both sides: name the event that last set the differing fact instead.
+    const what = oa.coherencyHazard !== ob.coherencyHazard ? 'hazard' : 'wbinvd';
+    const flip = odd.lastFlip(what);
+    start = flip ? odd.link(flip) : undefined;
+    effect = start?.effects.find((e) => e.vm === odd.index.vm && e.type.startsWith(`vm.${what}_`));
+  }
+  if (!start || !effect) return { firstDivergence: null, chain: [] };
+  const from = start.seq;
+  // From the first divergence on, the links that carry the odd VM's `why` (bounded on long histories).
+  return {
+    firstDivergence: { seq: from, op: '' as OpName, effect },
+    chain: [start, ...oddWhy.filter((link) => link.seq > from)],
+  };
+}
+
+/** Fills in the op name of every link (and of the first divergence) from the log, in one look-up. */
+function nameOps(
+  input: ExplainInput,
+  links: ChainLink[],
+  firstDivergence: Explanation['firstDivergence'],
+): void {
+  const names = input.opNames([...new Set(links.map((l) => l.seq))]);
+  for (const link of links) link.op = names.get(link.seq) ?? link.op;
+  if (firstDivergence) firstDivergence.op = names.get(firstDivergence.seq) ?? firstDivergence.op;
+}
+
+/** Ops that would clear wbinvd or the hazard of whichever of the two VMs has one, tried on scratch copies. */
+function pairRemedies(input: ExplainInput, oa: VmOutcome, ob: VmOutcome): Explanation['remedies'] {
+  const { state, a, b } = input;
+  if (badness(oa) + badness(ob) === 0) return [];
+  return findRemedies(
+    [
+      ...(badness(oa) > 0 ? candidatesFor(state, a) : []),
+      ...(badness(ob) > 0 ? candidatesFor(state, b) : []),
+    ],
+    input.scratch,
+    a,
+    b,
+  );
+}
+
+/** Both VMs under each other policy, the lab's inputs replayed (a policy the kernel lacks is absent). */
+function pairCounterfactual(input: ExplainInput): Explanation['counterfactual'] {
+  const counterfactual: Explanation['counterfactual'] = {};
+  for (const policy of POLICIES) {
+    if (policy === input.policy) continue;
+    const replay = input.replayUnder(policy);
+    if (!replay) continue;
+    counterfactual[policy] = {
+      a: vmOutcome(replay.state, input.a),
+      b: vmOutcome(replay.state, input.b),
+      refused: replay.refused,
+    };
+  }
+  return counterfactual;
+}
+
 export function explainVms(input: ExplainInput): Explanation {
   const { state, a, b } = input;
   if (a === b) throw new LabError('EINVAL', `explain needs two different VMs, got ${a} twice`);
@@ -143,58 +222,20 @@ export function explainVms(input: ExplainInput): Explanation {
   const whyB = viewB.whyLinks();
 
   const diverges = oa.wbinvd !== ob.wbinvd || oa.coherencyHazard !== ob.coherencyHazard;
-  let firstDivergence: Explanation['firstDivergence'] = null;
-  let chain: ChainLink[] = [];
-  if (diverges) {
-    const aIsOdd = badness(oa) >= badness(ob);
-    const [odd, other, oddWhy] = aIsOdd ? [viewA, indexB, whyA] : [viewB, indexA, whyB];
-    const found = odd.firstUnmatched(other);
-    let start = found?.link;
-    let effect = found?.effect;
-    if (!start) {
-      // Same events on both sides: name the event that last set the differing fact instead.
-      const what = oa.coherencyHazard !== ob.coherencyHazard ? 'hazard' : 'wbinvd';
-      const flip = odd.lastFlip(what);
-      start = flip ? odd.link(flip) : undefined;
-      effect = start?.effects.find((e) => e.vm === odd.index.vm && e.type.startsWith(`vm.${what}_`));
-    }
-    if (start && effect) {
-      const from = start.seq;
-      // From the first divergence on, the links that carry the odd VM's `why` (bounded on long histories).
-      chain = [start, ...oddWhy.filter((link) => link.seq > from)];
-      firstDivergence = { seq: from, op: '' as OpName, effect };
-    }
-  }
-  const names = input.opNames([...new Set([...whyA, ...whyB, ...chain].map((l) => l.seq))]);
-  for (const link of [...whyA, ...whyB, ...chain]) link.op = names.get(link.seq) ?? link.op;
-  if (firstDivergence) firstDivergence.op = names.get(firstDivergence.seq) ?? firstDivergence.op;
+  const { firstDivergence, chain } = diverges
+    ? findDivergence(
+        oa,
+        ob,
+        { view: viewA, index: indexA, why: whyA },
+        { view: viewB, index: indexB, why: whyB },
+      )
+    : { firstDivergence: null, chain: [] };
+  nameOps(input, [...whyA, ...whyB, ...chain], firstDivergence);
   const verdictA: VmVerdict = { vm: a, ...oa, why: whyA.map((l) => l.seq) };
   const verdictB: VmVerdict = { vm: b, ...ob, why: whyB.map((l) => l.seq) };
 
-  const remedies =
-    badness(oa) + badness(ob) === 0
-      ? []
-      : findRemedies(
-          [
-            ...(badness(oa) > 0 ? candidatesFor(state, a) : []),
-            ...(badness(ob) > 0 ? candidatesFor(state, b) : []),
-          ],
-          input.scratch,
-          a,
-          b,
-        );
-
-  const counterfactual: Explanation['counterfactual'] = {};
-  for (const policy of POLICIES) {
-    if (policy === input.policy) continue;
-    const replay = input.replayUnder(policy);
-    if (!replay) continue;
-    counterfactual[policy] = {
-      a: vmOutcome(replay.state, a),
-      b: vmOutcome(replay.state, b),
-      refused: replay.refused,
-    };
-  }
+  const remedies = pairRemedies(input, oa, ob);
+  const counterfactual = pairCounterfactual(input);
   const { kernels, differences } = kernelOutcomes(
     input,
     [
