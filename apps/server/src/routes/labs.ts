@@ -11,10 +11,26 @@ import {
   LabSummary,
 } from '@ioasid-lab/api/schemas';
 import type { LabExport as LabExportType } from '@ioasid-lab/db';
-import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifySchemaValidationError,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { ApiError } from '../errors.ts';
 
 const tags = ['labs'];
+
+/** The plugin's instance with TypeBox types, as each registration below takes it. */
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 const EXPORT_FORMAT = 'ioasid-lab/v1';
 
 /**
@@ -32,7 +48,14 @@ export function namingAllowedValues(errors: FastifySchemaValidationError[], data
 
 export default async function labRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  labCollectionRoutes(app);
+  importRoute(app);
+  oneLabRoutes(app);
+  copyRoutes(app);
+}
 
+/** GET /labs and POST /labs: the list, and a new lab from a template. */
+function labCollectionRoutes(app: App): void {
   app.get(
     '/labs',
     { schema: { tags, summary: 'List labs', response: { 200: LabList, ...errorResponses } } },
@@ -55,7 +78,10 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
       return reply.status(201).send(await app.labs.createLab(request.body));
     },
   );
+}
 
+/** POST /labs/import: another lab's export replayed into a new lab. */
+function importRoute(app: App): void {
   app.post(
     '/labs/import',
     {
@@ -87,7 +113,10 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
       return reply.status(201).send(lab);
     },
   );
+}
 
+/** GET and DELETE /labs/:lab: one lab. */
+function oneLabRoutes(app: App): void {
   app.get(
     '/labs/:lab',
     {
@@ -117,7 +146,10 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
       return reply.status(204).send(null);
     },
   );
+}
 
+/** POST /labs/:lab/fork and GET /labs/:lab/export: a lab's inputs, as a new lab or as a file. */
+function copyRoutes(app: App): void {
   app.post(
     '/labs/:lab/fork',
     {
