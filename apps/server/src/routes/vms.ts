@@ -13,14 +13,35 @@ import {
   VmParams,
   VmState,
 } from '@ioasid-lab/api/schemas';
-import type { FastifyInstance } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
 
 const tags = ['vms'];
 
+/** The plugin's instance with TypeBox types, as each registration below takes it. */
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
 export default async function vmRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  vmCollectionRoutes(app);
+  destroyVmRoute(app);
+  hotplugRoutes(app);
+}
 
+/** POST and GET /labs/:lab/vms: boot a VM with its devices, and the lab's VMs. */
+function vmCollectionRoutes(app: App): void {
   app.post(
     '/labs/:lab/vms',
     {
@@ -51,7 +72,10 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     },
     async (request) => ({ vms: (await app.labs.getLab(request.params.lab).state()).vms }),
   );
+}
 
+/** DELETE /labs/:lab/vms/:vm: destroy an empty VM. */
+function destroyVmRoute(app: App): void {
   app.delete(
     '/labs/:lab/vms/:vm',
     {
@@ -65,7 +89,10 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
     async (request) =>
       applyOrThrow(app.ops, app.labs.getLab(request.params.lab), { op: 'vm.destroy', vm: request.params.vm }),
   );
+}
 
+/** /labs/:lab/vms/:vm/devices: hot-plug, hot-unplug and replace a VM's device. */
+function hotplugRoutes(app: App): void {
   app.post(
     '/labs/:lab/vms/:vm/devices',
     {
