@@ -11,15 +11,36 @@ import {
   PagetableQuery,
   StoredEvent,
 } from '@ioasid-lab/api/schemas';
-import type { FastifyInstance } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { ApiError } from '../errors.ts';
 import { applyAndDescribe, applyOrThrow, createdHwpt } from '../ops.ts';
 
 const tags = ['hwpts'];
 
+/** The plugin's instance with TypeBox types, as each registration below takes it. */
+type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
 export default async function hwptRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  hwptCollectionRoutes(app);
+  oneHwptRoutes(app);
+  pagetableRoute(app);
+}
 
+/** POST and GET /labs/:lab/hwpts: allocate a HWPT, and the lab's HWPTs. */
+function hwptCollectionRoutes(app: App): void {
   app.post(
     '/labs/:lab/hwpts',
     {
@@ -50,7 +71,10 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
     },
     async (request) => ({ hwpts: (await app.labs.getLab(request.params.lab).state()).hwpts }),
   );
+}
 
+/** GET and DELETE /labs/:lab/hwpts/:id: one HWPT. */
+function oneHwptRoutes(app: App): void {
   app.get(
     '/labs/:lab/hwpts/:id',
     {
@@ -85,7 +109,10 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
         hwpt: request.params.id,
       }),
   );
+}
 
+/** GET /labs/:lab/hwpts/:id/pagetable: a HWPT's leaves, paged. */
+function pagetableRoute(app: App): void {
   app.get(
     '/labs/:lab/hwpts/:id/pagetable',
     {
