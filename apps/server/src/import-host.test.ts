@@ -238,10 +238,11 @@ describe('VMs from libvirt XML and QEMU command lines', () => {
       wbinvd: false,
       source: { format: 'qemu', backend: 'iommufd', notes: [] },
     });
-    // A device another VM owns: the core refuses it as for any vm.create (EBUSY, recorded as history).
+    // A device another VM owns: the core refuses it as for any vm.create, recorded as history. Under
+    // iommufd a VFIO cdev binds once, so the kernel says EINVAL (vfio_df_open; docs/domain.md).
     const again = await post('/labs/vms-on/vms/import', { libvirt: DOMAIN.replace('guest1', 'guest3') });
-    expect(again.status).toBe(409);
-    expect(again.body.error).toMatchObject({ code: 'EBUSY', seq: expect.any(Number) });
+    expect(again.status).toBe(400);
+    expect(again.body.error).toMatchObject({ code: 'EINVAL', seq: expect.any(Number) });
   });
 
   it('dryRun answers the op without applying it', async () => {
