@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../src/replay.ts';
 import { record } from './record.ts';
-import { report } from './report.ts';
+import { formattedReport } from './report.ts';
 
 function run(script: string, ...args: string[]): void {
   const result = spawnSync(join(ROOT, 'scripts', script), args, { stdio: 'inherit' });
@@ -18,5 +18,5 @@ for (const kernel of kernels) run('build-kernel.sh', kernel);
 run('build-probe.sh');
 record(kernels);
 const file = join(ROOT, '..', 'docs', 'conformance.md');
-writeFileSync(file, report());
+writeFileSync(file, formattedReport(file));
 console.log(`conformance: wrote ${file}`);

@@ -1,9 +1,16 @@
 // Rewrites docs/conformance.md from the recordings, the scenarios and deviations.json: per kernel and per
 // scenario family, how many scenarios agree with the kernel, which deviate (and why), which did not run.
 // Usage: npx tsx conformance/scripts/report.ts
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Deviation, loadAll, loadDeviations, type Outcome, ROOT, replay } from '../src/replay.ts';
+
+/** report(), formatted as the repository's formatter would (so `npm test`'s Biome check stays clean). */
+export function formattedReport(file: string): string {
+  const biome = join(ROOT, '..', 'node_modules', '.bin', 'biome');
+  return execFileSync(biome, ['format', '--stdin-file-path', file], { input: report(), encoding: 'utf8' });
+}
 
 export function report(): string {
   const deviations = loadDeviations();
@@ -183,6 +190,6 @@ function pushHowToRun(out: string[]): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = join(ROOT, '..', 'docs', 'conformance.md');
-  writeFileSync(file, report());
+  writeFileSync(file, formattedReport(file));
   console.log(`report: wrote ${file}`);
 }
