@@ -20,8 +20,8 @@ const header = readFileSync(headerPath, 'utf8');
 /** #define IOASID_X <number or (1u << n)>, skipping the include guard and the visibility macro. */
 function parseConstants(text) {
   const constants = {};
-  for (const match of text.matchAll(/^#define IOASID_(\w+)\s+(\(?\d+u?(?:\s*<<\s*\d+)?\)?)/gm)) {
-    const expression = match[2].replaceAll('u', '').replaceAll(/[()]/g, '');
+  for (const match of text.matchAll(/^#define IOASID_(\w+)\s+(\(?\d+(?:ull|ul|u)?(?:\s*<<\s*\d+)?\)?)/gm)) {
+    const expression = match[2].replaceAll(/ull|ul|u/g, '').replaceAll(/[()]/g, '');
     const [base, shift] = expression.split('<<').map((part) => Number(part.trim()));
     constants[match[1]] = shift === undefined ? base : base * 2 ** shift;
   }

@@ -11,6 +11,7 @@ import {
   PAGETABLE_QUERY_SIZE,
   structSize,
 } from './abi.ts';
+import { CONSTANTS } from './abi-layout.ts';
 import * as native from './binding.ts';
 import { ERRNO, errnoCode, LabError } from './errors.ts';
 import {
@@ -74,6 +75,11 @@ function checkLimits(limits: LabLimits | undefined, kernel: Kernel): Buffer {
     const bytes = parseU64(limits.maxTableBytes, 'maxTableBytes');
     if (bytes < 4096n)
       throw new LabError('EINVAL', `maxTableBytes ${limits.maxTableBytes} is below one table page`);
+    if (bytes > BigInt(CONSTANTS.MAX_TABLE_BYTES))
+      throw new LabError(
+        'EINVAL',
+        `maxTableBytes ${limits.maxTableBytes} is above ${CONSTANTS.MAX_TABLE_BYTES}`,
+      );
     buf.writeBigUInt64LE(bytes, 16);
   }
   return buf;

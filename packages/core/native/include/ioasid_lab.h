@@ -316,8 +316,12 @@ struct ioasid_lab_limits {
 	uint32_t flags;
 	uint32_t max_objects;     /* 0: default */
 	uint32_t kernel;          /* enum ioasid_kernel, with IOASID_LIMITS_KERNEL; else must be 0 */
-	uint64_t max_table_bytes; /* 0: default */
+	uint64_t max_table_bytes; /* 0: default; at most IOASID_MAX_TABLE_BYTES */
 };
+
+/* The largest page-table budget a lab may have (created or restored): 1 GiB of tables holds 4 KiB leaves
+ * for 512 GiB of IOVA. A snapshot asking for more is refused rather than trusted. */
+#define IOASID_MAX_TABLE_BYTES (1ull << 30)
 
 /*
  * Output convention: entry points that produce text or bytes write them into the lab's own buffer,

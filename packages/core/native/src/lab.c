@@ -76,6 +76,10 @@ struct ioasid_lab *ioasid_lab_create_limits(uint32_t policy, const struct ioasid
 			*err = -E2BIG;
 			return NULL;
 		}
+		if (limits->max_table_bytes > IOASID_MAX_TABLE_BYTES) {
+			*err = -EINVAL;
+			return NULL;
+		}
 		if (limits->flags & ~IOASID_LIMITS_KERNEL) {
 			*err = -EOPNOTSUPP;
 			return NULL;
@@ -314,7 +318,8 @@ static int copy_arg(struct ioasid_lab *lab, void *dst, size_t dst_size, const vo
 static int op_refuse(struct ioasid_lab *lab, const void *arg)
 {
 	const struct ioasid_refuse *r = arg;
-	int err = r->err ? (int)r->err : EINVAL;
+	/* A real errno (1..4095, like the kernel's MAX_ERRNO), else EINVAL: never negate INT_MIN. */
+	int err = r->err >= 1 && r->err <= 4095 ? (int)r->err : EINVAL;
 
 	memcpy(lab->msg, r->message, sizeof(r->message));
 	lab->msg[sizeof(r->message) < sizeof(lab->msg) ? sizeof(r->message) - 1 : sizeof(lab->msg) - 1] = 0;

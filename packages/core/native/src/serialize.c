@@ -404,7 +404,7 @@ static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *po
 	next_group = get32(&r);
 	max_bytes = get64(&r);
 	if (r.bad || memcmp(magic, SNAP_MAGIC, 8) || version != SNAP_VERSION ||
-	    policy > IOASID_POLICY_EXPLICIT || !kernel_profile(kernel)) {
+	    policy > IOASID_POLICY_EXPLICIT || !kernel_profile(kernel) || max_bytes > IOASID_MAX_TABLE_BYTES) {
 		*err = -EINVAL;
 		return NULL;
 	}
