@@ -88,6 +88,46 @@ function frameworkError(error: { code?: string }): ApiError {
 /** Body charsets other than UTF-8 are refused rather than misread. */
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
+/**
+ * Hooks every request passes: its id on the reply, the 503 once the server is closing (and connection:
+ * close on the answers still going out), and the refusal of bodies that are not UTF-8.
+ */
+function addRequestHooks(app: FastifyInstance): void {
+  // Once closing, answers to in-flight requests end their keep-alive connection: otherwise a client's
+  // idle socket would hold the shutdown open until its keep-alive timeout. A request that still arrives
+  // (on a connection busy at close time) is refused with 503 in the API's error shape.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // Callback-style hooks on the hot path: no promise per request for a header.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    if (closing) {
+      done(new ApiError('EBUSY', 'the server is shutting down', { status: 503 }));
+      return;
+    }
+    done();
+  });
+  // After every onRequest hook (headers, host, auth), before the body is read.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(
+        new ApiError('EINVAL', `request bodies must be UTF-8, not ${charset || 'an empty charset'}`, {
+          status: 415,
+        }),
+      );
+      return;
+    }
+    done(null, payload);
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
 export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
   const token = 'token' in options ? options.token : process.env.LAB_TOKEN || undefined;
   if (options.host !== undefined) assertSafeBinding(options.host, token);
@@ -138,39 +178,7 @@ export async function buildApp(options: AppOptions = {}): Promise<FastifyInstanc
   // Response schemas document the API; replies are serialised as they are, so no field the core adds
   // is silently dropped by a stricter serialiser.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  // Once closing, answers to in-flight requests end their keep-alive connection: otherwise a client's
-  // idle socket would hold the shutdown open until its keep-alive timeout. A request that still arrives
-  // (on a connection busy at close time) is refused with 503 in the API's error shape.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  // Callback-style hooks on the hot path: no promise per request for a header.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    if (closing) {
-      done(new ApiError('EBUSY', 'the server is shutting down', { status: 503 }));
-      return;
-    }
-    done();
-  });
-  // After every onRequest hook (headers, host, auth), before the body is read.
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      done(
-        new ApiError('EINVAL', `request bodies must be UTF-8, not ${charset || 'an empty charset'}`, {
-          status: 415,
-        }),
-      );
-      return;
-    }
-    done(null, payload);
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  addRequestHooks(app);
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);

@@ -15,6 +15,7 @@ import { CompareChart } from './compare-chart';
 function useComparison(lab: string, seq: number, ready: boolean, policies: string, kernels: string | null) {
   const [data, setData] = useState<Comparison | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: seq is the trigger: the comparison is fetched again whenever the lab moves on
   useEffect(() => {
     if (!ready) return;
     let current = true;

@@ -55,21 +55,47 @@ static uint64_t length(struct reader *r)
 	return (uint64_t)(1 + u8(r) % 64) << 12;
 }
 
+static void iommu_add(struct ioasid_lab *lab, struct reader *r)
+{
+	struct ioasid_iommu_add a = { .size = sizeof(a), .flags = u8(r) & 0xf, .vendor = u8(r) % 4 };
+	fuzz_name(a.name, name(r));
+	a.page_sizes = u8(r) & 7;
+	a.iova_bits = (uint32_t[]){ 39, 48, 57, 40 }[u8(r) % 4];
+	a.nr_reserved = u8(r) % 3;
+	for (uint32_t i = 0; i < a.nr_reserved; i++)
+		a.reserved[i] = (struct ioasid_reserved_region){ address(r), length(r), u8(r) % 4, 0 };
+	fuzz_ioctl(lab, IOASID_CMD_IOMMU_ADD, &a, sizeof(a));
+}
+
+/* The two IOAS ops past the common ones: a copy between IOASes, or a new set of allowed ranges. */
+static void copy_or_allow(struct ioasid_lab *lab, struct reader *r, uint32_t id)
+{
+	if (u8(r) & 1) {
+		struct ioasid_ioas_copy c = { .size = sizeof(c), .flags = u8(r) & 3, .dst_ioas = id,
+					      .src_ioas = 1 + u8(r) % 12 };
+		c.dst_iova = address(r);
+		c.src_iova = address(r);
+		c.length = length(r);
+		fuzz_ioctl(lab, IOASID_CMD_IOAS_COPY, &c, sizeof(c));
+	} else {
+		struct ioasid_ioas_allow a = { .size = sizeof(a), .ioas = id, .nr_ranges = u8(r) % 4 };
+		for (uint32_t i = 0; i < a.nr_ranges; i++) {
+			uint64_t start = address(r);
+			a.ranges[i] = (struct ioasid_iova_range){ start, start + length(r) - 1 };
+		}
+		fuzz_ioctl(lab, IOASID_CMD_IOAS_ALLOW, &a, sizeof(a));
+	}
+}
+
+/* One op from the input.
+ * Long because it is one switch over every command, a few lines each: the ABI read in one place. */
 static void one_op(struct ioasid_lab *lab, struct reader *r)
 {
 	uint32_t id = 1 + u8(r) % 12;
 	switch (u8(r) % 13) {
-	case 0: {
-		struct ioasid_iommu_add a = { .size = sizeof(a), .flags = u8(r) & 0xf, .vendor = u8(r) % 4 };
-		fuzz_name(a.name, name(r));
-		a.page_sizes = u8(r) & 7;
-		a.iova_bits = (uint32_t[]){ 39, 48, 57, 40 }[u8(r) % 4];
-		a.nr_reserved = u8(r) % 3;
-		for (uint32_t i = 0; i < a.nr_reserved; i++)
-			a.reserved[i] = (struct ioasid_reserved_region){ address(r), length(r), u8(r) % 4, 0 };
-		fuzz_ioctl(lab, IOASID_CMD_IOMMU_ADD, &a, sizeof(a));
+	case 0:
+		iommu_add(lab, r);
 		break;
-	}
 	case 1: {
 		struct ioasid_device_add d = { .size = sizeof(d), .flags = u8(r) & 3, .group = u8(r) % 4,
 					       .kind = u8(r) % 3, .requires_kvm = u8(r) % 4 };
@@ -145,24 +171,10 @@ static void one_op(struct ioasid_lab *lab, struct reader *r)
 		fuzz_ioctl(lab, IOASID_CMD_HWPT_DESTROY, &h, sizeof(h));
 		break;
 	}
-	default: {
-		if (u8(r) & 1) {
-			struct ioasid_ioas_copy c = { .size = sizeof(c), .flags = u8(r) & 3, .dst_ioas = id,
-						      .src_ioas = 1 + u8(r) % 12 };
-			c.dst_iova = address(r);
-			c.src_iova = address(r);
-			c.length = length(r);
-			fuzz_ioctl(lab, IOASID_CMD_IOAS_COPY, &c, sizeof(c));
-		} else {
-			struct ioasid_ioas_allow a = { .size = sizeof(a), .ioas = id, .nr_ranges = u8(r) % 4 };
-			for (uint32_t i = 0; i < a.nr_ranges; i++) {
-				uint64_t start = address(r);
-				a.ranges[i] = (struct ioasid_iova_range){ start, start + length(r) - 1 };
-			}
-			fuzz_ioctl(lab, IOASID_CMD_IOAS_ALLOW, &a, sizeof(a));
-		}
+	default:
+		copy_or_allow(lab, r, id);
 		break;
-	}
+
 	}
 }
 
