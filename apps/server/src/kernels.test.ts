@@ -3,6 +3,7 @@
 import { KERNELS, type Kernel, type Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startServer, type TestServer } from './test/harness.ts';
+import { playSeedStory, seedOutcome } from './test/seed-story.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,54 +13,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-/**
- * The seed story on `kernel`: VM1 booted with `vm1Devices`, VM2 with [A2], B hot-unplugged from VM1.
- * Returns VM1's table count while it held both devices.
- */
 async function story(lab: string, policy: Policy, kernel: Kernel, vm1Devices: string[]): Promise<number> {
-  const { client } = server;
-  const created = await client.createLab({ name: lab, policy, kernel, template: 'seed' });
-  expect(created.kernel).toBe(kernel);
-  if (policy === 'explicit') {
-    const vm1 = await client.createVm(lab, { name: 'VM1' });
-    const snoop = await client.allocHwpt(lab, {
-      ioas: vm1.ioas,
-      iommu: 'iommu0',
-      enforceCacheCoherency: true,
-    });
-    const plain = await client.allocHwpt(lab, {
-      ioas: vm1.ioas,
-      iommu: 'iommu1',
-      enforceCacheCoherency: false,
-    });
-    await client.attachDevice(lab, 'VM1', { device: 'A', hwpt: snoop.id });
-    await client.attachDevice(lab, 'VM1', { device: 'B', hwpt: plain.id });
-    const vm2 = await client.createVm(lab, { name: 'VM2' });
-    const table = await client.allocHwpt(lab, {
-      ioas: vm2.ioas,
-      iommu: 'iommu0',
-      enforceCacheCoherency: true,
-    });
-    await client.attachDevice(lab, 'VM2', { device: 'A2', hwpt: table.id });
-  } else {
-    await client.createVm(lab, { name: 'VM1', devices: vm1Devices });
-    await client.createVm(lab, { name: 'VM2', devices: ['A2'] });
-  }
-  const during = await client.state(lab);
-  const ioas = during.vms.find((vm) => vm.name === 'VM1')?.ioas;
-  const tables = during.hwpts.filter((hwpt) => hwpt.ioas === ioas).length;
-  await client.detachDevice(lab, 'VM1', 'B');
+  const tables = await playSeedStory(server.client, lab, policy, vm1Devices, kernel);
+  expect((await server.client.getLab(lab)).kernel).toBe(kernel);
   return tables;
 }
 
-async function outcome(lab: string) {
-  const state = await server.client.state(lab);
-  const vm = (name: string) => {
-    const found = state.vms.find((candidate) => candidate.name === name);
-    return { wbinvd: found?.wbinvd, hazard: found?.coherencyHazard };
-  };
-  return { kernel: state.kernel, vm1: vm('VM1'), vm2: vm('VM2') };
-}
+const outcome = (lab: string) => seedOutcome(server.client, lab);
 
 const converged = { vm1: { wbinvd: false, hazard: false }, vm2: { wbinvd: false, hazard: false } };
 

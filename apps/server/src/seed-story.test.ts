@@ -2,6 +2,7 @@
 import type { Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './test/harness.ts';
+import { playSeedStory, seedOutcome } from './test/seed-story.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -11,50 +12,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Boots VM1 with `vm1Devices`, VM2 with [A2], hot-unplugs B from VM1; returns VM1's table count while {A,B}. */
-async function story(lab: string, policy: Policy, vm1Devices: string[]): Promise<number> {
-  const { client } = server;
-  await client.createLab({ name: lab, policy, template: 'seed' });
-  if (policy === 'explicit') {
-    // Under explicit nothing is automatic: allocate tables and attach to them by hand.
-    const vm1 = await client.createVm(lab, { name: 'VM1' });
-    const snoop = await client.allocHwpt(lab, {
-      ioas: vm1.ioas,
-      iommu: 'iommu0',
-      enforceCacheCoherency: true,
-    });
-    const plain = await client.allocHwpt(lab, {
-      ioas: vm1.ioas,
-      iommu: 'iommu1',
-      enforceCacheCoherency: false,
-    });
-    await client.attachDevice(lab, 'VM1', { device: 'A', hwpt: snoop.id });
-    await client.attachDevice(lab, 'VM1', { device: 'B', hwpt: plain.id });
-    const vm2 = await client.createVm(lab, { name: 'VM2' });
-    const vm2Table = await client.allocHwpt(lab, {
-      ioas: vm2.ioas,
-      iommu: 'iommu0',
-      enforceCacheCoherency: true,
-    });
-    await client.attachDevice(lab, 'VM2', { device: 'A2', hwpt: vm2Table.id });
-  } else {
-    await client.createVm(lab, { name: 'VM1', devices: vm1Devices });
-    await client.createVm(lab, { name: 'VM2', devices: ['A2'] });
-  }
-  const during = await client.state(lab);
-  const vm1Ioas = during.vms.find((vm) => vm.name === 'VM1')?.ioas;
-  const tables = during.hwpts.filter((hwpt) => hwpt.ioas === vm1Ioas).length;
-  await client.detachDevice(lab, 'VM1', 'B');
-  return tables;
-}
+const story = (lab: string, policy: Policy, vm1Devices: string[]) =>
+  playSeedStory(server.client, lab, policy, vm1Devices);
 
+/** Both VMs' wbinvd and hazard (the kernel is the default here). */
 async function outcome(lab: string) {
-  const state = await server.client.state(lab);
-  const vm = (name: string) => {
-    const found = state.vms.find((candidate) => candidate.name === name);
-    return { wbinvd: found?.wbinvd, hazard: found?.coherencyHazard };
-  };
-  return { vm1: vm('VM1'), vm2: vm('VM2') };
+  const { vm1, vm2 } = await seedOutcome(server.client, lab);
+  return { vm1, vm2 };
 }
 
 describe('seed story via REST', () => {

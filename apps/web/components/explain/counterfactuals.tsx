@@ -1,17 +1,8 @@
 // Counterfactual table: the same inputs under every policy, per VM wbinvd and hazard, plus tables and bytes.
 // Tables and bytes come from /compare, joined per VM; a policy that refused the VM shows a dash.
 import { bytes } from '../../lib/format';
-import type { Comparison, Explanation, Outcome } from '../../lib/types';
-
-function Cell({ o }: { o: Outcome | null | undefined }) {
-  if (!o) return <td className="muted">—</td>;
-  return (
-    <td>
-      <span className={`badge ${o.wbinvd ? 'amber' : 'off'}`}>{o.wbinvd ? 'wbinvd ON' : 'off'}</span>{' '}
-      {o.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
-    </td>
-  );
-}
+import type { Comparison, Explanation } from '../../lib/types';
+import { OutcomeCell } from './outcome-cell';
 
 export function Counterfactuals({ x, compare }: { x: Explanation; compare: Comparison | null }) {
   const rows = Object.entries(x.counterfactual);
@@ -47,8 +38,8 @@ export function Counterfactuals({ x, compare }: { x: Explanation; compare: Compa
                 {policy}
                 {policy === x.policy ? ' (this lab)' : ''}
               </td>
-              <Cell o={r.a} />
-              <Cell o={r.b} />
+              <OutcomeCell o={r.a} />
+              <OutcomeCell o={r.b} />
               <td className="mono">
                 {sa?.hwpts ?? '—'} / {sb?.hwpts ?? '—'}
               </td>

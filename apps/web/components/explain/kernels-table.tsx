@@ -1,16 +1,7 @@
 // The same inputs under every kernel profile with the lab's policy: each VM's outcome, refusals, and the
 // rule that differs from the lab's own kernel (with the kernel function or commit that decides it).
-import type { Explanation, VmOutcome } from '../../lib/types';
-
-function Outcome({ o }: { o: VmOutcome | null | undefined }) {
-  if (!o) return <td className="muted">—</td>;
-  return (
-    <td>
-      <span className={`badge ${o.wbinvd ? 'amber' : 'off'}`}>{o.wbinvd ? 'wbinvd ON' : 'off'}</span>{' '}
-      {o.coherencyHazard ? <span className="badge red">HAZARD</span> : null}
-    </td>
-  );
-}
+import type { Explanation } from '../../lib/types';
+import { OutcomeCell } from './outcome-cell';
 
 export function KernelsTable({
   kernels,
@@ -45,8 +36,8 @@ export function KernelsTable({
                   {k}
                   {k === kernel ? ' (this lab)' : ''}
                 </td>
-                <Outcome o={r?.a} />
-                {vms.length > 1 ? <Outcome o={r?.b} /> : null}
+                <OutcomeCell o={r?.a} />
+                {vms.length > 1 ? <OutcomeCell o={r?.b} /> : null}
                 <td className="mono">{r?.refused ?? 0}</td>
                 <td>{r?.rule ?? ''}</td>
               </tr>
