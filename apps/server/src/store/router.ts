@@ -16,7 +16,7 @@ import { storeShards } from './shards.ts';
 const port = parentPort;
 if (!port) throw new Error('router.ts must run in a worker thread');
 const input = workerData as WorkerInput;
-const count = storeShards(process.env);
+const count = storeShards(process.env, input.dbPath);
 // SQLite: migrate (and check) the file once, before the shards open it together.
 if (!isPostgresUrl(input.dbPath)) openDatabase(input.dbPath).close();
 

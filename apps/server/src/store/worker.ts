@@ -55,7 +55,7 @@ let store: LabStore;
 try {
   // One of LAB_STORE_SHARDS workers over the file (router.ts), or the only one.
   const index = (workerData as { shard?: number }).shard;
-  const shard = index === undefined ? undefined : { index, count: storeShards(process.env) };
+  const shard = index === undefined ? undefined : { index, count: storeShards(process.env, dbPath) };
   store = openLabStore({ path: dbPath, quotas, shard });
   if (!shard || shardOf('seed', shard.count) === shard.index) store.ensureSeedLab();
 } catch (error) {
