@@ -1,17 +1,15 @@
 // openLabStore: the labs of one SQLite file, each a live core rebuilt at open from its latest snapshot
 // plus later events. Creating, forking and importing a lab are one transaction each.
-import { NAME_RE } from '@ioasid-lab/api/vocab';
 import {
   abiVersion,
   DEFAULT_KERNEL,
-  KERNELS,
   type Kernel,
   Lab,
   LabError,
   type Op,
-  POLICIES,
   type Policy,
 } from '@ioasid-lab/core';
+import { checkKernel, checkName, checkPolicy } from './checks.ts';
 import { toRow } from './codec.ts';
 import { openDatabase } from './database.ts';
 import { EventLog, type LabRow } from './event-log.ts';
@@ -40,31 +38,9 @@ export const SNAPSHOT_EVERY = 500;
 /** Ops per core batch when a fork or import replays a long history into a new lab. */
 const CREATE_CHUNK = 1000;
 
-const NAME = NAME_RE;
 const SEEDED = 'seeded';
 /** The core ABI (and rules) whose results the stored events and snapshots hold. */
 const CORE_ABI = 'core.abi';
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new LabError('EINVAL', `lab name must match ${NAME.source}`);
-  }
-  return name;
-}
-
-function checkPolicy(policy: unknown): Policy {
-  if (!POLICIES.includes(policy as Policy)) {
-    throw new LabError('EINVAL', `policy must be one of ${POLICIES.join(', ')}`);
-  }
-  return policy as Policy;
-}
-
-export function checkKernel(kernel: unknown): Kernel {
-  if (!KERNELS.includes(kernel as Kernel)) {
-    throw new LabError('EINVAL', `kernel ${String(kernel)} is unknown: one of ${KERNELS.join(', ')}`);
-  }
-  return kernel as Kernel;
-}
 
 /** How long a store waits for another process or shard that is deriving the results (see bringToCore). */
 const REDERIVE_WAIT_MS = 10 * 60_000;

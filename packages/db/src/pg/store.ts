@@ -10,19 +10,11 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  DEFAULT_KERNEL,
-  KERNELS,
-  type Kernel,
-  Lab,
-  LabError,
-  type Op,
-  POLICIES,
-  type Policy,
-} from '@ioasid-lab/core';
+import { DEFAULT_KERNEL, type Kernel, Lab, LabError, type Op, type Policy } from '@ioasid-lab/core';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { checkKernel, checkName, checkPolicy } from '../checks.ts';
 import type { EventRow } from '../codec.ts';
 import { openDatabase } from '../database.ts';
 import { EventLog, type LabRow } from '../event-log.ts';
@@ -46,7 +38,6 @@ const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 /** The channel every commit is announced on: payload `<lab id>:<last seq>:<lab name>`. */
 export const EVENTS_CHANNEL = 'ioasid_lab_events';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEEDED = 'seeded';
 /**
  * Ops per core batch and per INSERT when a create, fork or import replays a long history: small enough that
@@ -113,27 +104,6 @@ function summaryOf(row: PgLabRow): LabSummary {
     events: row.seq,
     createdAt: new Date(Number(row.created_at)).toISOString(),
   };
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new LabError('EINVAL', `lab name must match ${NAME.source}`);
-  }
-  return name;
-}
-
-function checkPolicy(policy: unknown): Policy {
-  if (!POLICIES.includes(policy as Policy)) {
-    throw new LabError('EINVAL', `policy must be one of ${POLICIES.join(', ')}`);
-  }
-  return policy as Policy;
-}
-
-function checkKernel(kernel: unknown): Kernel {
-  if (!KERNELS.includes(kernel as Kernel)) {
-    throw new LabError('EINVAL', `kernel ${String(kernel)} is unknown: one of ${KERNELS.join(', ')}`);
-  }
-  return kernel as Kernel;
 }
 
 /** PostgreSQL's SQLSTATE of a failed query, if any. */
