@@ -55,6 +55,8 @@ export function predictMap(
   read: boolean,
   write: boolean,
 ): Prediction {
+  // A value past 64 bits never reaches the core: the binding refuses to encode it (EINVAL).
+  if (iova > U64_MAX || length > U64_MAX) return 'EINVAL';
   if (!state.ioas.some((i) => i.id === ioas)) return 'ENOENT';
   // type1's vfio_dma_do_map says EINVAL where iommufd says EOVERFLOW.
   const overflow = state.policy === 'type1' ? 'EINVAL' : 'EOVERFLOW';
@@ -78,6 +80,8 @@ export function predictMap(
  */
 export function predictUnmap(state: CoreState, ioas: number, iova: bigint, length: bigint): Prediction {
   const type1 = state.policy === 'type1';
+  // A value past 64 bits never reaches the core: the binding refuses to encode it (EINVAL).
+  if (iova > U64_MAX || length > U64_MAX) return 'EINVAL';
   if (!state.ioas.some((i) => i.id === ioas)) return 'ENOENT';
   if (iova === 0n && length === U64_MAX) return 'ok';
   if (iova === U64_MAX || length === U64_MAX) return type1 ? 'EINVAL' : 'EOVERFLOW';
