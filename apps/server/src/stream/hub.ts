@@ -1,5 +1,7 @@
-// Fan-out of one lab's events to its stream clients: one encoding per batch, batches coalesced at
-// most every 50 ms, per-client cursors so nothing is skipped or repeated, resync for slow readers.
+// Fan-out of one lab's events to its stream clients: one encoding per batch, per-client cursors so
+// nothing is skipped or repeated, resync for slow readers. Events go out at once while the stream is
+// idle; while the last batch is still being written to a client that keeps up, new events wait and go
+// together as the next batch, and no event waits longer than coalesceMs (50 ms).
 // The store lives in a worker, so reads are async: a client being caught up is skipped by the
 // flush and its catch-up loop runs until it has reached the newest event the channel has seen.
 
@@ -11,14 +13,15 @@ import type { RemoteLab } from '../store/remote.ts';
 export interface StreamSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
-  send(data: string | Buffer, options?: { binary?: boolean }): void;
+  /** `sent` runs once the data has been handed to the kernel (or the socket failed). */
+  send(data: string | Buffer, options: { binary?: boolean }, sent?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
   /** Drops the connection at once (the `ws` socket has it); used when a close frame cannot get through. */
   terminate?(): void;
 }
 
 export interface HubOptions {
-  /** Minimum gap between two `events` messages to one client. */
+  /** The longest an event waits for the previous batch's writes before it is sent anyway. */
   coalesceMs: number;
   /** Bytes queued on a socket beyond which the client is a slow consumer and gets a resync later. */
   highWaterBytes: number;
@@ -119,17 +122,28 @@ function send(client: Client, message: ServerMessage, options: HubOptions): void
   sendRaw(client, JSON.stringify(message), options);
 }
 
-function sendRaw(client: Client, data: string | Buffer, options: HubOptions): void {
+/** Sends `data` (a text frame); false when nothing was queued (socket closed, or cut off as too slow). */
+function sendRaw(
+  client: Client,
+  data: string | Buffer,
+  options: HubOptions,
+  sent?: (error?: Error) => void,
+): boolean {
   const socket = client.socket;
-  if (socket.readyState !== OPEN) return;
+  if (socket.readyState !== OPEN) return false;
   // The hard bound: whatever happened before, never queue past maxBufferedBytes on one socket.
   if (socket.bufferedAmount + data.length > options.maxBufferedBytes) {
     cutOff(socket, CLOSE_TOO_SLOW, 'stream client too slow', options.closeGraceMs);
-    return;
+    return false;
   }
-  if (typeof data === 'string') socket.send(data);
-  else socket.send(data, { binary: false });
+  socket.send(data, { binary: false }, sent);
   if (socket.bufferedAmount > client.peakBuffered) client.peakBuffered = socket.bufferedAmount;
+  return true;
+}
+
+/** The writes of one flush to clients that were keeping up, and how many are not done yet. */
+interface Flight {
+  unsent: number;
 }
 
 /** One lab's subscribers. Subscribed to the lab only while it has clients. */
@@ -138,8 +152,13 @@ class LabChannel {
   readonly #options: HubOptions;
   readonly #clients = new Set<Client>();
   #pending: StoredEvent[] = [];
+  /** The longest-wait flush (coalesceMs after the last), set while a batch's writes are not done. */
   #timer: NodeJS.Timeout | null = null;
+  /** The flush at the end of this loop turn, for events that arrive while the stream is idle. */
+  #immediate: NodeJS.Immediate | null = null;
   #lastFlush = 0;
+  /** The last flush's writes; the next flush waits for them (or for coalesceMs). */
+  #flight: Flight = { unsent: 0 };
   /** Newest seq the channel has heard of (from pushed events or a state it read). */
   #latest = 0;
   #unsubscribe: (() => void) | null = null;
@@ -327,17 +346,41 @@ class LabChannel {
     if (!last) return;
     for (const event of events) this.#pending.push(event);
     this.#latest = Math.max(this.#latest, last.seq);
-    this.#schedule(Math.max(0, this.#lastFlush + this.#options.coalesceMs - Date.now()));
+    if (this.#flight.unsent === 0) this.#flushSoon();
+    else this.#schedule(Math.max(0, this.#lastFlush + this.#options.coalesceMs - Date.now()));
+  }
+
+  /** Flushes after this loop turn: events pushed in the same turn (one worker message or several) go together. */
+  #flushSoon(): void {
+    if (this.#immediate || this.#disposed) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = null;
+      this.#flush();
+    });
   }
 
   #schedule(wait: number): void {
     if (this.#timer || this.#disposed) return;
-    this.#timer = setTimeout(() => this.#flush(), wait);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#flush();
+    }, wait);
+  }
+
+  /** A write of `flight` is done: when it was the flush's last, what waited meanwhile goes now. */
+  #written(flight: Flight): void {
+    flight.unsent -= 1;
+    if (flight.unsent === 0 && flight === this.#flight && this.#pending.length > 0) this.#flushSoon();
   }
 
   #flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#lastFlush = Date.now();
+    // Only the newest flush's writes are waited for: a client stuck on an older one holds nobody back.
+    const flight: Flight = { unsent: 0 };
+    this.#flight = flight;
+    const written = () => this.#written(flight);
     const batch = this.#pending;
     this.#pending = [];
     const first = batch[0];
@@ -363,7 +406,13 @@ class LabChannel {
       if (!first || !last || client.cursor >= last.seq) continue;
       if (client.cursor === first.seq - 1) {
         shared ??= Buffer.from(JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage));
-        sendRaw(client, shared, this.#options);
+        // A client with nothing queued is keeping up: the next batch waits for this write to finish.
+        // Counted before the send, so a callback can never see the count below its true value.
+        const keepingUp = client.socket.bufferedAmount === 0;
+        if (keepingUp) flight.unsent += 1;
+        if (!sendRaw(client, shared, this.#options, keepingUp ? written : undefined) && keepingUp) {
+          flight.unsent -= 1;
+        }
         client.cursor = last.seq;
       } else if (client.cursor >= first.seq) {
         send(
@@ -396,6 +445,8 @@ class LabChannel {
     this.#unsubscribe = null;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = null;
     this.#pending = [];
     this.#onEmpty();
   }
