@@ -33,17 +33,36 @@ export const DeviceState = Type.Object({
 export const VmState = Type.Object({
   name: Name,
   ioas: Type.Integer(),
+  memory: Hex,
   devices: Type.Array(Name),
   noncoherentDma: Type.Integer(),
   wbinvd: Type.Boolean(),
   coherencyHazard: Type.Boolean(),
+  kvmFiles: Type.Optional(
+    Type.Array(Name, {
+      description: "Devices whose file is on the VM's kvm-vfio device, in KVM_DEV_VFIO_FILE_ADD order",
+    }),
+  ),
 });
 
 export const AreaState = Type.Object({ iova: Hex, length: Hex, read: Type.Boolean(), write: Type.Boolean() });
+const IovaRangeOut = Type.Object({ start: Hex, last: Hex });
 export const IoasState = Type.Object({
   id: Type.Integer(),
   vm: Type.Union([Name, Type.Null()]),
   areas: Type.Array(AreaState),
+  iovaRanges: Type.Optional(
+    Type.Array(IovaRangeOut, {
+      description:
+        'IOMMU_IOAS_IOVA_RANGES: where a map may go (allowed ranges less reserved regions and apertures)',
+    }),
+  ),
+  iovaAlignment: Type.Optional(
+    Type.Integer({ description: "Smallest page of the IOAS's domains (1 with none)" }),
+  ),
+  allowedIovas: Type.Optional(
+    Type.Array(IovaRangeOut, { description: 'Set by ioas.allow; empty means everything is allowed' }),
+  ),
 });
 
 export const HwptState = Type.Object({
@@ -51,12 +70,18 @@ export const HwptState = Type.Object({
   ioas: Type.Integer(),
   iommu: Name,
   enforceCacheCoherency: Type.Boolean(),
+  auto: Type.Boolean({ description: "true when the lab's policy made it, false when hwpt.alloc did" }),
+  levels: Type.Integer(),
   devices: Type.Array(Name),
   stats: Type.Object({
     tablePages: Type.Integer(),
     bytes: Type.Integer(),
     leaves: Type.Integer(),
     snoopLeaves: Type.Integer(),
+    leavesBySize: Type.Record(Type.String(), Type.Integer(), {
+      description: 'Leaves by size in bytes ("4096", "2097152", "1073741824")',
+    }),
+    tablePagesByLevel: Type.Array(Type.Integer(), { description: 'Table pages per level (1 = leaf level)' }),
   }),
 });
 
