@@ -1,4 +1,4 @@
-// Security defaults: helmet headers (a CSP the Next UI and /docs can live with), per-client rate
+// Security defaults: helmet headers, a strict CSP on what the server itself sends, per-client rate
 // limit. CORS stays off: no Access-Control-* headers are ever sent, so other origins cannot read replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
@@ -15,13 +15,13 @@ export interface SecurityOptions {
 async function securityPlugin(app: FastifyInstance, options: SecurityOptions): Promise<void> {
   // The headers do not depend on the request: compute them once. (@fastify/helmet re-parses the whole
   // configuration on every request, a tenth of the cost of a small API call.)
-  const headers = helmetHeaders({
-    // Next's app router hydrates through inline scripts and swagger-ui styles inline, so scripts and
-    // styles allow 'unsafe-inline' but only from this origin; everything else stays locked to 'self'.
+  const { 'content-security-policy': policy, ...headers } = helmetHeaders({
+    // API replies, /docs (swagger-ui: script files only, inline styles) and the login page run no inline
+    // script. Styles keep 'unsafe-inline': swagger-ui and the login page style elements inline.
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'", 'data:'],
@@ -40,6 +40,13 @@ async function securityPlugin(app: FastifyInstance, options: SecurityOptions): P
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
+  });
+  // The CSP goes on at onSend, which runs for every reply Fastify sends (errors, 401 login page and 429
+  // included) but not for the UI's pages: those are handed to Next (reply.hijack in app.ts), whose proxy
+  // (apps/web/proxy.ts) sets a policy with a per-request nonce. So a page carries exactly one CSP.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (policy) reply.header('content-security-policy', policy);
+    done(null, payload);
   });
 
   if (options.rateLimit) {
