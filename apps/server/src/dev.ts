@@ -18,7 +18,8 @@ const app = await buildApp({ web: false, logger: false, host, token: process.env
 const ownPath = (url: string) => /^\/(api|docs)([/?]|$)/.test(url);
 
 // After the server's own hooks (host and origin checks, auth), so the dev UI is guarded like the built one.
-// Helmet's headers stay on the Fastify reply: its CSP would block the development bundle's eval.
+// The server's own CSP is set on Fastify's replies only (onSend); pages get theirs from the UI's proxy.ts,
+// which in development also allows the bundle's eval.
 app.addHook('onRequest', async (request, reply) => {
   if ((request.method !== 'GET' && request.method !== 'HEAD') || ownPath(request.url)) return;
   reply.hijack();
