@@ -55,20 +55,25 @@ static void fuzz_name(char dst[IOASID_NAME_LEN], const char *name)
 }
 
 /* Two IOMMUs (I0 enforces cache coherency, I1 cannot), devices A, B (no-snoop), C on I0 and D on I1,
- * VM1 with A and B, VM2 with C: the seed lab of the tests, small enough to fuzz quickly. */
+ * VM1 with A and B, VM2 with C: the seed lab of the tests, small enough to fuzz quickly. Each input's
+ * cost is mostly the invariant walks over every leaf, so the VMs get 64 KiB of RAM (16 leaves) and the
+ * lab a 512 KiB table budget: a map that would need more is refused from arithmetic before any table
+ * is built, so big maps still reach the budget checks without turning one input into seconds of walks. */
+#define FUZZ_TABLE_BYTES (512ull << 10)
+#define FUZZ_VM_MEMORY 0x10000ull
 static struct ioasid_lab *fuzz_seed_lab(uint32_t policy, uint32_t kernel)
 {
 	struct ioasid_lab_limits limits = { .size = sizeof(limits),
 					    .flags = IOASID_LIMITS_KERNEL,
 					    .max_objects = 256,
 					    .kernel = kernel % IOASID_KERNEL_MAX,
-					    .max_table_bytes = 64ull << 20 };
+					    .max_table_bytes = FUZZ_TABLE_BYTES };
 	int32_t err = 0;
 	struct ioasid_lab *lab = ioasid_lab_create_limits(policy % 4, &limits, &err);
 	if (!lab) {
 		lab = ioasid_lab_create_limits(policy % 4, &(struct ioasid_lab_limits){ .size = sizeof(limits),
 											  .max_objects = 256,
-											  .max_table_bytes = 64ull << 20 },
+											  .max_table_bytes = FUZZ_TABLE_BYTES },
 					       &err);
 	}
 	FUZZ_ASSERT(lab != NULL, "cannot create a lab (%d)", err);
@@ -85,7 +90,7 @@ static struct ioasid_lab *fuzz_seed_lab(uint32_t policy, uint32_t kernel)
 		fuzz_ioctl(lab, IOASID_CMD_DEVICE_ADD, &d, sizeof(d));
 	}
 	for (int i = 0; i < 2; i++) {
-		struct ioasid_vm_create v = { .size = sizeof(v), .flags = IOASID_VM_HAS_MEMORY, .memory = 0x100000 };
+		struct ioasid_vm_create v = { .size = sizeof(v), .flags = IOASID_VM_HAS_MEMORY, .memory = FUZZ_VM_MEMORY };
 		fuzz_name(v.name, i == 0 ? "VM1" : "VM2");
 		v.nr_devices = i == 0 ? 2 : 1;
 		fuzz_name(v.devices[0], i == 0 ? "A" : "C");

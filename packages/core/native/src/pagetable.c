@@ -459,22 +459,36 @@ void pt_set_snoop(struct pagetable *pt, bool snoop)
 	pt->st.snoop_leaves = snoop ? pt->st.leaves : 0;
 }
 
-static int walk_level(const uint64_t *table, unsigned level, uint64_t iova, uint64_t last,
+/* Reads a range for the inspector, stats and checks: most entries of a sparse table are empty, so the
+ * loop runs over the raw entries, works out an entry's span only for the present ones, and stops once it
+ * has seen all `present` entries of the table (its parent entry's count; the root has no parent). */
+static int walk_level(const uint64_t *table, unsigned level, unsigned present, uint64_t iova, uint64_t last,
 		      int (*fn)(void *ctx, const struct pt_leaf *leaf), void *ctx)
 {
-	pt_for_each_entry(s, level, iova, last)
-	{
-		uint64_t e = table[s.index];
+	unsigned shift = level_shift(level);
+	uint64_t entry_mask = (1ull << shift) - 1;
+	/* The table's own span starts at iova with the index bits of this level and below cleared. */
+	uint64_t table_base = shift + 9 >= 64 ? 0 : iova & ~((1ull << (shift + 9)) - 1);
+	unsigned first = (unsigned)(iova >> shift) & (PT_ENTRIES - 1);
+	unsigned final = (unsigned)(last >> shift) & (PT_ENTRIES - 1);
+
+	for (unsigned k = first; k <= final && present > 0; k++) {
+		uint64_t e = table[k];
 		int rc;
 
 		if (!pte_present(e))
 			continue;
+		present--;
+		uint64_t ebase = table_base + ((uint64_t)k << shift);
 		if (pte_leaf(e, level)) {
-			struct pt_leaf leaf = { s.ebase, level, e };
+			struct pt_leaf leaf = { ebase, level, e };
 
 			rc = fn(ctx, &leaf);
 		} else {
-			rc = walk_level(pte_table(e), level - 1, s.cur, s.seg_last, fn, ctx);
+			uint64_t cur = k == first ? iova : ebase;
+			uint64_t seg_last = k == final ? last : ebase + entry_mask;
+
+			rc = walk_level(pte_table(e), level - 1, pte_count(e), cur, seg_last, fn, ctx);
 		}
 		if (rc)
 			return rc;
@@ -489,5 +503,5 @@ int pt_walk(const struct pagetable *pt, uint64_t iova, uint64_t last, int (*fn)(
 
 	if (iova > top || last < iova)
 		return 0;
-	return walk_level(pt->root, pt->levels, iova, last > top ? top : last, fn, ctx);
+	return walk_level(pt->root, pt->levels, PT_ENTRIES, iova, last > top ? top : last, fn, ctx);
 }
