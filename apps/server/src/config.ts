@@ -6,6 +6,15 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4100;
 export const BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Shutdown: requests in flight get SHUTDOWN_DRAIN_MS to finish, then every store worker gets
+ * STORE_CLOSE_TIMEOUT_MS to close its database (checkpoint and close) and answer. A worker that does not
+ * answer by then is terminated and logged; what it committed is safe in the WAL, which SQLite replays at
+ * the next open.
+ */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+export const STORE_CLOSE_TIMEOUT_MS = 5_000;
+
 export interface RateLimitSettings {
   /** Requests allowed per client (IP) per window. */
   max: number;

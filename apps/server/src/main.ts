@@ -1,7 +1,17 @@
 // Starts the server on HOST:PORT (default 127.0.0.1:4100) with the UI, and stops it cleanly on signals:
-// in-flight requests finish, streams close, then the database closes.
+// in-flight requests finish, streams close, then every store worker closes its database and answers
+// before the process exits. Each step is bounded (config.ts): requests that are still running after
+// SHUTDOWN_DRAIN_MS no longer hold up the store's close, and a store worker that does not close within
+// STORE_CLOSE_TIMEOUT_MS is terminated and logged.
 import { buildApp } from './app.ts';
-import { assertSafeBinding, DEFAULT_HOST, DEFAULT_PORT, UnsafeBindError } from './config.ts';
+import {
+  assertSafeBinding,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  SHUTDOWN_DRAIN_MS,
+  STORE_CLOSE_TIMEOUT_MS,
+  UnsafeBindError,
+} from './config.ts';
 
 const host = process.env.HOST || DEFAULT_HOST;
 const port = Number(process.env.PORT ?? DEFAULT_PORT);
@@ -31,18 +41,36 @@ try {
   fatal(error);
 }
 
+/**
+ * A stuck connection must not keep the process alive forever: past the drain bound the store is closed
+ * anyway (its own bound applies), then the process exits; and if even that hangs, it exits regardless.
+ */
+function forceAfterDrain(): void {
+  const drained = setTimeout(() => {
+    app.log.error({ ms: SHUTDOWN_DRAIN_MS }, 'requests still running at shutdown; closing the store anyway');
+    const last = setTimeout(
+      () => {
+        app.log.error('the lab store did not close; exiting');
+        process.exit(1);
+      },
+      STORE_CLOSE_TIMEOUT_MS * 2 + 2_000,
+    );
+    last.unref();
+    void app.labs.close().finally(() => process.exit(1));
+  }, SHUTDOWN_DRAIN_MS);
+  drained.unref();
+}
+
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, 'shutting down');
-  // A stuck connection must not keep the process alive forever.
-  const force = setTimeout(() => {
-    app.log.error('shutdown took over 10 s; exiting');
-    process.exit(1);
-  }, 10_000);
-  force.unref();
+  forceAfterDrain();
+  // Requests in flight finish, streams close, then the store (plugins/store.ts): every worker's
+  // database closed, or the worker terminated and logged, before the exit.
   await app.close();
+  app.log.info('shut down');
   process.exit(0);
 };
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

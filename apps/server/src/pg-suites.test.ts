@@ -1,5 +1,5 @@
 // The server's API and stream suites again, on PostgreSQL: each server these suites start gets a fresh
-// database of a throwaway cluster (4 store shards, the default there) instead of a SQLite file. The same
+// database of a throwaway cluster (4 store shards, the default) instead of a SQLite file. The same
 // files also run on their own, on SQLite.
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
 import { afterAll, beforeAll, expect } from 'vitest';

@@ -1,11 +1,16 @@
 // The server on PostgreSQL (LAB_DB=postgres://…) against a real throwaway cluster: the API and stream on
 // one replica, then two replicas (real main.ts processes) on one database: writes through both while
 // streams on both check gapless seq order, one replica SIGKILLed mid-load, every acknowledged event
-// found on the survivor. Fails (does not skip) when PostgreSQL is not installed.
+// found on the survivor; and a lab deleted through one replica closes its streams on the other. Fails
+// (does not skip) when PostgreSQL is not installed.
+import { CLOSE_LAB_DELETED } from '@ioasid-lab/api/client';
 import { toHex } from '@ioasid-lab/core';
+import { shardOf } from '@ioasid-lab/db';
+import { PgLabStore } from '@ioasid-lab/db/pg';
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Json, startServer } from './test/harness.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeleteListener, notifyDeleted } from './store/pg-deletes.ts';
+import { call, type Json, startServer, type TestServer } from './test/harness.ts';
 import { killLeftovers, startMain } from './test/main-process.ts';
 import { StreamReader, streamUrl } from './test/stream-reader.ts';
 
@@ -176,4 +181,66 @@ describe('two replicas on one PostgreSQL database', () => {
       killLeftovers();
     }
   }, 180_000);
+});
+
+/** A server with `shards` store workers (LAB_STORE_SHARDS is read when its store opens). */
+async function serverWithShards(dbPath: string, shards: number): Promise<TestServer> {
+  const saved = process.env.LAB_STORE_SHARDS;
+  process.env.LAB_STORE_SHARDS = String(shards);
+  try {
+    return await startServer({ dbPath });
+  } finally {
+    if (saved === undefined) delete process.env.LAB_STORE_SHARDS;
+    else process.env.LAB_STORE_SHARDS = saved;
+  }
+}
+
+describe('a lab deleted through one replica', () => {
+  it("closes the lab's streams on the other replica with the code of a local delete", async () => {
+    const url = await cluster.createDatabase();
+    // Two shards each: the lab lives on shard 1, the replica's deletes are heard on shard 0.
+    const one = await serverWithShards(url, 2);
+    const two = await serverWithShards(url, 2);
+    try {
+      let lab = 'gone';
+      for (let i = 0; shardOf(lab, 2) !== 1; i++) lab = `gone${i}`;
+      expect(
+        (await call(one.base, 'POST', '/labs', { name: lab, policy: 'iommufd', template: 'seed' })).status,
+      ).toBe(201);
+      const reader = new StreamReader(streamUrl(two.base, lab));
+      let closedWith: number | undefined;
+      reader.socket.on('close', (code) => {
+        closedWith = code;
+      });
+      await reader.until(() => reader.messages.some((m) => m.type === 'hello'), 10_000, 'hello');
+
+      expect((await call(one.base, 'DELETE', `/labs/${lab}`)).status).toBe(204);
+      await vi.waitFor(() => expect(closedWith).toBe(CLOSE_LAB_DELETED), { timeout: 10_000, interval: 20 });
+      expect((await call(two.base, 'GET', `/labs/${lab}/state`)).status).toBe(404);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }, 120_000);
+
+  it("is heard by every other replica's listener, not by the deleting replica's own", async () => {
+    const url = await cluster.createDatabase();
+    const store = await PgLabStore.open({ url, poolSize: 3 });
+    const heard: Record<string, string[]> = { a: [], b: [] };
+    const listeners = ['a', 'b'].map(
+      (replica) => new DeleteListener(store.pool, replica, (lab) => heard[replica]?.push(lab)),
+    );
+    try {
+      for (const listener of listeners) await listener.start();
+      await notifyDeleted(store.pool, 'a', 'x:1');
+      await notifyDeleted(store.pool, 'b', 'y');
+      await vi.waitFor(() => expect(heard).toEqual({ a: ['y'], b: ['x:1'] }), {
+        timeout: 10_000,
+        interval: 20,
+      });
+    } finally {
+      for (const listener of listeners) listener.stop();
+      await store.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // The real entry point (main.ts) as a process: JSON logs with request ids, and SIGTERM that lets an
-// in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged.
+// in-flight request finish, closes SQLite cleanly (no WAL left behind) and keeps what was acknowledged,
+// with the default four store workers on the file, each of which closes its connection before the exit.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
@@ -58,13 +59,25 @@ describe('main.ts', () => {
       const lines = logs()
         .split('\n')
         .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { reqId?: string; msg?: string; req?: { headers?: unknown } });
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              reqId?: string;
+              msg?: string;
+              shards?: number;
+              req?: { headers?: unknown };
+            },
+        );
       const completed = lines.filter((line) => line.msg === 'request completed');
       expect(completed.length).toBeGreaterThanOrEqual(4);
       expect(completed.every((line) => typeof line.reqId === 'string' && line.reqId.length === 36)).toBe(
         true,
       );
       expect(lines.some((line) => line.msg === 'shutting down')).toBe(true);
+      // Four store workers by default, and every one closed its database in time (none terminated).
+      expect(lines.find((line) => line.msg === 'lab store open')?.shards).toBe(4);
+      expect(lines.filter((line) => /did not close|closing the lab store/.test(line.msg ?? ''))).toEqual([]);
+      expect(lines.at(-1)?.msg).toBe('shut down');
       // SQLite removes the WAL when the last connection closes cleanly.
       expect(existsSync(`${dbPath}-wal`)).toBe(false);
 

@@ -1,14 +1,17 @@
 // The store worker on PostgreSQL (LAB_DB=postgres://…): the same messages as worker.ts (protocol.ts), so
 // RemoteStore, its restarts and its 503s are unchanged. Calls run concurrently across labs and in order
 // within a lab (PgLabStore serialises per lab); subscribed labs' events come from every replica's commits,
-// in seq order, through LISTEN/NOTIFY with catch-up from the table (PgFanout).
+// in seq order, through LISTEN/NOTIFY with catch-up from the table (PgFanout). Deletes reach the other
+// replicas' streams the same way (pg-deletes.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
+import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
 import type {
   CallMessage,
   ErrorShape,
   LabMethod,
+  StoreCloseReport,
   StoreMethod,
   WorkerInput,
   WorkerMessage,
@@ -16,7 +19,9 @@ import type {
 
 const port = parentPort;
 if (!port) throw new Error('pg-worker.ts must run in a worker thread');
-const { dbPath } = workerData as WorkerInput;
+const { dbPath, shard, replica } = workerData as WorkerInput;
+/** One worker per replica listens for other replicas' deletes: the only one, or shard 0. */
+const listensForDeletes = shard === undefined || shard === 0;
 
 function post(message: WorkerMessage): void {
   port?.postMessage(message);
@@ -48,19 +53,41 @@ function errorShape(error: unknown): ErrorShape {
 
 let store: PgLabStore;
 let fanout: PgFanout;
+let deletes: DeleteListener | undefined;
 try {
-  // LAB_MAX_LABS, LAB_MAX_EVENTS, LAB_MAX_TABLE_BYTES: ENOSPC before anything is applied.
-  const sharded = (workerData as { shard?: number }).shard !== undefined;
-  store = await PgLabStore.open({ url: dbPath, quotas: quotasFromEnv(), poolSize: sharded ? 4 : 8 });
+  // LAB_MAX_LABS, LAB_MAX_EVENTS, LAB_MAX_TABLE_BYTES: ENOSPC before anything is applied. The deletes'
+  // listener holds one connection of the pool for good.
+  const poolSize = (shard !== undefined ? 4 : 8) + (listensForDeletes ? 1 : 0);
+  store = await PgLabStore.open({ url: dbPath, quotas: quotasFromEnv(), poolSize });
   await store.ensureSeedLab();
   fanout = new PgFanout(dbPath, store);
   await fanout.start();
+  if (listensForDeletes) {
+    deletes = new DeleteListener(store.pool, replica, (lab) => post({ type: 'deleted', lab }));
+    await deletes.start();
+  }
 } catch (error) {
   post({ type: 'failed', error: errorShape(error) });
   throw error;
 }
 
 const subscriptions = new Map<string, () => void>();
+
+/** Streamed labs deleted by another replica whose notification did not arrive (see pg-deletes.ts). */
+let sweeping = false;
+const sweep = setInterval(() => {
+  if (sweeping || subscriptions.size === 0) return;
+  sweeping = true;
+  missingLabs(store.pool, [...subscriptions.keys()])
+    .then((gone) => {
+      for (const lab of gone) if (subscriptions.has(lab)) post({ type: 'deleted', lab });
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      sweeping = false;
+    });
+}, SWEEP_MS);
+sweep.unref();
 
 type Handler = (...args: never[]) => unknown;
 
@@ -72,6 +99,8 @@ const storeMethods: Record<StoreMethod, Handler> = {
     subscriptions.get(name)?.();
     subscriptions.delete(name);
     await store.deleteLab(name);
+    // Committed: the other replicas close the lab's streams (their sweep does if this is lost).
+    await notifyDeleted(store.pool, replica, name).catch(() => undefined);
   },
   subscribe: async (name: string) => {
     if (subscriptions.has(name)) return store.deliveredSeq(name) ?? 0;
@@ -88,11 +117,14 @@ const storeMethods: Record<StoreMethod, Handler> = {
   pragma: () => {
     throw new Error('no store method pragma on PostgreSQL');
   },
-  close: async () => {
+  close: async (): Promise<StoreCloseReport> => {
+    clearInterval(sweep);
+    deletes?.stop();
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();
     await fanout.stop();
     await store.close();
+    return { terminated: [], errors: [] };
   },
 };
 

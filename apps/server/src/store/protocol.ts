@@ -39,8 +39,18 @@ export type StoreCalls = {
   subscribe(lab: string): number;
   unsubscribe(lab: string): void;
   pragma(pragma: string): unknown;
-  close(): void;
+  /** Closes every database the worker (and each shard of a router) holds, within the close bound. */
+  close(): StoreCloseReport;
 };
+
+/**
+ * What closing the store left undone: workers that did not answer within the bound and were terminated
+ * ("store shard 2", "store worker"), and anything else that failed on the way (one line each).
+ */
+export interface StoreCloseReport {
+  terminated: string[];
+  errors: string[];
+}
 
 export type LabMethod = keyof LabCalls;
 export type StoreMethod = keyof StoreCalls;
@@ -58,10 +68,20 @@ export type WorkerMessage =
   | { type: 'failed'; error: ErrorShape }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ErrorShape }
-  | { type: 'events'; lab: string; events: StoredEvent[] };
+  | { type: 'events'; lab: string; events: StoredEvent[] }
+  /** A lab deleted through another replica (PostgreSQL): its streams here are closed as a local delete's. */
+  | { type: 'deleted'; lab: string };
 
 export interface WorkerInput {
   dbPath: string;
   /** Adds the `pragma` store method, with which fault tests make the store's connection fail. */
   faultInjection?: boolean;
+  /** Store workers (LAB_STORE_SHARDS, read once by the main thread): a router over them when above 1. */
+  shards: number;
+  /** Set by the router for each of its shards: which one this is. */
+  shard?: number;
+  /** How long each worker may take to close its database before the router terminates it. */
+  closeTimeoutMs: number;
+  /** This server's id among the replicas of one PostgreSQL database (its own deletes are not echoed). */
+  replica: string;
 }

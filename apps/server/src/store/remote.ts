@@ -1,21 +1,29 @@
 // The main thread's face of the store worker: the LabStore / StoredLab API with every call async.
 // Calls run in the worker one at a time in the order made; refusals come back as LabErrors. A worker
-// that dies is replaced (a few times), else the store fails closed with 503s.
+// that dies is replaced (a few times), else the store fails closed with 503s. Closing is bounded: every
+// worker closes its database and answers within the close timeout, or is terminated and reported.
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { StoreHealth } from '@ioasid-lab/api';
 import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
 import type { EventListener, Explanation } from '@ioasid-lab/db';
+import { STORE_CLOSE_TIMEOUT_MS } from '../config.ts';
 import { ApiError } from '../errors.ts';
+import { within } from './bounded.ts';
 import type {
   CallMessage,
   ErrorShape,
   LabCalls,
   LabMethod,
   StoreCalls,
+  StoreCloseReport,
   StoreMethod,
   WorkerInput,
   WorkerMessage,
 } from './protocol.ts';
+import { storeShards } from './shards.ts';
+
+export type { StoreCloseReport };
 
 /** A method of the worker's table (protocol.ts) as this thread calls it: same arguments, a promise. */
 type Async<T, M extends keyof T> = T[M] extends (...args: infer A) => infer R
@@ -52,12 +60,17 @@ function unavailable(message: string): ApiError {
 export interface RemoteStoreOptions {
   /** Lets tests run pragmas on the worker's connection (see applyPragmaForTests). */
   faultInjection?: boolean;
+  /** Store workers; default LAB_STORE_SHARDS (shards.ts). */
+  shards?: number;
+  /** How long each store worker may take to close its database; default STORE_CLOSE_TIMEOUT_MS. */
+  closeTimeoutMs?: number;
 }
 
-function startWorker(dbPath: string, options: RemoteStoreOptions): Promise<Worker> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-    workerData: { dbPath, faultInjection: options.faultInjection === true } satisfies WorkerInput,
-  });
+/** What the router may take beyond the shards' bound: ending them, then the file's last checkpoint. */
+const ROUTER_CLOSE_MARGIN_MS = 2_000;
+
+function startWorker(input: WorkerInput): Promise<Worker> {
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input });
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage) => {
       if (message.type === 'ready') {
@@ -76,8 +89,7 @@ function startWorker(dbPath: string, options: RemoteStoreOptions): Promise<Worke
 }
 
 export class RemoteStore {
-  readonly #dbPath: string;
-  readonly #options: RemoteStoreOptions;
+  readonly #input: WorkerInput;
   #fault: StoreHealth['fault'] | undefined;
   #worker: Worker;
   /** Calls made while a new worker starts, sent in order once it is ready. */
@@ -93,6 +105,7 @@ export class RemoteStore {
   readonly #labs = new Map<string, RemoteLab>();
   #nextId = 1;
   #closed = false;
+  #closing: Promise<StoreCloseReport> | undefined;
   /**
    * Called when the worker dies while the store is open. Calls in flight then fail with 503 (they may
    * or may not have committed); a new worker re-opens the file, which rebuilds every lab from its
@@ -100,17 +113,36 @@ export class RemoteStore {
    */
   onFailure: (error: unknown, willRestart: boolean) => void = () => {};
   onRestart: () => void = () => {};
+  /** A lab deleted through another replica of the same PostgreSQL database. */
+  onLabDeleted: (lab: string) => void = () => {};
+  /** Called once the store is closed, with what closing left undone (workers terminated, errors). */
+  onClosed: (report: StoreCloseReport) => void = () => {};
 
-  private constructor(dbPath: string, worker: Worker, options: RemoteStoreOptions) {
-    this.#dbPath = dbPath;
-    this.#options = options;
+  private constructor(input: WorkerInput, worker: Worker) {
+    this.#input = input;
     this.#worker = worker;
     this.#watch(worker);
   }
 
   /** Starts the worker on `dbPath`; resolves once the store is open and seeded. */
   static async open(dbPath: string, options: RemoteStoreOptions = {}): Promise<RemoteStore> {
-    return new RemoteStore(dbPath, await startWorker(dbPath, options), options);
+    const input: WorkerInput = {
+      dbPath,
+      faultInjection: options.faultInjection === true,
+      shards: options.shards ?? storeShards(process.env),
+      closeTimeoutMs: options.closeTimeoutMs ?? STORE_CLOSE_TIMEOUT_MS,
+      replica: randomUUID(),
+    };
+    return new RemoteStore(input, await startWorker(input));
+  }
+
+  /** Store workers: the shards a router spreads labs over, or 1 (no router). */
+  get shards(): number {
+    return this.#input.shards;
+  }
+
+  get closeTimeoutMs(): number {
+    return this.#input.closeTimeoutMs;
   }
 
   /** The current worker thread: fault tests terminate it to prove the store recovers. */
@@ -184,12 +216,35 @@ export class RemoteStore {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    if (!this.#failed) await this.call(undefined, 'close').catch(() => undefined);
+  /**
+   * Closes every database the workers hold and ends them. Each worker gets closeTimeoutMs to close and
+   * answer (the router a margin more); one that does not is terminated, and the report says which.
+   * Calling it again answers the same report.
+   */
+  close(): Promise<StoreCloseReport> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<StoreCloseReport> {
+    const report = this.#failed ? { terminated: [], errors: [] } : await this.#closeWorker();
     this.#closed = true;
     this.#rejectAll(new LabError('EINVAL', 'the lab store is closed'));
     await this.#worker.terminate();
+    this.onClosed(report);
+    return report;
+  }
+
+  async #closeWorker(): Promise<StoreCloseReport> {
+    const { shards, closeTimeoutMs } = this.#input;
+    const bound = shards > 1 ? closeTimeoutMs + ROUTER_CLOSE_MARGIN_MS : closeTimeoutMs;
+    try {
+      return (
+        (await within(this.call(undefined, 'close'), bound)) ?? { terminated: ['store worker'], errors: [] }
+      );
+    } catch (error) {
+      return { terminated: [], errors: [`store worker: ${(error as Error)?.message ?? String(error)}`] };
+    }
   }
 
   #watch(worker: Worker): void {
@@ -202,7 +257,10 @@ export class RemoteStore {
     });
     worker.on('exit', (code) => {
       if (worker !== this.#worker || this.#closed) return;
-      this.#died(cause ?? new Error(`the store worker exited with code ${code}`));
+      const error = cause ?? new Error(`the store worker exited with code ${code}`);
+      // Closing: no new worker; the close call fails and says why.
+      if (this.#closing) this.#rejectAll(error);
+      else this.#died(error);
     });
   }
 
@@ -217,7 +275,7 @@ export class RemoteStore {
       return;
     }
     this.#backlog = [];
-    startWorker(this.#dbPath, this.#options).then(
+    startWorker(this.#input).then(
       (worker) => {
         const backlog = this.#backlog ?? [];
         this.#backlog = null;
@@ -248,6 +306,10 @@ export class RemoteStore {
   #receive(message: WorkerMessage): void {
     if (message.type === 'events') {
       for (const listener of this.#listeners.get(message.lab) ?? []) listener(message.events);
+      return;
+    }
+    if (message.type === 'deleted') {
+      this.onLabDeleted(message.lab);
       return;
     }
     if (message.type !== 'result') return;

@@ -6,19 +6,28 @@
 //
 // Every shard sees every lab through the database (PostgreSQL, or the one SQLite file with a shard option,
 // see packages/db/src/shard.ts): `listLabs` may ask any shard, and a lab forked by its source's shard is
-// read by its own shard from the database.
+// read by its own shard from the database. The shard count comes from the main thread (WorkerInput.shards)
+// and goes to every shard with its index, so the router and the shards hash names over the same count.
+//
+// Close: every shard is asked to close its database and answer within WorkerInput.closeTimeoutMs; one that
+// does not is terminated (its thread's connections are closed as it goes). Then, on a SQLite file, the
+// router opens the file once more as its last connection, which checkpoints the WAL into it and removes it.
+import { existsSync } from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { openDatabase, shardOf } from '@ioasid-lab/db';
 import { isPostgresUrl } from '@ioasid-lab/db/pg';
-import type { CallMessage, WorkerInput, WorkerMessage } from './protocol.ts';
-import { storeShards } from './shards.ts';
+import { within } from './bounded.ts';
+import type { CallMessage, StoreCloseReport, WorkerInput, WorkerMessage } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('router.ts must run in a worker thread');
 const input = workerData as WorkerInput;
-const count = storeShards(process.env, input.dbPath);
+const count = input.shards;
+const sqlite = !isPostgresUrl(input.dbPath);
 // SQLite: migrate (and check) the file once, before the shards open it together.
-if (!isPostgresUrl(input.dbPath)) openDatabase(input.dbPath).close();
+if (sqlite) openDatabase(input.dbPath).close();
+
+type Result = Extract<WorkerMessage, { type: 'result' }>;
 
 /** The lab a call is about (its shard's), or undefined for calls any shard can answer. */
 function labOf(message: CallMessage): string | undefined {
@@ -40,13 +49,7 @@ function labOf(message: CallMessage): string | undefined {
 const shards: Worker[] = [];
 const ready = Array.from({ length: count }, (_, index) => {
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-    workerData: {
-      dbPath: input.dbPath,
-      faultInjection: input.faultInjection,
-      shard: index,
-    } satisfies WorkerInput & {
-      shard: number;
-    },
+    workerData: { ...input, shard: index } satisfies WorkerInput,
   });
   shards.push(worker);
   return new Promise<void>((resolve, reject) => {
@@ -64,8 +67,8 @@ const ready = Array.from({ length: count }, (_, index) => {
   });
 });
 
-/** Broadcast calls (close) answered once every shard has answered. */
-const broadcasts = new Map<number, { left: number; error?: WorkerMessage }>();
+/** Answers the router collects itself (broadcast calls: pragma, close), by call id, with the shard's index. */
+const collecting = new Map<number, (answer: Result, shard: number) => void>();
 let closing = false;
 
 try {
@@ -80,19 +83,11 @@ try {
   throw error;
 }
 
-for (const worker of shards) {
+for (const [index, worker] of shards.entries()) {
   worker.on('message', (message: WorkerMessage) => {
-    if (message.type === 'result') {
-      const broadcast = broadcasts.get(message.id);
-      if (broadcast) {
-        if (!message.ok) broadcast.error ??= message;
-        if (--broadcast.left > 0) return;
-        broadcasts.delete(message.id);
-        port.postMessage(broadcast.error ?? message);
-        return;
-      }
-    }
-    port.postMessage(message);
+    const collect = message.type === 'result' ? collecting.get(message.id) : undefined;
+    if (collect && message.type === 'result') collect(message, index);
+    else port.postMessage(message);
   });
   worker.on('exit', (code) => {
     if (closing) return;
@@ -101,11 +96,79 @@ for (const worker of shards) {
   });
 }
 
+/** A pragma (fault tests) on every shard, answered once all have: the first error, else the last answer. */
+function broadcast(message: CallMessage): void {
+  let left = shards.length;
+  let failed: Result | undefined;
+  collecting.set(message.id, (answer) => {
+    if (!answer.ok) failed ??= answer;
+    if (--left > 0) return;
+    collecting.delete(message.id);
+    port?.postMessage(failed ?? answer);
+  });
+  for (const worker of shards) worker.postMessage(message);
+}
+
+/** Asks one shard to close; past the bound, or once it answered, its thread is ended. */
+async function closeShard(
+  worker: Worker,
+  index: number,
+  answer: Promise<Result>,
+  report: StoreCloseReport,
+): Promise<void> {
+  const answered = await within(answer, input.closeTimeoutMs);
+  if (answered === undefined) report.terminated.push(`store shard ${index}`);
+  else if (!answered.ok) report.errors.push(`store shard ${index}: ${answered.error.message}`);
+  else report.errors.push(...(answered.value as StoreCloseReport).errors);
+  await worker.terminate();
+}
+
+/**
+ * The last connection to a SQLite file checkpoints the WAL into it and removes it. The shards closed in
+ * parallel, so none of them may have been the last on its own; the router is, once they are all gone.
+ */
+function checkpointFile(report: StoreCloseReport): void {
+  const wal = `${input.dbPath}-wal`;
+  if (!sqlite || !existsSync(wal)) return;
+  try {
+    const db = openDatabase(input.dbPath, { check: false });
+    try {
+      db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    report.errors.push(`checkpoint of ${input.dbPath}: ${(error as Error)?.message ?? String(error)}`);
+  }
+  if (existsSync(wal)) report.errors.push(`${wal} is still there; SQLite replays it at the next open`);
+}
+
+async function close(id: number): Promise<void> {
+  closing = true;
+  const report: StoreCloseReport = { terminated: [], errors: [] };
+  const answered: ((answer: Result) => void)[] = [];
+  collecting.set(id, (answer, shard) => answered[shard]?.(answer));
+  await Promise.all(
+    shards.map((worker, index) => {
+      const answer = new Promise<Result>((resolve) => {
+        answered[index] = resolve;
+      });
+      worker.postMessage({ id, method: 'close', args: [] } satisfies CallMessage);
+      return closeShard(worker, index, answer, report);
+    }),
+  );
+  collecting.delete(id);
+  checkpointFile(report);
+  port?.postMessage({ type: 'result', id, ok: true, value: report } satisfies WorkerMessage);
+}
+
 port.on('message', (message: CallMessage) => {
-  if (message.lab === undefined && (message.method === 'close' || message.method === 'pragma')) {
-    if (message.method === 'close') closing = true;
-    broadcasts.set(message.id, { left: shards.length });
-    for (const worker of shards) worker.postMessage(message);
+  if (message.lab === undefined && message.method === 'close') {
+    if (!closing) void close(message.id);
+    return;
+  }
+  if (message.lab === undefined && message.method === 'pragma') {
+    broadcast(message);
     return;
   }
   const lab = labOf(message);

@@ -17,15 +17,15 @@ import type {
   LabCalls,
   LabMethod,
   StoreCalls,
+  StoreCloseReport,
   StoreMethod,
   WorkerInput,
   WorkerMessage,
 } from './protocol.ts';
-import { storeShards } from './shards.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const { dbPath, faultInjection } = workerData as WorkerInput;
+const { dbPath, faultInjection, shard: index, shards } = workerData as WorkerInput;
 
 function post(message: WorkerMessage): void {
   port?.postMessage(message);
@@ -54,8 +54,7 @@ const quotas = quotasFromEnv();
 let store: LabStore;
 try {
   // One of LAB_STORE_SHARDS workers over the file (router.ts), or the only one.
-  const index = (workerData as { shard?: number }).shard;
-  const shard = index === undefined ? undefined : { index, count: storeShards(process.env, dbPath) };
+  const shard = index === undefined ? undefined : { index, count: shards };
   store = openLabStore({ path: dbPath, quotas, shard });
   if (!shard || shardOf('seed', shard.count) === shard.index) store.ensureSeedLab();
 } catch (error) {
@@ -102,10 +101,13 @@ const storeMethods: StoreHandlers = {
     if (!faultInjection) throw new Error('no store method pragma');
     return applyPragmaForTests(pragma);
   },
-  close: () => {
+  // Closing the connection checkpoints the WAL into the file when it is the file's last one (router.ts
+  // makes sure some connection is, once every shard has closed).
+  close: (): StoreCloseReport => {
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();
     store.close();
+    return { terminated: [], errors: [] };
   },
 };
 
