@@ -28,16 +28,16 @@ export class OpQueue {
   #grouped = 0;
   #applyMs = 0;
 
-  /** Applies one op after everything submitted before it for this lab. */
-  apply(lab: RemoteLab, op: Op): Promise<StoredEvent> {
-    // Each op carries who asked for it (X-Lab-Client), so grouped ops keep their own label.
-    const tagged = labelled(op);
+  /** Applies one op after everything submitted before it for this lab; `by` is who asked (X-Lab-Client). */
+  apply(lab: RemoteLab, op: Op, by: string): Promise<StoredEvent> {
+    // Each op carries who asked for it, so grouped ops keep their own label.
+    const tagged = labelled(op, by);
     return new Promise((resolve, reject) => this.#enqueue(lab, { kind: 'op', op: tagged, resolve, reject }));
   }
 
   /** Applies a client's batch as its own transaction, in order with single ops around it. */
-  applyBatch(lab: RemoteLab, ops: Op[], atomic: boolean): Promise<StoredEvent[]> {
-    const tagged = ops.map(labelled);
+  applyBatch(lab: RemoteLab, ops: Op[], atomic: boolean, by: string): Promise<StoredEvent[]> {
+    const tagged = ops.map((op) => labelled(op, by));
     return new Promise((resolve, reject) =>
       this.#enqueue(lab, { kind: 'batch', ops: tagged, atomic, resolve, reject }),
     );

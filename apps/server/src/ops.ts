@@ -6,9 +6,12 @@ import { ApiError } from './errors.ts';
 import type { OpQueue } from './op-queue.ts';
 import type { RemoteLab } from './store/remote.ts';
 
-/** Applies `op` through the lab's group-commit queue; a refusal becomes an ApiError with the event's seq. */
-export async function applyOrThrow(queue: OpQueue, lab: RemoteLab, op: Op): Promise<StoredEvent> {
-  const event = await queue.apply(lab, op);
+/**
+ * Applies `op` through the lab's group-commit queue on behalf of `by` (the request's X-Lab-Client label);
+ * a refusal becomes an ApiError with the event's seq.
+ */
+export async function applyOrThrow(queue: OpQueue, lab: RemoteLab, op: Op, by: string): Promise<StoredEvent> {
+  const event = await queue.apply(lab, op, by);
   if (!event.result.ok) {
     throw new ApiError(event.result.code, event.result.message, { seq: event.seq });
   }
@@ -57,8 +60,9 @@ export async function applyAndDescribe<K extends keyof Collections>(
   lab: RemoteLab,
   op: Op,
   target: Target<K>,
+  by: string,
 ): Promise<object & Pick<StoredEvent, 'seq' | 'effects'>> {
-  const event = await applyOrThrow(queue, lab, op);
+  const event = await applyOrThrow(queue, lab, op, by);
   const items: readonly Collections[K][number][] = (await lab.state())[target.collection];
   const object = items.find((item) => target.find(item, event));
   return withEvent(object ?? target.missing(event), event);

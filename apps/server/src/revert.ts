@@ -88,7 +88,12 @@ export interface RevertResult {
  * Runs the revert through the lab's op queue: the teardown as one atomic batch, then each input again.
  * A refusal on the way stops it with that errno; what ran is history like any other events.
  */
-export async function revertLab(queue: OpQueue, lab: RemoteLab, to: number): Promise<RevertResult> {
+export async function revertLab(
+  queue: OpQueue,
+  lab: RemoteLab,
+  to: number,
+  by: string,
+): Promise<RevertResult> {
   const from = await lab.seq();
   if (!Number.isInteger(to) || to < 0 || to > from) {
     throw new ApiError('ERANGE', `seq ${to} is outside this lab's history 0..${from}`);
@@ -98,7 +103,7 @@ export async function revertLab(queue: OpQueue, lab: RemoteLab, to: number): Pro
   let events = 0;
   const teardown = teardownOps(now, kept);
   if (teardown.length > 0) {
-    const done = await queue.applyBatch(lab, teardown, true);
+    const done = await queue.applyBatch(lab, teardown, true, by);
     const failure = done.find((e) => !e.result.ok);
     if (failure && !failure.result.ok) {
       throw new ApiError(failure.result.code, `revert could not tear down: ${failure.result.message}`, {
@@ -109,7 +114,7 @@ export async function revertLab(queue: OpQueue, lab: RemoteLab, to: number): Pro
   }
   const ids = new Map<string, number>();
   for (const original of rerunEvents(applied, now, kept)) {
-    const event = await queue.apply(lab, mapIds(original, ids));
+    const event = await queue.apply(lab, mapIds(original, ids), by);
     events += 1;
     if (!event.result.ok) {
       throw new ApiError(

@@ -30,7 +30,12 @@ export default async function batchRoutes(fastify: FastifyInstance): Promise<voi
         );
       }
       const atomic = request.body.atomic === true;
-      const events = await app.ops.applyBatch(app.labs.getLab(request.params.lab), request.body.ops, atomic);
+      const events = await app.ops.applyBatch(
+        app.labs.getLab(request.params.lab),
+        request.body.ops,
+        atomic,
+        request.labClient,
+      );
       const refused = events.filter((event) => !event.result.ok).length;
       const failure = events.find((event) => !event.result.ok);
       if (atomic && failure && !failure.result.ok) {

@@ -31,7 +31,9 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const op = { op: 'device.add', ...request.body } as const;
-      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('devices', op.name)));
+      return reply
+        .status(201)
+        .send(await applyAndDescribe(app.ops, lab, op, named('devices', op.name), request.labClient));
     },
   );
 
@@ -59,9 +61,14 @@ export default async function deviceRoutes(fastify: FastifyInstance): Promise<vo
       },
     },
     async (request) =>
-      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
-        op: 'device.remove',
-        name: request.params.dev,
-      }),
+      applyOrThrow(
+        app.ops,
+        app.labs.getLab(request.params.lab),
+        {
+          op: 'device.remove',
+          name: request.params.dev,
+        },
+        request.labClient,
+      ),
   );
 }

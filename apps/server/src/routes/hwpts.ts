@@ -55,7 +55,9 @@ function hwptCollectionRoutes(app: App): void {
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const op = { op: 'hwpt.alloc', ...request.body } as const;
-      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, createdHwpt()));
+      return reply
+        .status(201)
+        .send(await applyAndDescribe(app.ops, lab, op, createdHwpt(), request.labClient));
     },
   );
 
@@ -104,10 +106,15 @@ function oneHwptRoutes(app: App): void {
       },
     },
     async (request) =>
-      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
-        op: 'hwpt.destroy',
-        hwpt: request.params.id,
-      }),
+      applyOrThrow(
+        app.ops,
+        app.labs.getLab(request.params.lab),
+        {
+          op: 'hwpt.destroy',
+          hwpt: request.params.id,
+        },
+        request.labClient,
+      ),
   );
 }
 

@@ -233,9 +233,14 @@ async function createImportedLab(
 
 /**
  * One VM source into the op against `labName`'s devices and policy; applied unless dryRun, with the event
- * and the VM it created (no event for a dry run).
+ * and the VM it created (no event for a dry run). `by` is the request's X-Lab-Client label.
  */
-async function importVmIntoLab(app: FastifyInstance, labName: string, body: Static<typeof ImportVmBody>) {
+async function importVmIntoLab(
+  app: FastifyInstance,
+  labName: string,
+  body: Static<typeof ImportVmBody>,
+  by: string,
+) {
   const lab = app.labs.getLab(labName);
   const state = await lab.state();
   const { op, source } = importVm(
@@ -244,7 +249,7 @@ async function importVmIntoLab(app: FastifyInstance, labName: string, body: Stat
     state.policy,
   );
   if (body.dryRun) return { op, source, event: null, vm: null };
-  const event = await applyOrThrow(app.ops, lab, op);
+  const event = await applyOrThrow(app.ops, lab, op, by);
   const vm = (await lab.state()).vms.find((candidate) => candidate.name === op.name);
   if (!vm) throw new ApiError('ENOENT', `vm ${op.name} is gone after its own vm.create`, { seq: event.seq });
   return { op, source, event, vm };
@@ -317,7 +322,12 @@ export default async function importHostRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request, reply) => {
-      const { op, source, event, vm } = await importVmIntoLab(app, request.params.lab, request.body);
+      const { op, source, event, vm } = await importVmIntoLab(
+        app,
+        request.params.lab,
+        request.body,
+        request.labClient,
+      );
       if (!event) return reply.status(200).send({ op, source });
       return reply.status(201).send({ ...withEvent(vm, event), source });
     },

@@ -42,11 +42,16 @@ export default async function ioasRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request) =>
-      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
-        op: 'ioas.map',
-        ioas: request.params.ioas,
-        ...request.body,
-      }),
+      applyOrThrow(
+        app.ops,
+        app.labs.getLab(request.params.lab),
+        {
+          op: 'ioas.map',
+          ioas: request.params.ioas,
+          ...request.body,
+        },
+        request.labClient,
+      ),
   );
 
   app.post(
@@ -61,10 +66,15 @@ export default async function ioasRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request) =>
-      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), {
-        op: 'ioas.unmap',
-        ioas: request.params.ioas,
-        ...request.body,
-      }),
+      applyOrThrow(
+        app.ops,
+        app.labs.getLab(request.params.lab),
+        {
+          op: 'ioas.unmap',
+          ioas: request.params.ioas,
+          ...request.body,
+        },
+        request.labClient,
+      ),
   );
 }

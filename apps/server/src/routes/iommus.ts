@@ -23,7 +23,9 @@ export default async function iommuRoutes(fastify: FastifyInstance): Promise<voi
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const op = { op: 'iommu.add', ...request.body } as const;
-      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('iommus', op.name)));
+      return reply
+        .status(201)
+        .send(await applyAndDescribe(app.ops, lab, op, named('iommus', op.name), request.labClient));
     },
   );
 

@@ -27,7 +27,7 @@ export default async function revertRoutes(fastify: FastifyInstance): Promise<vo
       const lab = app.labs.getLab(request.params.lab);
       let to = request.body.to ?? 0;
       if (request.body.reset) to = templateOps((await lab.summary()).template).length;
-      return revertLab(app.ops, lab, to);
+      return revertLab(app.ops, lab, to, request.labClient);
     },
   );
 }

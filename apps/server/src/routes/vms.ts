@@ -56,7 +56,9 @@ function vmCollectionRoutes(app: App): void {
     async (request, reply) => {
       const lab = app.labs.getLab(request.params.lab);
       const op = { op: 'vm.create', ...request.body } as const;
-      return reply.status(201).send(await applyAndDescribe(app.ops, lab, op, named('vms', op.name)));
+      return reply
+        .status(201)
+        .send(await applyAndDescribe(app.ops, lab, op, named('vms', op.name), request.labClient));
     },
   );
 
@@ -87,7 +89,12 @@ function destroyVmRoute(app: App): void {
       },
     },
     async (request) =>
-      applyOrThrow(app.ops, app.labs.getLab(request.params.lab), { op: 'vm.destroy', vm: request.params.vm }),
+      applyOrThrow(
+        app.ops,
+        app.labs.getLab(request.params.lab),
+        { op: 'vm.destroy', vm: request.params.vm },
+        request.labClient,
+      ),
   );
 }
 
@@ -107,7 +114,7 @@ function hotplugRoutes(app: App): void {
     async (request) => {
       const op = { op: 'vm.attach', vm: request.params.vm, ...request.body } as const;
       const lab = app.labs.getLab(request.params.lab);
-      return applyAndDescribe(app.ops, lab, op, named('devices', op.device));
+      return applyAndDescribe(app.ops, lab, op, named('devices', op.device), request.labClient);
     },
   );
 
@@ -124,7 +131,13 @@ function hotplugRoutes(app: App): void {
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
       const op = { op: 'vm.detach', vm, device: dev } as const;
-      return applyAndDescribe(app.ops, app.labs.getLab(labName), op, named('devices', dev));
+      return applyAndDescribe(
+        app.ops,
+        app.labs.getLab(labName),
+        op,
+        named('devices', dev),
+        request.labClient,
+      );
     },
   );
 
@@ -142,7 +155,13 @@ function hotplugRoutes(app: App): void {
     async (request) => {
       const { lab: labName, vm, dev } = request.params;
       const op = { op: 'device.replace', vm, device: dev, ...request.body } as const;
-      return applyAndDescribe(app.ops, app.labs.getLab(labName), op, named('devices', dev));
+      return applyAndDescribe(
+        app.ops,
+        app.labs.getLab(labName),
+        op,
+        named('devices', dev),
+        request.labClient,
+      );
     },
   );
 }
