@@ -368,8 +368,10 @@ IOASID_API struct ioasid_lab *ioasid_lab_restore(const void *snapshot, uint32_t 
 IOASID_API uint32_t ioasid_lab_policy(const struct ioasid_lab *lab);
 IOASID_API uint32_t ioasid_lab_kernel(const struct ioasid_lab *lab); /* enum ioasid_kernel */
 
-/* Benchmark helpers: a call that does nothing, and a plain loop writing n 64-bit entries into
- * memory allocated (and touched once, unless cold) before the clock starts; returns nanoseconds. */
+/* Benchmark helpers: a call that does nothing, and a plain loop writing n 64-bit entries into memory
+ * allocated before the clock starts; returns nanoseconds. cold: 0 touched once just before (warm in
+ * cache as far as it fits), 1 fresh from malloc (page faults), 2 touched once, then evicted from the
+ * caches by writing 64 MiB elsewhere (as pooled table pages are when a map reuses them). */
 IOASID_API int32_t ioasid_nop(struct ioasid_lab *lab, uint32_t cmd, const void *arg, uint32_t arg_len, void *out,
 			      uint32_t out_cap);
 IOASID_API uint64_t ioasid_bench_baseline(uint64_t entries, uint32_t cold);
