@@ -1,5 +1,6 @@
-// Benchmarks of the event store: batched appends vs a raw prepared insert, state(at) and explain on a
-// 100,000-event lab, and the snapshot interval trade-off. Prints figures and ratios measured in one run.
+// Benchmarks of the event store: batched appends vs a raw prepared insert, the write cost of the history
+// index, state(at) and explain on a 100,000-event lab (typical, and one whose every event concerns the VM
+// explained), and the snapshot interval trade-off. Prints figures and ratios measured in one run.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ const LONG = 100_000;
 const APPEND_ROWS = 20_000;
 const APPEND_BATCH = 500;
 const PAIRS = 15;
+/** explain's first call on a 100,000-event lab, after a reopen of the store. */
+const EXPLAIN_TARGET_MS = 100;
 
 function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
@@ -34,6 +37,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] as number;
 }
 const f = (x: number, d = 2) => x.toFixed(d);
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 /** Ops on VM2's IOAS: maps then unmaps of distinct areas, with an overlapping map refused now and then. */
 function longOps(ioas: number, count: number): Op[] {
@@ -49,6 +53,30 @@ function longOps(ioas: number, count: number): Op[] {
     }
   }
   return ops;
+}
+
+/**
+ * Ops that all concern VM2 (whose IOAS is `ioas`): its device detached and re-attached over and over (each
+ * attach makes a fresh auto table), and every tenth time replaced onto the spare enforcing table `spare`.
+ */
+function churnOps(spare: number, count: number): Op[] {
+  const ops: Op[] = [];
+  for (let i = 0; ops.length < count; i++) {
+    if (i % 10 === 0) ops.push({ op: 'device.replace', vm: 'VM2', device: 'A2', hwpt: spare });
+    ops.push({ op: 'vm.detach', vm: 'VM2', device: 'A2' }, { op: 'vm.attach', vm: 'VM2', device: 'A2' });
+  }
+  return ops.slice(0, count);
+}
+
+/** A spare enforcing table on VM2's IOAS, allocated by hand (see benchChurn). */
+function spareTable(
+  lab: { apply(op: Op): { effects: { type: string; hwpt?: number }[] } },
+  ioas: number,
+): number {
+  const spare = lab.apply({ op: 'hwpt.alloc', ioas, iommu: 'iommu0', enforceCacheCoherency: true });
+  const hwpt = spare.effects.find((e) => e.type === 'hwpt.created')?.hwpt;
+  if (hwpt === undefined) throw new Error('hwpt.alloc made no table');
+  return hwpt;
 }
 
 function benchAppend(): void {
@@ -165,6 +193,119 @@ function benchApplyPath(): void {
   );
 }
 
+/** A store with one lab ready for `workload`'s ops, the history index kept or not, shadows off. */
+function writeLab(name: string, workload: 'maps' | 'churn', index: boolean, count: number) {
+  const store = openLabStore({
+    path: join(dir, `${name}.db`),
+    counterfactualShadows: false,
+    historyIndex: index,
+  });
+  const lab = store.createLab({ name: 'w', policy: 'shared', template: 'seed-story' });
+  const ioas = lab.state().vms.find((vm) => vm.name === 'VM2')?.ioas ?? 2;
+  const ops = workload === 'maps' ? longOps(ioas, count) : churnOps(spareTable(lab, ioas), count);
+  return { store, lab, ops };
+}
+
+/** Wall and CPU time of `fn`. */
+function timed(fn: () => void): { wall: number; cpu: number } {
+  const cpu = process.cpuUsage();
+  const t = time(fn);
+  const used = process.cpuUsage(cpu);
+  return { wall: t.ms, cpu: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Runs `run(kept, n)` for both settings in ABBA pairs; ratios are medians of the pairs' ratios (not kept
+ * over kept: 1 is no cost), of wall time and of this process's CPU time (the work added, less disturbed
+ * by other load on the machine).
+ */
+function keptPairs(pairs: number, run: (kept: boolean, n: number) => { wall: number; cpu: number }) {
+  const kept: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let n = 0; n < pairs; n++) {
+    const keptFirst = n % 2 === 0;
+    const a = run(keptFirst, n);
+    const b = run(!keptFirst, n);
+    const [k, w] = keptFirst ? [a, b] : [b, a];
+    kept.push(k.wall);
+    wall.push(w.wall / k.wall);
+    cpu.push(w.cpu / k.cpu);
+  }
+  return {
+    kept: median(kept),
+    wall: median(wall),
+    min: Math.min(...wall),
+    max: Math.max(...wall),
+    cpu: median(cpu),
+  };
+}
+
+/**
+ * What keeping the history index as events commit costs the write path, against historyIndex: false
+ * (explain then folds the log), counterfactual shadows off so nothing else dilutes the difference. Durable
+ * ops one commit each, the worst case (every event concerns VM2 and makes or frees a table); then batches
+ * of 500, where the commit no longer hides the CPU: typical ops (maps and unmaps, whose effects name no
+ * VM) and the worst case.
+ */
+function benchIndexWriteCost(): void {
+  const single = 300;
+  const durable = keptPairs(4, (kept, n) => {
+    const { store, lab, ops } = writeLab(`durable-${kept}-${n}`, 'churn', kept, single);
+    const t = timed(() => {
+      for (const op of ops) lab.apply(op);
+    });
+    store.close();
+    return t;
+  });
+  console.log(`\nhistory index on the write path (shadows off; not kept: historyIndex false; ABBA pairs)`);
+  console.log(
+    `  durable ops, one commit each, every event an attach or detach of VM2's device: kept ` +
+      `${f(single / (durable.kept / 1000), 0)} ops/s; kept/not kept throughput ${f(durable.wall)} ` +
+      `(min ${f(durable.min)}, max ${f(durable.max)}), CPU ${f(durable.cpu)}`,
+  );
+  const rows = 20_000;
+  for (const workload of ['maps', 'churn'] as const) {
+    const r = keptPairs(6, (kept, n) => {
+      const { store, lab, ops } = writeLab(`batch-${workload}-${kept}-${n}`, workload, kept, rows);
+      const t = timed(() => {
+        for (let i = 0; i < ops.length; i += APPEND_BATCH) lab.applyBatch(ops.slice(i, i + APPEND_BATCH));
+      });
+      store.close();
+      return t;
+    });
+    console.log(
+      `  batches of ${APPEND_BATCH}, ${workload === 'maps' ? 'maps and unmaps' : 'attach/detach churn'}: ` +
+        `kept ${f(rows / (r.kept / 1000), 0)} ops/s; kept/not kept throughput ${f(r.wall)} ` +
+        `(min ${f(r.min)}, max ${f(r.max)}), CPU ${f(r.cpu)}`,
+    );
+  }
+}
+
+/** explain(VM1, VM2)'s first call on lab `name` after each of three opens of the store at `path`. */
+function firstAfterReopen(path: string, name: string, options: { historyIndex?: boolean } = {}) {
+  const ms: number[] = [];
+  let answer = '';
+  for (let i = 0; i < 3; i++) {
+    const store = openLabStore({ path, ...options });
+    const t = time(() => store.getLab(name).explain('VM1', 'VM2'));
+    store.close();
+    ms.push(t.ms);
+    const json = JSON.stringify(t.value);
+    if (answer && json !== answer) throw new Error(`explain after reopen ${i} answered differently`);
+    answer = json;
+  }
+  return { ms, answer };
+}
+
+function reopenFigure({ ms }: { ms: number[] }): string {
+  const m = median(ms);
+  return (
+    `median ${f(m)} ms of ${ms.map((x) => f(x, 1)).join(', ')} ` +
+    `(target < ${EXPLAIN_TARGET_MS} ms) ${verdict(m < EXPLAIN_TARGET_MS)}`
+  );
+}
+
 function benchHistory(): void {
   const path = join(dir, 'long.db');
   const store = openLabStore({ path });
@@ -215,8 +356,9 @@ function benchHistory(): void {
     store.close();
     return openLabStore({ path });
   });
-  const afterReopen = time(() => reopen.value.getLab('long').explain('VM1', 'VM2'));
   reopen.value.close();
+  const afterReopen = firstAfterReopen(path, 'long');
+  const unkept = firstAfterReopen(path, 'long', { historyIndex: false });
   const noShadows = openLabStore({ path, counterfactualShadows: false });
   const fullReplay = time(() => {
     // Baseline: counterfactuals replayed from event 1 (what explain costs without shadow snapshots).
@@ -224,10 +366,13 @@ function benchHistory(): void {
   });
   noShadows.close();
   console.log(
-    `explain(VM1, VM2) on ${lab.seq} events (target < 500 ms): first call ${f(first.ms)} ms, ` +
-      `after each new event median ${f(median(warm))} ms, first call after reopen ${f(afterReopen.ms)} ms, ` +
-      `same seq again (cached) ${f(cached, 3)} ms; ` +
+    `explain(VM1, VM2) on ${lab.seq} events: first call ${f(first.ms)} ms, ` +
+      `after each new event median ${f(median(warm))} ms, same seq again (cached) ${f(cached, 3)} ms; ` +
       `diverges=${first.value.diverges}, firstDivergence=#${first.value.firstDivergence?.seq}`,
+  );
+  console.log(
+    `  first call after reopen: ${reopenFigure(afterReopen)}; ` +
+      `baseline, history index folded from event 1 (historyIndex: false): median ${f(median(unkept.ms))} ms`,
   );
   console.log(
     `  baseline, counterfactuals replayed from event 1 (no shadow snapshots): ${f(fullReplay.ms)} ms ` +
@@ -272,34 +417,41 @@ function benchHistory(): void {
  * those outlive their device until destroyed by an id that differs under the other policies' replays.
  */
 function benchChurn(): void {
-  const store = openLabStore({ path: join(dir, 'churn.db') });
+  const path = join(dir, 'churn.db');
+  const store = openLabStore({ path });
   const lab = store.createLab({ name: 'churn', policy: 'shared', template: 'seed-story' });
   const ioas = lab.state().vms.find((vm) => vm.name === 'VM2')?.ioas ?? 0;
-  const spare = lab.apply({ op: 'hwpt.alloc', ioas, iommu: 'iommu0', enforceCacheCoherency: true });
-  const hwpt = spare.effects.find((e) => e.type === 'hwpt.created')?.hwpt;
-  if (hwpt === undefined) throw new Error('hwpt.alloc made no table');
-  const ops: Op[] = [];
-  for (let i = 0; ops.length < LONG - lab.seq; i++) {
-    if (i % 10 === 0) ops.push({ op: 'device.replace', vm: 'VM2', device: 'A2', hwpt });
-    ops.push({ op: 'vm.detach', vm: 'VM2', device: 'A2' }, { op: 'vm.attach', vm: 'VM2', device: 'A2' });
-  }
+  const ops = churnOps(spareTable(lab, ioas), LONG - lab.seq - 1);
   for (let i = 0; i < ops.length; i += 1000) lab.applyBatch(ops.slice(i, i + 1000));
-  // First call: the history index is built from event 1; later calls only fold in the new events.
+  // The history index is kept as events commit: the first call reads it, it does not fold the log.
   const first = time(() => lab.explain('VM1', 'VM2'));
   const runs: number[] = [];
   for (let i = 0; i < 5; i++) {
     lab.apply({ op: 'ioas.map', ioas: 1, iova: 0x200000000 + i * 0x1000, length: 0x1000 });
     runs.push(time(() => lab.explain('VM1', 'VM2')).ms);
   }
+  const live = JSON.stringify(lab.explain('VM1', 'VM2'));
+  store.close();
+  // After a restart: the index saved at the last snapshot point, plus the events after it.
+  const afterReopen = firstAfterReopen(path, 'churn');
+  // Baseline: the index folded from event 1 on the first call, as explain did before it was kept.
+  const unkept = firstAfterReopen(path, 'churn', { historyIndex: false });
+  if (afterReopen.answer !== live || unkept.answer !== live) {
+    throw new Error('explain after reopen differs from the live lab');
+  }
   console.log(
-    `explain(VM1, VM2) on ${lab.seq} events that all touch VM2 (worst case: every event is history, ` +
-      `target < 500 ms): first call ${f(first.ms)} ms, after each new event median ${f(median(runs))} ms; ` +
+    `explain(VM1, VM2) on ${lab.seq} events that all touch VM2 (worst case: every event is history): ` +
+      `first call ${f(first.ms)} ms, after each new event median ${f(median(runs))} ms; ` +
       `diverges=${first.value.diverges}`,
   );
-  store.close();
+  console.log(
+    `  first call after reopen: ${reopenFigure(afterReopen)}; ` +
+      `baseline, history index folded from event 1 (historyIndex: false): median ${f(median(unkept.ms))} ms`,
+  );
 }
 
 benchAppend();
 benchApplyPath();
+benchIndexWriteCost();
 benchHistory();
 benchChurn();

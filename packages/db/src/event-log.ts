@@ -2,6 +2,7 @@
 // for the store. Statements are prepared once per database; every write path is one transaction.
 import type Database from 'better-sqlite3';
 import type { EventRow } from './codec.ts';
+import type { HistoryRow, HistorySave } from './history-index.ts';
 
 const COLUMNS = 'seq, at, op, errno, code, message, effects, aborted';
 
@@ -37,6 +38,9 @@ export class EventLog {
   #shadowSeqAtOrBefore: Database.Statement;
   #updateResult: Database.Statement;
   #matchingByCount = new Map<number, Database.Statement>();
+  #historyRows: Database.Statement;
+  #saveHistory: (labId: number, save: HistorySave) => void;
+  #saveSnapshotAndHistory: (labId: number, seq: number, state: Buffer, save: HistorySave) => void;
 
   constructor(sqlite: Database.Database) {
     this.sqlite = sqlite;
@@ -93,6 +97,23 @@ export class EventLog {
     );
     this.#updateResult = sqlite.prepare(
       'update events set errno = ?, code = ?, message = ?, effects = ? where lab_id = ? and seq = ?',
+    );
+    this.#historyRows = sqlite.prepare('select vm, seq, state from history_index where lab_id = ?');
+    const dropHistory = sqlite.prepare('delete from history_index where lab_id = ?');
+    const insertHistory = sqlite.prepare(
+      'insert or replace into history_index (lab_id, vm, seq, state) values (?, ?, ?, ?)',
+    );
+    const writeHistory = (labId: number, save: HistorySave) => {
+      if (save.replace) dropHistory.run(labId);
+      for (const r of save.rows) insertHistory.run(labId, r.vm, r.seq, r.state);
+    };
+    this.#saveHistory = sqlite.transaction(writeHistory);
+    const insertSnapshot = this.#insertSnapshot;
+    this.#saveSnapshotAndHistory = sqlite.transaction(
+      (labId: number, seq: number, state: Buffer, save: HistorySave) => {
+        insertSnapshot.run(labId, seq, state);
+        writeHistory(labId, save);
+      },
     );
     this.#refusedCount = sqlite
       .prepare('select count(*) from events where lab_id = ? and errno <> 0 and aborted = 0')
@@ -173,8 +194,10 @@ export class EventLog {
     return this.#snapshotAtOrBefore.get(labId, seq) as { seq: number; state: Buffer } | undefined;
   }
 
-  saveSnapshot(labId: number, seq: number, state: Buffer): void {
-    this.#insertSnapshot.run(labId, seq, state);
+  /** Saves a snapshot, and with it in the same transaction the history index save given. */
+  saveSnapshot(labId: number, seq: number, state: Buffer, history?: HistorySave): void {
+    if (history === undefined) this.#insertSnapshot.run(labId, seq, state);
+    else this.#saveSnapshotAndHistory(labId, seq, state, history);
   }
 
   shadowAtOrBefore(
@@ -204,9 +227,19 @@ export class EventLog {
     this.#insertShadow.run(labId, policy, kernel, seq, refused, state);
   }
 
-  /** Drops every snapshot and shadow snapshot (derived data a new core cannot trust). */
+  /** The lab's saved history index rows (history-index.ts). */
+  historyRows(labId: number): HistoryRow[] {
+    return this.#historyRows.all(labId) as HistoryRow[];
+  }
+
+  /** Writes history index rows in one transaction (over the lab's others, or replacing them). */
+  saveHistory(labId: number, save: HistorySave): void {
+    this.#saveHistory(labId, save);
+  }
+
+  /** Drops every snapshot, shadow snapshot and history index (derived data a new core cannot trust). */
   dropSnapshots(): void {
-    this.sqlite.exec('delete from snapshots; delete from shadow_snapshots;');
+    this.sqlite.exec('delete from snapshots; delete from shadow_snapshots; delete from history_index;');
   }
 
   /** Rewrites the recorded result of one event (when the core's rules changed; see store.ts). */

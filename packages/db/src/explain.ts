@@ -13,7 +13,7 @@ import {
   type Policy,
 } from '@ioasid-lab/core';
 import { CausalView } from './causality.ts';
-import type { HistoryIndex, VmIndex } from './history-index.ts';
+import type { HistoryView, VmIndex } from './history-index.ts';
 import { ruleBetween, sameOutcome, wouldPhrase } from './kernels.ts';
 import { candidatesFor, findRemedies, findVmRemedies, latentHazards } from './remedies.ts';
 import { vmOutcome } from './replay.ts';
@@ -35,7 +35,7 @@ export interface ExplainInput {
   a: string;
   b: string;
   /** The lab's history indexed up to `seq` for (at least) a and b. */
-  history(a: string, b: string): HistoryIndex;
+  history(a: string, b: string): HistoryView;
   /** Op names of these events. */
   opNames(seqs: number[]): Map<number, OpName>;
   /** A copy of the live core to try remedies on; the caller's explain frees it. */

@@ -19,7 +19,7 @@ import { type EventRow, opNameOf, toEvent, toRow, withoutClient } from './codec.
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
-import { HistoryIndex, type ScanRow } from './history-index.ts';
+import { HISTORY_FRAGMENTS, type HistoryView, LabHistory } from './history-index.ts';
 import { replayKernel } from './kernels.ts';
 import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
 import type {
@@ -40,6 +40,11 @@ export interface LiveLabContext {
   log: EventLog;
   snapshotEvery: number;
   counterfactualShadows: boolean;
+  /**
+   * Keep the history index up to date as events commit and save it at snapshot points (default true).
+   * When false, explain folds the log into it on its first call and after (the store's option).
+   */
+  historyIndex?: boolean;
   /** Creates a new lab in the store from ops (fork, import). */
   createFromOps(name: string, policy: Policy, kernel: Kernel, template: Template, ops: Op[]): StoredLab;
 }
@@ -52,16 +57,21 @@ interface Shadow {
 }
 
 const MAX_EVENTS_PAGE = 10_000;
-/** VMs one history index follows before it starts over with just the pair asked. */
-const MAX_INDEXED_VMS = 8;
 /** Explanations kept per lab (the latest few (a, b, seq) asked). */
 const EXPLAIN_CACHE = 8;
 
 /**
- * Shadows are saved once this many snapshot intervals of inputs are pending (10,000 inputs at the default
- * interval): a counterfactual then replays at most that many inputs per policy (about 20 ms each, measured).
+ * Shadows are first saved once this many snapshot intervals of inputs are pending (10,000 inputs at the
+ * default interval), so labs shorter than that never pay for them.
  */
 const SHADOW_LAG_INTERVALS = 20;
+
+/**
+ * After their first save, shadows are saved again every this many intervals (2,000 inputs): the same
+ * replays on the write path in smaller steps, and a counterfactual after an open replays at most that many
+ * inputs per policy (a few ms each) instead of up to 10,000.
+ */
+const SHADOW_STEP_INTERVALS = 4;
 
 /** A new core, or null when the kernel profile lacks the policy (iommufd on 6.1). */
 function createOrNull(policy: Policy, kernel: Kernel): Lab | null {
@@ -96,7 +106,8 @@ export class LiveLab implements StoredLab {
   #shadows = new Map<string, Shadow | null>();
   #savedShadowSeq = new Map<string, number>();
   #explained = new Map<string, Explanation | VmExplanation>();
-  #history: HistoryIndex | undefined;
+  /** Every VM's history folded up to its seq; undefined until read or built (history-index.ts). */
+  #history: LabHistory | undefined;
   #closed = false;
   /** How many of this lab's inputs were refused, as of `seq`: counted over the log once, then kept up. */
   #refused: { seq: number; count: number } | undefined;
@@ -117,7 +128,68 @@ export class LiveLab implements StoredLab {
   static load(ctx: LiveLabContext, row: LabRow): LiveLab {
     const seq = ctx.log.lastSeq(row.id);
     const core = LiveLab.#rebuild(ctx.log, row.id, row.policy as Policy, row.kernel as Kernel, seq);
-    return new LiveLab(ctx, row, core, seq);
+    const lab = new LiveLab(ctx, row, core, seq);
+    lab.#openHistory();
+    return lab;
+  }
+
+  /**
+   * The history index as last saved, extended by the events after it (at most a snapshot interval); none
+   * when the lab has events but no saved index (a file from before the index, a replica's mirror): explain
+   * then folds the whole log on its first call, and saves the result.
+   */
+  #openHistory(): void {
+    if (this.#ctx.historyIndex === false) return;
+    try {
+      const history =
+        this.#seq === 0 ? new LabHistory() : LabHistory.fromRows(this.#ctx.log.historyRows(this.id));
+      if (!history || history.seq > this.#seq) return;
+      if (history.seq < this.#seq) this.#catchUp(history);
+      this.#history = history;
+    } catch {
+      // Derived data: an index that cannot be read is folded again from the log when explain needs it.
+    }
+  }
+
+  /** Folds the applied events after the index's seq, read from the log. */
+  #catchUp(history: LabHistory): void {
+    const rows = this.#ctx.log.effectsMentioning(this.id, history.seq, this.#seq, HISTORY_FRAGMENTS);
+    for (const [seq, effects] of rows) history.fold(seq, JSON.parse(effects) as Effect[]);
+    history.seq = this.#seq;
+  }
+
+  /** Extends the history index by just-committed events from their decoded effects: no log read, no parse. */
+  #foldCommitted(first: number, results: readonly OpResult[]): void {
+    const history = this.#history;
+    if (!history || history.seq !== first - 1 || this.#ctx.historyIndex === false) return;
+    try {
+      results.forEach((result, i) => {
+        if (result.ok) history.fold(first + i, result.effects);
+      });
+      history.seq = first + results.length - 1;
+    } catch {
+      // The events are committed; an index that failed to take them is folded again when explain needs it.
+      this.#history = undefined;
+    }
+  }
+
+  /** The history index when it is kept and up to date with the log (what a save may write). */
+  #historyToSave(): LabHistory | undefined {
+    const history = this.#history;
+    if (!history || history.seq !== this.#seq || this.#ctx.historyIndex === false) return undefined;
+    return history;
+  }
+
+  /** Saves the history index (the VM histories changed since its last save) when it is up to date. */
+  #saveHistory(): void {
+    const history = this.#historyToSave();
+    if (!history) return;
+    try {
+      this.#ctx.log.saveHistory(this.id, history.toSave());
+      history.saved();
+    } catch {
+      // Derived data, like snapshots: a missing save costs a longer fold at the next open.
+    }
   }
 
   static #rebuild(log: EventLog, labId: number, policy: Policy, kernel: Kernel, at: number): Lab {
@@ -215,6 +287,7 @@ export class LiveLab implements StoredLab {
     }
     const previous = this.#seq;
     this.#seq = first + rows.length - 1;
+    this.#foldCommitted(first, results);
     if (this.#refused?.seq === previous) {
       const refused = rows.filter((r) => r.errno !== 0 && r.aborted === 0).length;
       this.#refused = { seq: this.#seq, count: this.#refused.count + refused };
@@ -263,14 +336,18 @@ export class LiveLab implements StoredLab {
 
   /**
    * At snapshot points, also brings the counterfactual shadows (this lab's inputs under each other policy)
-   * up to date and snapshots them, once SHADOW_LAG_INTERVALS intervals of inputs are pending since their
-   * last saved snapshot: explain and compare then replay a bounded tail, and short labs never pay.
+   * up to date and snapshots them, once SHADOW_LAG_INTERVALS intervals of inputs are pending for the first
+   * save and SHADOW_STEP_INTERVALS after it: explain and compare then replay a bounded tail, and short labs
+   * never pay.
    */
   #maybeSnapshot(previous: number): void {
     const every = this.#ctx.snapshotEvery;
     if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
     try {
-      this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize());
+      // The history index changed since the last save goes in the snapshot's commit (one fsync for both).
+      const history = this.#historyToSave();
+      this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize(), history?.toSave());
+      history?.saved();
       if (!this.#ctx.counterfactualShadows) return;
       for (const [policy, kernel] of this.#explainedReplays()) {
         const key = `${policy}@${kernel}`;
@@ -278,7 +355,8 @@ export class LiveLab implements StoredLab {
         if (saved === undefined) {
           saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
         }
-        if (this.#seq - saved < every * SHADOW_LAG_INTERVALS) {
+        const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
+        if (this.#seq - saved < every * lag) {
           this.#savedShadowSeq.set(key, saved);
           continue;
         }
@@ -395,27 +473,24 @@ export class LiveLab implements StoredLab {
   }
 
   /**
-   * The history index for explain, extended by the events since it was last used; rebuilt from event 1
-   * when it does not cover these VMs or the hardware or a VM's IOAS changed.
+   * The history index for explain, read for `a` and `b` against `state`: up to date already when the lab
+   * keeps it as events commit, else extended from the log first (built from event 1 when there is none).
    */
-  #historyFor(a: string, b: string, state: CoreState): HistoryIndex {
-    const known = this.#history ? [...this.#history.vms.keys()] : [];
-    const wanted = [...new Set([...known, a, b])].filter((vm) => state.vms.some((v) => v.name === vm));
-    if (!this.#history?.fits(state, wanted)) {
-      this.#history = new HistoryIndex(state, wanted.length > MAX_INDEXED_VMS ? [a, b] : wanted);
+  #historyFor(a: string, b: string, state: CoreState): HistoryView {
+    const history = this.#history ?? new LabHistory();
+    const from = history.seq;
+    if (from < this.#seq) {
+      try {
+        this.#catchUp(history);
+      } catch (error) {
+        this.#history = undefined;
+        throw error;
+      }
     }
-    const index = this.#history;
-    if (index.seq < this.#seq) {
-      index.fold(this.#scanRows(index.fragments(), index.seq));
-      index.seq = this.#seq;
-    }
-    return index;
-  }
-
-  *#scanRows(fragments: string[], after: number): Generator<ScanRow> {
-    for (const [seq, effects] of this.#ctx.log.effectsMentioning(this.id, after, this.#seq, fragments)) {
-      yield { seq, effects: JSON.parse(effects) as Effect[] };
-    }
+    this.#history = history;
+    // A long fold (a file saved before the index existed) is saved, so the next open does not repeat it.
+    if (this.#seq - from >= this.#ctx.snapshotEvery) this.#saveHistory();
+    return history.view(state, a === b ? [a] : [a, b]);
   }
 
   explain(a: string, b: string): Explanation;

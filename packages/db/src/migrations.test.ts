@@ -54,20 +54,28 @@ describe('migrations', () => {
       'state',
     ]);
     expect(columns(db.sqlite, 'labs')).toContain('kernel');
+    expect(columns(db.sqlite, 'history_index')).toEqual(['lab_id', 'vm', 'seq', 'state']);
+    const indexes = db.sqlite.prepare('pragma index_list(events)').all() as {
+      name: string;
+      partial: number;
+    }[];
+    expect(indexes).toContainEqual(expect.objectContaining({ name: 'events_refused', partial: 1 }));
     db.close();
   });
 
-  it.each([1, 2, 3])(
+  it.each([1, 2, 3, 4])(
     'upgrade a file made by schema version %i (first migrations only), keeping its rows',
     (count) => {
       const path = join(mkdtempSync(join(tmpdir(), 'ioasid-mig-')), 'old.db');
       const old = new Database(path);
       migrate(drizzle(old), { migrationsFolder: versionFolder(count) });
       expect(columns(old, 'events').includes('aborted')).toBe(count >= 2);
+      const kernel = count >= 4 ? ['kernel'] : [];
       expect(columns(old, 'shadow_snapshots')).toEqual(
-        count >= 3 ? ['lab_id', 'policy', 'seq', 'refused', 'state'] : [],
+        count >= 3 ? ['lab_id', 'policy', ...kernel, 'seq', 'refused', 'state'] : [],
       );
-      expect(columns(old, 'labs')).not.toContain('kernel');
+      expect(columns(old, 'labs').includes('kernel')).toBe(count >= 4);
+      expect(columns(old, 'history_index')).toEqual([]);
       old
         .prepare("insert into labs (name, policy, template, created_at) values ('old', 'shared', 'seed', 1)")
         .run();
@@ -88,7 +96,9 @@ describe('migrations', () => {
       >;
       const lab = db.sqlite.prepare('select name, policy, kernel from labs').get();
       const shadows = columns(db.sqlite, 'shadow_snapshots');
+      const history = columns(db.sqlite, 'history_index');
       db.close();
+      expect(history).toContain('state');
       expect(shadows).toContain('refused');
       expect(lab).toEqual({ name: 'old', policy: 'shared', kernel: '6.12' });
       expect(event).toMatchObject({ seq: 1, errno: 0, aborted: 0 });

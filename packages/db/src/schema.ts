@@ -1,4 +1,5 @@
 // The event store's tables: labs, their append-only event logs, and periodic snapshots of core state.
+import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const labs = sqliteTable('labs', {
@@ -33,7 +34,11 @@ export const events = sqliteTable(
      */
     aborted: integer('aborted').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.labId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.labId, t.seq] }),
+    // Refusals only, so explain's first call after an open counts a lab's refused inputs without a scan.
+    index('events_refused').on(t.labId).where(sql`${t.errno} <> 0`),
+  ],
 );
 
 export const snapshots = sqliteTable(
@@ -73,4 +78,23 @@ export const shadowSnapshots = sqliteTable(
     state: blob('state', { mode: 'buffer' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.labId, t.policy, t.kernel, t.seq] })],
+);
+
+/**
+ * The lab's history index (history-index.ts) as of `seq`, saved at snapshot points so a reopened lab folds
+ * only the events after it: one row per VM name (`vm`) and one for the lab-wide part (`vm` = ''). Derived
+ * data, dropped with the snapshots when the core's rules change.
+ */
+export const historyIndex = sqliteTable(
+  'history_index',
+  {
+    labId: integer('lab_id')
+      .notNull()
+      .references(() => labs.id, { onDelete: 'cascade' }),
+    vm: text('vm').notNull(),
+    seq: integer('seq').notNull(),
+    /** JSON (history-index.ts), read back only by the same format version. */
+    state: text('state').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.vm] })],
 );

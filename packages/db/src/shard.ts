@@ -40,8 +40,9 @@ export function summaryOfRow(log: EventLog, row: LabRow): LabSummary {
 const CHUNK = 1000;
 
 /**
- * Builds the lab in a scratch log, then copies its row, events, latest snapshot and shadow snapshots into
- * `log` in one transaction (the labs quota counted inside it). Answers the lab's row in `log`.
+ * Builds the lab in a scratch log, then copies its row, events, latest snapshot, shadow snapshots and
+ * saved history index into `log` in one transaction (the labs quota counted inside it). Answers the lab's
+ * row in `log`.
  */
 export function buildThenCopy(
   log: EventLog,
@@ -64,6 +65,7 @@ export function buildThenCopy(
     const shadows = scratch.sqlite
       .prepare('select policy, kernel, seq, refused, state from shadow_snapshots where lab_id = ?')
       .all(id) as { policy: string; kernel: string; seq: number; refused: number; state: Buffer }[];
+    const history = scratchLog.historyRows(id);
     try {
       return log.transaction(() => {
         // The write comes first, so the transaction holds the write lock before it reads the count.
@@ -72,6 +74,7 @@ export function buildThenCopy(
         log.append(realId, rows);
         if (snapshot) log.saveSnapshot(realId, snapshot.seq, snapshot.state);
         for (const s of shadows) log.saveShadow(realId, s.policy, s.kernel, s.seq, s.refused, s.state);
+        log.saveHistory(realId, { rows: history, replace: false });
         const row = log.labByName(input.name);
         if (!row) throw new Error(`lab ${input.name} vanished inside its own transaction`);
         return row;

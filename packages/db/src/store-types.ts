@@ -107,6 +107,13 @@ export interface OpenLabStoreOptions {
    * shadow snapshots are neither written nor read (counterfactuals replay from event 1).
    */
   counterfactualShadows?: boolean;
+  /**
+   * Keep each lab's history index (what explain reads) up to date as events commit, from their effects in
+   * hand, and save it at snapshot points, so explain's first call after an open folds at most one interval.
+   * Default true. When false, explain folds the log into the index on its first call (and the events since
+   * on later calls), and nothing is saved.
+   */
+  historyIndex?: boolean;
   /** Labs in the store and events in a new lab (quotas.ts); per-op quotas are the caller's (checkOps). */
   quotas?: Quotas;
   /**
