@@ -1,7 +1,7 @@
-// The generated views of the header (src/abi-layout.ts, native/src/abi_layout.c and
-// packages/api/src/vocab.generated.ts) are regenerated into a temp dir and compared with the committed
-// files, so a header edited without `npm run build` fails here; and an enum value added to a copy of the
-// header is shown to reach both the binding's and the API's lists with no other edit.
+// The generated views of the header (src/abi-layout.ts, native/src/abi_layout.c, native/src/abi_names.h
+// and packages/api/src/vocab.generated.ts) are regenerated into a temp dir and compared with the committed
+// files, so a header edited without `npm run build` fails here; and an enum value added (or renamed) in a
+// copy of the header is shown to reach the binding's, the API's and the C core's names with no other edit.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,7 @@ describe('generated files', () => {
     expect(files).toEqual([
       'packages/api/src/vocab.generated.ts',
       'packages/core/native/src/abi_layout.c',
+      'packages/core/native/src/abi_names.h',
       'packages/core/src/abi-layout.ts',
     ]);
     const stale = files.filter((path) => readFileSync(join(out, path), 'utf8') !== committed(path));
@@ -78,6 +79,23 @@ describe('generated files', () => {
     const added = (text: string) => text.replace("'arm-smmuv3'", "'arm-smmuv3', 'test-vendor'");
     expect(readFileSync(join(out, vocab), 'utf8')).toBe(added(committed(vocab)));
     expect(readFileSync(join(out, layout), 'utf8')).toContain("'test-vendor'");
+    const names = readFileSync(join(out, 'packages/core/native/src/abi_names.h'), 'utf8');
+    expect(names).toContain('#define IOASID_VENDOR_TEST_NAME "test-vendor"');
+    expect(names).toContain('#define IOASID_VENDOR_COUNT 4u');
+    expect(names).toContain(
+      '#define IOASID_VENDOR_NAMES { "intel-vtd", "amd-vi", "arm-smmuv3", "test-vendor" }',
+    );
+  });
+
+  it("carry a renamed vendor into every generated view, the C core's names included", () => {
+    const path = editedHeader((text) => text.replace('/* arm-smmuv3 */', '/* arm-smmu-v3 */'));
+    const out = generate('--header', path);
+    for (const file of filesUnder(out)) {
+      const text = readFileSync(join(out, file), 'utf8');
+      if (file.endsWith('abi_layout.c')) continue; // offsets only, no names
+      expect(text, file).toContain('arm-smmu-v3');
+      expect(text, file).not.toContain('arm-smmuv3');
+    }
   });
 
   it('refuse a header that lacks an enum the API exposes', () => {

@@ -2,32 +2,35 @@
  * Vendor defaults follow the drivers' get_resv_regions(): the x86 MSI window, AMD's HyperTransport hole, SMMU SW_MSI. */
 #include <stdlib.h>
 #include <string.h>
+#include "abi_names.h"
 #include "lab_internal.h"
 
 const char *vendor_name(uint32_t vendor)
 {
-	static const char *const names[] = { "intel-vtd", "amd-vi", "arm-smmuv3" };
+	static const char *const names[] = IOASID_VENDOR_NAMES;
 
-	return vendor < 3 ? names[vendor] : "unknown";
+	return vendor < IOASID_VENDOR_COUNT ? names[vendor] : "unknown";
 }
 
 const char *resv_kind_name(uint32_t kind)
 {
-	static const char *const names[] = { "msi", "reserved", "direct" };
+	static const char *const names[] = IOASID_RESV_KIND_NAMES;
 
-	return kind < 3 ? names[kind] : "unknown";
+	return kind < IOASID_RESV_KIND_COUNT ? names[kind] : "unknown";
 }
 
 const char *device_kind_name(uint32_t kind)
 {
-	return kind == IOASID_DEVICE_MDEV ? "mdev" : "pci";
+	static const char *const names[] = IOASID_DEVICE_KIND_NAMES;
+
+	return kind < IOASID_DEVICE_KIND_COUNT ? names[kind] : "unknown";
 }
 
 const char *requires_kvm_name(uint32_t kind)
 {
-	static const char *const names[] = { "none", "ap", "kvmgt" };
+	static const char *const names[] = IOASID_REQUIRES_KVM_NAMES;
 
-	return kind < 3 ? names[kind] : "unknown";
+	return kind < IOASID_REQUIRES_KVM_COUNT ? names[kind] : "unknown";
 }
 
 uint32_t levels_for_bits(uint32_t bits)
@@ -85,7 +88,7 @@ int op_iommu_add(struct ioasid_lab *lab, const struct ioasid_iommu_add *a)
 		return rc;
 	if (lab_find_iommu(lab, name))
 		return lab_err(lab, EEXIST, "iommu %s already exists", name);
-	if (a->vendor > IOASID_VENDOR_SMMUV3)
+	if (a->vendor >= IOASID_VENDOR_COUNT)
 		return lab_err(lab, EINVAL, "iommu %s: unknown vendor %u", name, a->vendor);
 	tmp.vendor = a->vendor;
 	tmp.enforce = a->flags & IOASID_IOMMU_ENFORCE_CC;
@@ -113,7 +116,7 @@ int op_iommu_add(struct ioasid_lab *lab, const struct ioasid_iommu_add *a)
 
 			if (r->__reserved)
 				return lab_err(lab, EOPNOTSUPP, "iommu %s: reserved region %u has nonzero padding", name, i);
-			if (r->kind > IOASID_RESV_DIRECT)
+			if (r->kind >= IOASID_RESV_KIND_COUNT)
 				return lab_err(lab, EINVAL, "iommu %s: reserved region %u has unknown kind %u", name, i,
 					       r->kind);
 			if (!r->length)
@@ -165,9 +168,9 @@ int op_device_add(struct ioasid_lab *lab, const struct ioasid_device_add *a)
 	u = lab_find_iommu(lab, iommu_name);
 	if (!u)
 		return lab_err(lab, ENOENT, "device %s: no iommu %s", name, iommu_name);
-	if (a->kind > IOASID_DEVICE_MDEV)
+	if (a->kind >= IOASID_DEVICE_KIND_COUNT)
 		return lab_err(lab, EINVAL, "device %s: unknown kind %u", name, a->kind);
-	if (a->requires_kvm > IOASID_KVM_KVMGT)
+	if (a->requires_kvm >= IOASID_REQUIRES_KVM_COUNT)
 		return lab_err(lab, EINVAL, "device %s: unknown requiresKvm %u", name, a->requires_kvm);
 	group = (a->flags & IOASID_DEVICE_HAS_GROUP) ? a->group : lab->next_group;
 	/* An IOMMU group never spans two units: its devices share the translation. */

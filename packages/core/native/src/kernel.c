@@ -1,10 +1,11 @@
 /* kernel.c - kernel profiles: the rules that differ between Linux releases, as data. Each field names the
  * kernel function it follows and, where a commit changed it, that commit; docs/kernels.md has the table. */
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static const struct kernel_profile profiles[IOASID_KERNEL_MAX] = {
 	[IOASID_KERNEL_6_1] = {
-		.name = "6.1",
+		.name = IOASID_KERNEL_6_1_NAME,
 		/* iommufd (drivers/iommu/iommufd) and its VFIO integration were merged for 6.2. */
 		.has_iommufd = false,
 		/* 6.1 drivers/vfio/vfio_main.c vfio_file_enforced_coherent(): a group in a container asks the
@@ -14,7 +15,7 @@ static const struct kernel_profile profiles[IOASID_KERNEL_MAX] = {
 		.iommufd_upgrade_at_attach = false,
 	},
 	[IOASID_KERNEL_6_6] = {
-		.name = "6.6",
+		.name = IOASID_KERNEL_6_6_NAME,
 		.has_iommufd = true,
 		/* Since 6.2 drivers/vfio/group.c vfio_group_enforced_coherent(): every device of the group has
 		 * IOMMU_CAP_ENFORCE_CACHE_COHERENCY (device_iommu_capable); the container does not matter. */
@@ -26,7 +27,7 @@ static const struct kernel_profile profiles[IOASID_KERNEL_MAX] = {
 		.iommufd_upgrade_at_attach = true,
 	},
 	[IOASID_KERNEL_6_12] = {
-		.name = "6.12",
+		.name = IOASID_KERNEL_6_12_NAME,
 		.has_iommufd = true,
 		.type1_judge = KVM_JUDGE_GROUP_DEVICES,
 		/* After 2ccabf81ddff: iommufd_hwpt_paging_alloc() decides enforcement once, at allocation. */

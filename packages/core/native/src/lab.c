@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "abi_names.h"
 #include "lab_internal.h"
 
 uint32_t ioasid_abi_version(void)
@@ -335,28 +336,28 @@ struct cmd_desc {
 
 #define CMD(n, type, fl, f) { n, sizeof(struct type), fl, (int (*)(struct ioasid_lab *, const void *))f }
 static const struct cmd_desc cmds[IOASID_CMD_MAX] = {
-	[IOASID_CMD_REFUSE] = CMD("refuse", ioasid_refuse, 0, op_refuse),
-	[IOASID_CMD_IOMMU_ADD] = CMD("iommu.add", ioasid_iommu_add,
+	[IOASID_CMD_REFUSE] = CMD(IOASID_CMD_REFUSE_NAME, ioasid_refuse, 0, op_refuse),
+	[IOASID_CMD_IOMMU_ADD] = CMD(IOASID_CMD_IOMMU_ADD_NAME, ioasid_iommu_add,
 				     IOASID_IOMMU_ENFORCE_CC | IOASID_IOMMU_HAS_PAGE_SIZES | IOASID_IOMMU_HAS_IOVA_BITS |
 					     IOASID_IOMMU_HAS_RESERVED,
 				     op_iommu_add),
-	[IOASID_CMD_DEVICE_ADD] = CMD("device.add", ioasid_device_add,
+	[IOASID_CMD_DEVICE_ADD] = CMD(IOASID_CMD_DEVICE_ADD_NAME, ioasid_device_add,
 				      IOASID_DEVICE_NO_SNOOP | IOASID_DEVICE_HAS_GROUP, op_device_add),
-	[IOASID_CMD_DEVICE_REMOVE] = CMD("device.remove", ioasid_device_remove, 0, op_device_remove),
-	[IOASID_CMD_VM_CREATE] = CMD("vm.create", ioasid_vm_create, IOASID_VM_HAS_MEMORY, op_vm_create),
-	[IOASID_CMD_VM_DESTROY] = CMD("vm.destroy", ioasid_vm_destroy, 0, op_vm_destroy),
-	[IOASID_CMD_VM_ATTACH] = CMD("vm.attach", ioasid_vm_attach, IOASID_ATTACH_HAS_HWPT, op_vm_attach),
-	[IOASID_CMD_VM_DETACH] = CMD("vm.detach", ioasid_vm_detach, 0, op_vm_detach),
-	[IOASID_CMD_DEVICE_REPLACE] = CMD("device.replace", ioasid_device_replace,
+	[IOASID_CMD_DEVICE_REMOVE] = CMD(IOASID_CMD_DEVICE_REMOVE_NAME, ioasid_device_remove, 0, op_device_remove),
+	[IOASID_CMD_VM_CREATE] = CMD(IOASID_CMD_VM_CREATE_NAME, ioasid_vm_create, IOASID_VM_HAS_MEMORY, op_vm_create),
+	[IOASID_CMD_VM_DESTROY] = CMD(IOASID_CMD_VM_DESTROY_NAME, ioasid_vm_destroy, 0, op_vm_destroy),
+	[IOASID_CMD_VM_ATTACH] = CMD(IOASID_CMD_VM_ATTACH_NAME, ioasid_vm_attach, IOASID_ATTACH_HAS_HWPT, op_vm_attach),
+	[IOASID_CMD_VM_DETACH] = CMD(IOASID_CMD_VM_DETACH_NAME, ioasid_vm_detach, 0, op_vm_detach),
+	[IOASID_CMD_DEVICE_REPLACE] = CMD(IOASID_CMD_DEVICE_REPLACE_NAME, ioasid_device_replace,
 					  IOASID_REPLACE_NEW | IOASID_REPLACE_HAS_ENFORCE | IOASID_REPLACE_ENFORCE,
 					  op_device_replace),
-	[IOASID_CMD_IOAS_MAP] = CMD("ioas.map", ioasid_ioas_map, IOASID_MAP_READ | IOASID_MAP_WRITE, op_ioas_map),
-	[IOASID_CMD_IOAS_UNMAP] = CMD("ioas.unmap", ioasid_ioas_unmap, 0, op_ioas_unmap),
-	[IOASID_CMD_HWPT_ALLOC] = CMD("hwpt.alloc", ioasid_hwpt_alloc, IOASID_HWPT_HAS_ENFORCE | IOASID_HWPT_ENFORCE,
+	[IOASID_CMD_IOAS_MAP] = CMD(IOASID_CMD_IOAS_MAP_NAME, ioasid_ioas_map, IOASID_MAP_READ | IOASID_MAP_WRITE, op_ioas_map),
+	[IOASID_CMD_IOAS_UNMAP] = CMD(IOASID_CMD_IOAS_UNMAP_NAME, ioasid_ioas_unmap, 0, op_ioas_unmap),
+	[IOASID_CMD_HWPT_ALLOC] = CMD(IOASID_CMD_HWPT_ALLOC_NAME, ioasid_hwpt_alloc, IOASID_HWPT_HAS_ENFORCE | IOASID_HWPT_ENFORCE,
 				      op_hwpt_alloc),
-	[IOASID_CMD_HWPT_DESTROY] = CMD("hwpt.destroy", ioasid_hwpt_destroy, 0, op_hwpt_destroy),
-	[IOASID_CMD_IOAS_COPY] = CMD("ioas.copy", ioasid_ioas_copy, IOASID_MAP_READ | IOASID_MAP_WRITE, op_ioas_copy),
-	[IOASID_CMD_IOAS_ALLOW] = CMD("ioas.allow", ioasid_ioas_allow, 0, op_ioas_allow),
+	[IOASID_CMD_HWPT_DESTROY] = CMD(IOASID_CMD_HWPT_DESTROY_NAME, ioasid_hwpt_destroy, 0, op_hwpt_destroy),
+	[IOASID_CMD_IOAS_COPY] = CMD(IOASID_CMD_IOAS_COPY_NAME, ioasid_ioas_copy, IOASID_MAP_READ | IOASID_MAP_WRITE, op_ioas_copy),
+	[IOASID_CMD_IOAS_ALLOW] = CMD(IOASID_CMD_IOAS_ALLOW_NAME, ioasid_ioas_allow, 0, op_ioas_allow),
 };
 
 /* The largest op struct, so one stack buffer holds any of them. */

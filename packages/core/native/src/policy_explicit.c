@@ -1,5 +1,6 @@
 /* policy_explicit.c - green field, user-defined: the user allocates HWPTs (enforcing or not) and names one on
  * every attach; refusals are errors, never silent fallbacks. KVM is told per table, as under shared. */
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static int explicit_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -15,7 +16,7 @@ static bool explicit_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct
 }
 
 const struct attach_policy_ops policy_explicit_ops = {
-	.name = "explicit",
+	.name = IOASID_POLICY_EXPLICIT_NAME,
 	.auto_attach = explicit_auto_attach,
 	.file_coherent = explicit_file_coherent,
 	.kvm_follows_tables = true,

@@ -1,6 +1,7 @@
 /* policy_iommufd.c - today's kernel: iommufd_device_auto_get_domain(). Existing auto domains of the IOAS are
  * tried in creation order (-EINVAL means incompatible: try the next); else a new domain enforcing iff the
  * device's IOMMU can. KVM judges each file by its device's IOMMU (vfio_file_enforced_coherent). */
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static int iommufd_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -35,7 +36,7 @@ static bool iommufd_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct 
 }
 
 const struct attach_policy_ops policy_iommufd_ops = {
-	.name = "iommufd",
+	.name = IOASID_POLICY_IOMMUFD_NAME,
 	.auto_attach = iommufd_auto_attach,
 	.file_coherent = iommufd_file_coherent,
 	.area_conflict_errno = EADDRINUSE,

@@ -2,6 +2,7 @@
  * sizes and width). A device whose IOMMU cannot snoop-control downgrades the table (SNP cleared in every PTE);
  * a table never regains SNP. The IOASID layer tells KVM: the VM is coherent iff every table its devices sit on
  * enforces, re-evaluated after every table change. */
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static int shared_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -48,7 +49,7 @@ static bool shared_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct d
 }
 
 const struct attach_policy_ops policy_shared_ops = {
-	.name = "shared",
+	.name = IOASID_POLICY_SHARED_NAME,
 	.auto_attach = shared_auto_attach,
 	.file_coherent = shared_file_coherent,
 	.kvm_follows_tables = true,

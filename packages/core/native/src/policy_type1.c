@@ -4,6 +4,7 @@
  * 6.1 asks the container, 6.2 on asks the group's devices. Reserved-region and aperture conflicts are
  * -EINVAL here (vfio_iommu_resv_conflict). QEMU's legacy container joins the container before FILE_ADD and
  * does FILE_DEL before leaving it (hw/vfio: vfio_kvm_device_add_group / vfio_kvm_device_del_group). */
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static int type1_auto_attach(struct ioasid_lab *lab, struct vm *vm, struct device *dev)
@@ -63,7 +64,7 @@ static bool type1_file_coherent(struct ioasid_lab *lab, struct vm *vm, struct de
 }
 
 const struct attach_policy_ops policy_type1_ops = {
-	.name = "type1",
+	.name = IOASID_POLICY_TYPE1_NAME,
 	.auto_attach = type1_auto_attach,
 	.file_coherent = type1_file_coherent,
 	.domain_before_kvm = true,

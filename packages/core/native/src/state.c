@@ -2,6 +2,7 @@
  * Lists in creation (= id) order; 64-bit quantities as 0x-hex strings. */
 #include <stdlib.h>
 #include <string.h>
+#include "abi_names.h"
 #include "lab_internal.h"
 
 static void put_name_list(struct sbuf *sb, const struct pvec *pv)
@@ -95,7 +96,7 @@ static void put_iova_ranges(struct ioasid_lab *lab, struct sbuf *sb, const struc
 
 static const char *policy_name(uint32_t policy)
 {
-	static const char *const names[] = { "type1", "iommufd", "shared", "explicit" };
+	static const char *const names[] = IOASID_POLICY_NAMES;
 
 	return names[policy];
 }

@@ -2,6 +2,7 @@
  * attach), hot-unplug and replace. Compound ops run as transactions: a refusal rolls the lab back whole. */
 #include <stdlib.h>
 #include <string.h>
+#include "abi_names.h"
 #include "lab_internal.h"
 
 #define GIB (1ull << 30)
@@ -219,7 +220,7 @@ static int attach_precheck(struct ioasid_lab *lab, struct attach_req *r, bool ha
 			return lab_err(lab, lab->ops->cdev_ownership ? EPERM : EBUSY,
 				       "group %u of device %s is owned by vm %s", dev->group, dev->name, o->vm->name);
 	}
-	if (r->announce > IOASID_ANNOUNCE_NEVER)
+	if (r->announce >= IOASID_ANNOUNCE_COUNT)
 		return lab_err(lab, EINVAL, "vm.attach: unknown announceKvm %u", r->announce);
 	if (!has_hwpt && lab->ops->needs_explicit_hwpt)
 		return lab_err(lab, EINVAL, "policy %s: attaching device %s needs an explicit hwpt", lab->ops->name,
