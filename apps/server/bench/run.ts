@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 2000);
 /** Trivial and durable phases alternate this many times, so load from other processes hits both alike. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const FANOUT_CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 50);
 const FANOUT_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 40_000);
@@ -177,8 +177,9 @@ async function singleOps(url: string): Promise<void> {
     }),
   );
 
-  let trivialTotal = 0;
-  let durableTotal = 0;
+  const ratios: number[] = [];
+  let trivialCpu = 0;
+  let durableCpu = 0;
   for (round = 1; round <= ROUNDS; round += 1) {
     const trivial = await load(`GET /health (trivial) #${round}`, trivialRequest);
     const durable = await load(`POST map|unmap 4 KiB (durable) #${round}`, durableRequest);
@@ -187,12 +188,19 @@ async function singleOps(url: string): Promise<void> {
         `${phase.name.padEnd(36)} ${phase.rps.toFixed(0).padStart(7)} req/s  p50 ${phase.p50.toFixed(2)} ms  p99 ${phase.p99.toFixed(2)} ms  server CPU ${phase.serverUsPerRequest.toFixed(0)} us/req  (${phase.count} requests, ${CONCURRENCY} connections)`,
       );
     }
-    trivialTotal += trivial.count;
-    durableTotal += durable.count;
+    ratios.push(durable.count / trivial.count);
+    trivialCpu += trivial.serverUsPerRequest / ROUNDS;
+    durableCpu += durable.serverUsPerRequest / ROUNDS;
   }
-  const ratio = durableTotal / trivialTotal;
+  ratios.sort((a, b) => a - b);
+  const ratio = ratios[Math.floor(ratios.length / 2)] as number;
   console.log(
-    `durable / trivial ratio over ${ROUNDS} rounds: ${ratio.toFixed(2)} (target >= 0.40) ${ratio >= 0.4 ? 'PASS' : 'FAIL'}`,
+    `durable / trivial ratio, median of ${ROUNDS} rounds: ${ratio.toFixed(2)} (${(ratios[0] as number).toFixed(2)}-${(ratios.at(-1) as number).toFixed(2)}), target >= 0.7: ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`,
+  );
+  // Load generator and server share two cores, so both phases run the server as fast as its share of
+  // CPU allows: the ratio cannot pass what one request of each costs the server.
+  console.log(
+    `  limit on this machine: server CPU per trivial / per durable request = ${trivialCpu.toFixed(0)} / ${durableCpu.toFixed(0)} us = ${(trivialCpu / durableCpu).toFixed(2)}`,
   );
 }
 
