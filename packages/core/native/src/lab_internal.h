@@ -11,7 +11,12 @@
 #include "ioasid_lab.h"
 #include "pagetable.h"
 
-#define LAB_DEFAULT_MAX_OBJECTS 4096u
+/* Objects (IOMMUs, devices, VMs, IOAS, HWPTs) per lab unless the creator sets its own. A bound, not a
+ * budget: every compound op snapshots the whole lab (about 100 bytes per device) and every state read
+ * walks it, so this caps what one lab costs in memory and per op. 16,384 holds the largest lab the UI is
+ * held to (10,000 devices behind 64 IOMMUs, 200 VMs with their IOAS and HWPTs: about 10,900 objects)
+ * with room, and keeps a snapshot under 2 MiB. */
+#define LAB_DEFAULT_MAX_OBJECTS 16384u
 #define LAB_DEFAULT_MAX_TABLE_BYTES (256ull << 20)
 
 /* A growable byte buffer; oom sticks once an allocation failed. */
@@ -63,6 +68,7 @@ struct iommu {
 	uint32_t iova_bits;
 	uint32_t nr_resv;
 	struct resv resv[IOASID_MAX_RESERVED];
+	uint32_t at; /* index in lab->iommus at the last lab_serialize_to(): a hint, checked */
 };
 
 struct vm;
@@ -76,6 +82,7 @@ struct device {
 	struct vm *vm;     /* the VM that owns it (bound and attached), or NULL */
 	struct hwpt *hwpt; /* its HWPT while attached */
 	bool kvm_file;     /* its file is on vm's kvm-vfio device */
+	uint32_t at;       /* index in lab->devices at the last lab_serialize_to(): a hint, checked */
 };
 
 /* [iova, last] inclusive, like the kernel's iopt_area. */
@@ -112,6 +119,7 @@ struct vm {
 	uint32_t noncoherent;  /* KVM's view: 1 if a file was judged not enforced-coherent at the last
 				* kvm_vfio_update_coherency(), else 0 (one flag per kvm-vfio device) */
 	bool hazard;
+	uint32_t at; /* index in lab->vms at the last lab_serialize_to(): a hint, checked */
 };
 
 struct ioasid_lab;

@@ -31,6 +31,31 @@ static uint32_t index_of(const struct pvec *pv, const void *p)
 	return i < 0 ? UINT32_MAX : (uint32_t)i;
 }
 
+/* p's index in pv through the hint lab_serialize_to() stamped (at), checked, so writing references costs
+ * one step each, not a scan of the lab's list: every compound op takes a snapshot, and a scan per device
+ * made the snapshot of a 10,000-device lab quadratic. */
+static uint32_t index_at(const struct pvec *pv, const void *p, uint32_t at)
+{
+	if (p && at < pv->n && pv->v[at] == p)
+		return at;
+	return index_of(pv, p);
+}
+
+static uint32_t device_index(const struct pvec *devices, const struct device *d)
+{
+	return index_at(devices, d, d ? d->at : 0);
+}
+
+static void stamp_indices(const struct ioasid_lab *lab)
+{
+	for (size_t i = 0; i < lab->iommus.n; i++)
+		((struct iommu *)lab->iommus.v[i])->at = (uint32_t)i;
+	for (size_t i = 0; i < lab->devices.n; i++)
+		((struct device *)lab->devices.v[i])->at = (uint32_t)i;
+	for (size_t i = 0; i < lab->vms.n; i++)
+		((struct vm *)lab->vms.v[i])->at = (uint32_t)i;
+}
+
 /* One saver per object kind, in the order the loaders read them back; references are list indices. */
 static void save_iommus(const struct ioasid_lab *lab, struct sbuf *sb)
 {
@@ -59,21 +84,21 @@ static void save_devices(const struct ioasid_lab *lab, struct sbuf *sb)
 		const struct device *d = lab->devices.v[i];
 
 		sb_putn(sb, d->name, IOASID_NAME_LEN);
-		put32(sb, index_of(&lab->iommus, d->iommu));
+		put32(sb, index_at(&lab->iommus, d->iommu, d->iommu ? d->iommu->at : 0));
 		put32(sb, d->group);
 		put32(sb, d->kind);
 		put32(sb, d->requires_kvm);
 		put8(sb, d->nosnoop);
 		put8(sb, d->kvm_file);
-		put32(sb, index_of(&lab->vms, d->vm));
+		put32(sb, index_at(&lab->vms, d->vm, d->vm ? d->vm->at : 0));
 	}
 }
 
-static void save_refs(struct sbuf *sb, const struct pvec *refs, const struct pvec *in)
+static void save_refs(struct sbuf *sb, const struct pvec *refs, const struct pvec *devices)
 {
 	put32(sb, (uint32_t)refs->n);
 	for (size_t k = 0; k < refs->n; k++)
-		put32(sb, index_of(in, refs->v[k]));
+		put32(sb, device_index(devices, refs->v[k]));
 }
 
 static void save_vms(const struct ioasid_lab *lab, struct sbuf *sb)
@@ -121,7 +146,7 @@ static void save_hwpts(const struct ioasid_lab *lab, struct sbuf *sb)
 
 		put32(sb, h->id);
 		put32(sb, index_of(&lab->ioas, h->ioas));
-		put32(sb, index_of(&lab->iommus, h->iommu));
+		put32(sb, index_at(&lab->iommus, h->iommu, h->iommu ? h->iommu->at : 0));
 		put8(sb, h->enforce);
 		put8(sb, h->autod);
 		save_refs(sb, &h->devices, &lab->devices);
@@ -139,6 +164,7 @@ int lab_serialize_to(struct ioasid_lab *lab, struct sbuf *sb)
 	put32(sb, lab->next_id);
 	put32(sb, lab->next_group);
 	put64(sb, lab->pool->max_bytes);
+	stamp_indices(lab);
 	save_iommus(lab, sb);
 	save_devices(lab, sb);
 	save_vms(lab, sb);

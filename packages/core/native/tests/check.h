@@ -20,5 +20,6 @@ void pagetable_tests(void);
 void object_tests(void);
 void message_tests(void);
 void kernel_tests(void);
+void scale_tests(void);
 
 #endif

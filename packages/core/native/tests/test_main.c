@@ -18,6 +18,7 @@ int main(void)
 	object_tests();
 	message_tests();
 	kernel_tests();
+	scale_tests();
 	printf("%d passed, %d failed\n", checks_passed, checks_failed);
 	return checks_failed ? 1 : 0;
 }
