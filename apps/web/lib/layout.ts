@@ -27,6 +27,15 @@ export interface Layout {
   edges: LaidEdge[];
   width: number;
   height: number;
+  /** What positions and edges were computed from; a later state of the same shape reuses them. */
+  shape?: LayoutShape;
+}
+
+/** The unit and device lists (by identity: shareState keeps an unchanged list) and how the rows below link. */
+interface LayoutShape {
+  iommus: IommuState[];
+  devices: DeviceState[];
+  links: string;
 }
 
 export const SIZE: Record<NodeKind, { w: number; h: number }> = {
@@ -168,7 +177,55 @@ function keepIdentity(nodes: LaidNode[], previous: Layout): void {
   }
 }
 
+/** Every fact of tables, IOAS and VMs that a position, an edge or a device note depends on, in order. */
+function links(state: LabState): string {
+  const parts: string[] = [];
+  for (const h of state.hwpts)
+    parts.push(`h${h.id}:${h.ioas}:${h.iommu}:${h.enforceCacheCoherency}:${h.devices.join(',')}`);
+  for (const a of state.ioas) parts.push(`a${a.id}:${a.vm ?? ''}`);
+  for (const v of state.vms) parts.push(`v${v.name}:${v.ioas}`);
+  return parts.join('\n');
+}
+
+/**
+ * The previous layout with only the data of tables, IOAS and VMs swapped in: under a stream of maps a
+ * 10,000-device lab changes page-table stats, not where anything sits, and laying it all out again took
+ * most of a frame. Edges stay the same array, so edge paths (which depend on positions only) are kept.
+ */
+function reuseLayout(state: LabState, previous: Layout, shape: LayoutShape): Layout {
+  const hwptById = new Map(state.hwpts.map((h) => [h.id, h]));
+  const ioasById = new Map(state.ioas.map((a) => [a.id, a]));
+  const vmByName = new Map(state.vms.map((v) => [v.name, v]));
+  const nodes = previous.nodes.map((n): LaidNode => {
+    if (n.kind === 'hwpt') {
+      const data = hwptById.get(n.data.id) ?? n.data;
+      return data === n.data ? n : { ...n, data };
+    }
+    if (n.kind === 'ioas') {
+      const data = ioasById.get(n.data.id) ?? n.data;
+      return data === n.data ? n : { ...n, data };
+    }
+    if (n.kind === 'vm') {
+      const data = vmByName.get(n.data.name) ?? n.data;
+      return data === n.data ? n : { ...n, data, note: hazardReason(state, data, hwptById) };
+    }
+    return n;
+  });
+  const byKey = new Map(nodes.map((n) => [n.key, n]));
+  return { ...previous, nodes, byKey, shape };
+}
+
 export function layoutLab(state: LabState, previous?: Layout | null): Layout {
+  const shape: LayoutShape = { iommus: state.iommus, devices: state.devices, links: links(state) };
+  const before = previous?.shape;
+  if (
+    previous &&
+    before &&
+    before.iommus === shape.iommus &&
+    before.devices === shape.devices &&
+    before.links === shape.links
+  )
+    return reuseLayout(state, previous, shape);
   const p: Placing = { state, nodes: [], edges: [], centre: new Map(), cursor: LEFT };
   placeUnitsAndDevices(p);
   placeTables(p);
@@ -182,6 +239,7 @@ export function layoutLab(state: LabState, previous?: Layout | null): Layout {
     edges: p.edges.filter((e) => byKey.has(e.from) && byKey.has(e.to)),
     width,
     height: 660,
+    shape,
   };
 }
 

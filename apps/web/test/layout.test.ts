@@ -48,6 +48,31 @@ describe('layoutLab', () => {
     expect(second.byKey.get('dev:A')).toBe(first.byKey.get('dev:A'));
   });
 
+  it('reuses positions and edges when only data changed, and lays out again when links change', () => {
+    const base = seedState();
+    const first = layoutLab(base);
+    // A map grows a table's stats and a VM turns hazardous: nothing moves, the nodes carry the new data.
+    const mapped = { ...base, hwpts: [...base.hwpts], vms: [...base.vms] };
+    const table = { ...base.hwpts[0], stats: { ...base.hwpts[0]?.stats, bytes: 1 << 20 } };
+    mapped.hwpts[0] = table as (typeof mapped.hwpts)[number];
+    mapped.vms[0] = { ...base.vms[0], coherencyHazard: true } as (typeof mapped.vms)[number];
+    const second = layoutLab(mapped, first);
+    expect(second.edges).toBe(first.edges);
+    expect(second.byKey.get('dev:A')).toBe(first.byKey.get('dev:A'));
+    const hwpt = second.byKey.get(`hwpt:${table.id}`);
+    expect(hwpt?.data).toBe(table);
+    expect(hwpt?.x).toBe(first.byKey.get(`hwpt:${table.id}`)?.x);
+    const vm = second.byKey.get('vm:VM1');
+    expect(vm && 'note' in vm ? vm.note : '').toBe('A: no-snoop, HWPT 2 no SNP');
+    expect(second).toEqual(layoutLab(mapped));
+    // A table that loses a device is a change of links: a fresh layout, fresh edges.
+    const detached = { ...mapped, hwpts: [...mapped.hwpts] };
+    detached.hwpts[0] = { ...table, devices: [] } as (typeof detached.hwpts)[number];
+    const third = layoutLab(detached, second);
+    expect(third.edges).not.toBe(second.edges);
+    expect(third.edges.some((e) => e.to === `hwpt:${table.id}` && e.from.startsWith('dev:'))).toBe(false);
+  });
+
   it('notes why a VM is in a hazard', () => {
     const state = seedState();
     state.vms[0] = { ...state.vms[0], wbinvd: false, coherencyHazard: true } as (typeof state.vms)[number];

@@ -3,11 +3,28 @@
 // Destroy is refused with EBUSY while devices are attached; the errno shows inline.
 import Link from 'next/link';
 import { enc } from '../../lib/api';
+import type { LabState, VmState } from '../../lib/types';
 import { latentText } from '../../lib/use-latent';
 import { ActionForm } from '../actions/action-form';
 import { latentOf } from '../topology/labels';
 import { Facts } from './facts';
 import type { KindProps } from './kind-props';
+
+/** "d1 (no-snoop) → HWPT 3 no SNP; ..." for the VM's devices: one pass over the lab's devices and tables, not
+ * a search of them per device (a 50-device VM in a 10,000-device lab re-rendered in tens of ms). */
+function deviceLines(state: LabState, v: VmState): string {
+  const wanted = new Set(v.devices);
+  const devices = new Map(state.devices.filter((d) => wanted.has(d.name)).map((d) => [d.name, d]));
+  const hwpts = new Map(state.hwpts.map((h) => [h.id, h]));
+  return v.devices
+    .map((name) => {
+      const d = devices.get(name);
+      const h = d && d.hwpt !== null ? hwpts.get(d.hwpt) : undefined;
+      const snp = h ? (h.enforceCacheCoherency ? 'SNP' : 'no SNP') : 'no table';
+      return `${name}${d?.noSnoop ? ' (no-snoop)' : ''} → ${h ? `HWPT ${h.id} ${snp}` : snp}`;
+    })
+    .join('; ');
+}
 
 // Long only in markup: every fact of a VM, its hazards and its actions in one panel.
 export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
@@ -46,19 +63,7 @@ export function VmDetails({ lab, state, id, readOnly, onDone }: KindProps) {
         rows={[
           ['IOAS', v.ioas],
           ['memory', v.memory ?? '—'],
-          [
-            'devices',
-            v.devices.length
-              ? v.devices
-                  .map((name) => {
-                    const d = state.devices.find((x) => x.name === name);
-                    const h = state.hwpts.find((x) => x.id === d?.hwpt);
-                    const snp = h ? (h.enforceCacheCoherency ? 'SNP' : 'no SNP') : 'no table';
-                    return `${name}${d?.noSnoop ? ' (no-snoop)' : ''} → ${h ? `HWPT ${h.id} ${snp}` : snp}`;
-                  })
-                  .join('; ')
-              : '—',
-          ],
+          ['devices', v.devices.length ? deviceLines(state, v) : '—'],
           ['non-coherent', v.noncoherentDma],
           ['wbinvd', v.wbinvd ? 'emulated (costs speed)' : 'off'],
         ]}

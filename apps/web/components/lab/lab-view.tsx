@@ -39,6 +39,19 @@ function useLayout(state: LabState | null): Layout | null {
   }, [state]);
 }
 
+/** The filters' focus; a refreshed state that keeps the same keys keeps the same set, so what the canvas
+ * derives from it (edge paths, dimmed chunks) is not rebuilt on every refresh of a streaming lab. */
+function useFocus(state: LabState | null, filters: Filters): ReadonlySet<string> | null {
+  const cache = useRef<ReadonlySet<string> | null>(null);
+  return useMemo(() => {
+    const next = state ? focusSet(state, filters) : null;
+    const prev = cache.current;
+    const kept = prev && next && prev.size === next.size && [...next].every((k) => prev.has(k)) ? prev : next;
+    cache.current = kept;
+    return kept;
+  }, [state, filters]);
+}
+
 /** Nodes to flash: what the stream touched, plus every page table mirroring a touched IOAS. */
 function useFlash(live: LiveLab, state: LabState | null, past: boolean): ReadonlySet<string> {
   return useMemo(() => {
@@ -135,7 +148,7 @@ export function LabView({ lab }: { lab: string }) {
   const searchRef = useRef<HTMLInputElement>(null);
   const layout = useLayout(state);
   const flash = useFlash(live, state, viewSeq !== null);
-  const focus = useMemo(() => (state ? focusSet(state, filters) : null), [state, filters]);
+  const focus = useFocus(state, filters);
 
   const scrub = useCallback(
     (seq: number | null) => setQuery({ seq: seq === null ? null : String(seq) }),

@@ -2,7 +2,7 @@
 // The lab's topology as one SVG: rows of nodes, edges per kind, pan (drag) and zoom (wheel, buttons, fit).
 // The SVG element is exposed through svgRef so exports serialise exactly what is on screen.
 import { type RefObject, useCallback, useEffect, useMemo, useRef } from 'react';
-import { type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
+import { type LaidNode, type Layout, LEFT, ROW_LABEL, ROW_Y, SIZE } from '../../lib/layout';
 import { markPainted } from '../../lib/perf';
 import { edgeHits, edgePaths } from './edges';
 import { CHUNK, NodeChunk } from './node-chunk';
@@ -21,6 +21,9 @@ interface Props {
   forceDetail?: boolean;
 }
 
+/** Above this many nodes in the DOM, touched nodes do not flash (see showFlash). */
+const FLASH_MAX_NODES = 2500;
+
 /** Culling bounds move in these steps, so panning re-renders only when a step is crossed. */
 const CULL_STEP = 2000;
 
@@ -31,6 +34,13 @@ function cullRange(v: { x: number; w: number }, all: boolean): [number, number] 
     Math.floor((v.x - v.w / 2) / CULL_STEP) * CULL_STEP,
     Math.ceil((v.x + v.w * 1.5) / CULL_STEP) * CULL_STEP,
   ];
+}
+
+function keysWhere(nodes: LaidNode[], pick: (key: string) => boolean): string {
+  return nodes
+    .filter((n) => pick(n.key))
+    .map((n) => n.key)
+    .join('\n');
 }
 
 // Long only in markup and memoised derivations; viewport, edges and nodes live in their own modules.
@@ -52,7 +62,13 @@ export function TopologyCanvas({
   const pxPerUnit = (boxRef.current?.clientWidth || 1200) / v.w;
   const detail = Boolean(forceDetail) || pxPerUnit > 0.4;
   // Search and filters dim edges whose ends are both outside the focus, like the nodes.
-  const paths = useMemo(() => edgePaths(layout, selected, focus, detail), [layout, selected, focus, detail]);
+  // A layout that keeps its predecessor's edges array also keeps every position (layoutLab), so the paths,
+  // 30-100 ms of string building per refresh in a 10,000-device lab, change only with the edges.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: positions change only with layout.edges, see above.
+  const paths = useMemo(
+    () => edgePaths(layout, selected, focus, detail),
+    [layout.edges, selected, focus, detail],
+  );
   const [cullFrom, cullTo] = cullRange(v, Boolean(forceDetail));
   const visible = useMemo(
     () => (view || forceDetail ? layout.nodes.filter((n) => n.x + n.w >= cullFrom && n.x <= cullTo) : []),
@@ -63,6 +79,19 @@ export function TopologyCanvas({
     for (let i = 0; i < visible.length; i += CHUNK) out.push(visible.slice(i, i + CHUNK));
     return out;
   }, [visible]);
+  // A flash animates every frame for a second, and each frame repaints the whole SVG: past a few thousand
+  // drawn nodes that paint alone is a long task, and a stream keeps something flashing all the time.
+  const showFlash = flash.size > 0 && visible.length <= FLASH_MAX_NODES;
+  // Per chunk, the keys of its flashing and dimmed nodes: worked out when chunks, flash or focus change,
+  // not on every render (a 10,000-node overview has 200 chunks).
+  const flashSigs = useMemo(
+    () => chunks.map((nodes) => (showFlash ? keysWhere(nodes, (k) => flash.has(k)) : '')),
+    [chunks, flash, showFlash],
+  );
+  const dimSigs = useMemo(
+    () => chunks.map((nodes) => (focus ? keysWhere(nodes, (k) => !focus.has(k)) : '')),
+    [chunks, focus],
+  );
   useEffect(() => markPainted(visible.length), [visible]);
   const select = useCallback((key: string) => onSelect(key), [onSelect]);
 
@@ -98,26 +127,19 @@ export function TopologyCanvas({
             <title>{h.title}</title>
           </path>
         ))}
-        {chunks.map((nodes, i) => {
-          const inChunk = (pick: (key: string) => boolean) =>
-            nodes
-              .filter((n) => pick(n.key))
-              .map((n) => n.key)
-              .join('\n');
-          return (
-            <NodeChunk
-              // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positional runs of a stable node order.
-              key={i}
-              nodes={nodes}
-              selected={selected && nodes.some((n) => n.key === selected) ? selected : null}
-              flashSig={flash.size ? inChunk((k) => flash.has(k)) : ''}
-              dimSig={focus ? inChunk((k) => !focus.has(k)) : ''}
-              detail={detail}
-              onSelect={select}
-              onOpen={onOpen}
-            />
-          );
-        })}
+        {chunks.map((nodes, i) => (
+          <NodeChunk
+            // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positional runs of a stable node order.
+            key={i}
+            nodes={nodes}
+            selected={selected && nodes.some((n) => n.key === selected) ? selected : null}
+            flashSig={flashSigs[i] ?? ''}
+            dimSig={dimSigs[i] ?? ''}
+            detail={detail}
+            onSelect={select}
+            onOpen={onOpen}
+          />
+        ))}
       </svg>
     </div>
   );
