@@ -1,7 +1,7 @@
 // Styles of the topology SVG, kept as a string so the exported SVG carries exactly what the page shows.
 // Colours come from CSS variables; export resolves them into the file. Dimming fades fill and stroke, not
-// the group's opacity: an opacity per node is a compositing effect per node, and with thousands dimmed
-// every repaint spent 50-80 ms re-layerizing them.
+// the group's opacity: an opacity per node is a compositing effect per node, and with thousands dimmed a
+// repaint spent 50-115 ms re-layerizing them.
 
 export const COLOUR_VARS = [
   '--fg',
