@@ -2,7 +2,7 @@
 // A lab's home: live topology in the middle, filters left, details and actions right, timeline below.
 // URL carries the selection (?sel=vm:VM1) and the seq being viewed (?seq=N).
 import { useRouter } from 'next/navigation';
-import { type RefObject, useCallback, useMemo, useRef, useState } from 'react';
+import { memo, type RefObject, useCallback, useMemo, useRef, useState } from 'react';
 import { enc } from '../../lib/api';
 import { type Layout, layoutLab } from '../../lib/layout';
 import type { LabState } from '../../lib/types';
@@ -74,8 +74,10 @@ function useLabQuery(liveSeq: number) {
   return { viewSeq, selRaw, selection, setQuery };
 }
 
-/** Details of the selection (or the lab) and the actions, read-only in the past. */
-function DetailsAside(props: {
+/** Details of the selection (or the lab) and the actions, read-only in the past. Memoised: a stream
+ * re-renders the page for every batch of events (log, seq, flash), while these change only with the state
+ * or the selection, and their forms walk every device of the lab. */
+const DetailsAside = memo(function DetailsAside(props: {
   lab: string;
   state: LabState | null;
   selection: Selection | null;
@@ -93,7 +95,7 @@ function DetailsAside(props: {
       ) : null}
     </aside>
   );
-}
+});
 
 /** Opening a table's inspector, and the view's keys (`?` lists them), driving its refs and the URL. */
 function useLabKeys(
