@@ -3,7 +3,7 @@
 // within a lab (PgLabStore serialises per lab); subscribed labs' events come from every replica's commits,
 // in seq order, through LISTEN/NOTIFY with catch-up from the table (PgFanout). Deletes reach the other
 // replicas' streams the same way (pg-deletes.ts).
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
 import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
@@ -19,7 +19,9 @@ import type {
 
 const port = parentPort;
 if (!port) throw new Error('pg-worker.ts must run in a worker thread');
-const { dbPath, shard, replica } = workerData as WorkerInput;
+const { dbPath, shard, replica, lane } = workerData as WorkerInput;
+/** Where subscribed labs' events go: the lane their calls come on (a router's shard), else the parent. */
+const eventPort = lane ?? port;
 /** One worker per replica listens for other replicas' deletes: the only one, or shard 0. */
 const listensForDeletes = shard === undefined || shard === 0;
 
@@ -105,7 +107,7 @@ const storeMethods: Record<StoreMethod, Handler> = {
   subscribe: async (name: string) => {
     if (subscriptions.has(name)) return store.deliveredSeq(name) ?? 0;
     const { seq, unsubscribe } = await store.subscribe(name, (events) =>
-      post({ type: 'events', lab: name, events }),
+      eventPort.postMessage({ type: 'events', lab: name, events } satisfies WorkerMessage),
     );
     subscriptions.set(name, unsubscribe);
     return seq;
@@ -156,11 +158,24 @@ async function call(message: CallMessage): Promise<unknown> {
   return (labMethods[message.method] as (...args: unknown[]) => unknown)(message.lab, ...message.args);
 }
 
-port.on('message', (message: CallMessage) => {
-  call(message).then(
-    (value) => post({ type: 'result', id: message.id, ok: true, value }),
-    (error) => post({ type: 'result', id: message.id, ok: false, error: errorShape(error) }),
-  );
-});
+/** Answers calls arriving on `from` on that same port: the parent (router or main thread) or the lane. */
+function serve(from: MessagePort | NonNullable<typeof parentPort>): void {
+  from.on('message', (message: CallMessage) => {
+    call(message).then(
+      (value) =>
+        from.postMessage({ type: 'result', id: message.id, ok: true, value } satisfies WorkerMessage),
+      (error) =>
+        from.postMessage({
+          type: 'result',
+          id: message.id,
+          ok: false,
+          error: errorShape(error),
+        } satisfies WorkerMessage),
+    );
+  });
+}
+
+serve(port);
+if (lane) serve(lane);
 
 post({ type: 'ready' });

@@ -1,5 +1,6 @@
 // Messages between the server's main thread and the store worker: calls, their answers, and the
 // events of subscribed labs, pushed in commit order. The calls are typed from the store's own interfaces.
+import type { MessagePort } from 'node:worker_threads';
 import type { LabStore, LabSummary, StoredEvent, StoredLab } from '@ioasid-lab/db';
 
 /** What crosses the thread boundary for a result: a StoredLab cannot, so it goes as its summary. */
@@ -64,7 +65,8 @@ export type CallMessage =
 export type ErrorShape = { name: string; message: string; code?: string; storage?: string };
 
 export type WorkerMessage =
-  | { type: 'ready' }
+  /** `lanes`: from a router, one port per shard, straight to it (see labOf). */
+  | { type: 'ready'; lanes?: MessagePort[] }
   | { type: 'failed'; error: ErrorShape }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ErrorShape }
@@ -80,8 +82,34 @@ export interface WorkerInput {
   shards: number;
   /** Set by the router for each of its shards: which one this is. */
   shard?: number;
+  /**
+   * Set by the router for each of its shards: the shard's end of a channel to the main thread, which sends
+   * every call about a lab (labOf) straight to the lab's shard on it, without the hop through the router.
+   */
+  lane?: MessagePort;
   /** How long each worker may take to close its database before the router terminates it. */
   closeTimeoutMs: number;
   /** This server's id among the replicas of one PostgreSQL database (its own deletes are not echoed). */
   replica: string;
+}
+
+/**
+ * The lab a call is about, whose shard must answer it; undefined for calls any shard can answer (listLabs)
+ * or that go to every shard (pragma, close). Every call naming a lab travels the same way, so a lab's calls
+ * and its pushed events stay in the order they were made.
+ */
+export function labOf(message: CallMessage): string | undefined {
+  if (message.lab !== undefined) return message.lab;
+  const [first] = message.args as [unknown];
+  switch (message.method) {
+    case 'createLab':
+      return (first as { name?: unknown } | undefined)?.name as string | undefined;
+    case 'importLab':
+    case 'deleteLab':
+    case 'subscribe':
+    case 'unsubscribe':
+      return typeof first === 'string' ? first : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -3,23 +3,24 @@
 // that dies is replaced (a few times), else the store fails closed with 503s. Closing is bounded: every
 // worker closes its database and answers within the close timeout, or is terminated and reported.
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import type { StoreHealth } from '@ioasid-lab/api';
 import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
-import type { EventListener, Explanation } from '@ioasid-lab/db';
+import { type EventListener, type Explanation, shardOf } from '@ioasid-lab/db';
 import { STORE_CLOSE_TIMEOUT_MS } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { within } from './bounded.ts';
-import type {
-  CallMessage,
-  ErrorShape,
-  LabCalls,
-  LabMethod,
-  StoreCalls,
-  StoreCloseReport,
-  StoreMethod,
-  WorkerInput,
-  WorkerMessage,
+import {
+  type CallMessage,
+  type ErrorShape,
+  type LabCalls,
+  type LabMethod,
+  labOf,
+  type StoreCalls,
+  type StoreCloseReport,
+  type StoreMethod,
+  type WorkerInput,
+  type WorkerMessage,
 } from './protocol.ts';
 import { storeShards } from './shards.ts';
 
@@ -69,14 +70,20 @@ export interface RemoteStoreOptions {
 /** What the router may take beyond the shards' bound: ending them, then the file's last checkpoint. */
 const ROUTER_CLOSE_MARGIN_MS = 2_000;
 
-function startWorker(input: WorkerInput): Promise<Worker> {
+/** A started store worker, and with a router, its lanes: one port straight to each shard. */
+interface Started {
+  worker: Worker;
+  lanes: MessagePort[];
+}
+
+function startWorker(input: WorkerInput): Promise<Started> {
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input });
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage) => {
       if (message.type === 'ready') {
         worker.off('message', onMessage);
         worker.off('error', reject);
-        resolve(worker);
+        resolve({ worker, lanes: message.lanes ?? [] });
       } else if (message.type === 'failed') {
         worker.off('message', onMessage);
         void worker.terminate();
@@ -92,6 +99,11 @@ export class RemoteStore {
   readonly #input: WorkerInput;
   #fault: StoreHealth['fault'] | undefined;
   #worker: Worker;
+  /**
+   * With a router, a port straight to each shard: calls about a lab go to its shard on its lane and are
+   * answered there (two thread hops, not four); the rest go through the router.
+   */
+  #lanes: MessagePort[] = [];
   /** Calls made while a new worker starts, sent in order once it is ready. */
   #backlog: CallMessage[] | null = null;
   #failed = false;
@@ -118,10 +130,10 @@ export class RemoteStore {
   /** Called once the store is closed, with what closing left undone (workers terminated, errors). */
   onClosed: (report: StoreCloseReport) => void = () => {};
 
-  private constructor(input: WorkerInput, worker: Worker) {
+  private constructor(input: WorkerInput, started: Started) {
     this.#input = input;
-    this.#worker = worker;
-    this.#watch(worker);
+    this.#worker = started.worker;
+    this.#watch(started);
   }
 
   /** Starts the worker on `dbPath`; resolves once the store is open and seeded. */
@@ -175,8 +187,15 @@ export class RemoteStore {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
       if (this.#backlog) this.#backlog.push(message);
-      else this.#worker.postMessage(message);
+      else this.#post(message);
     });
+  }
+
+  /** Sends a call: on its lab's lane when there are lanes and it names a lab, else to the worker. */
+  #post(message: CallMessage): void {
+    const lab = this.#lanes.length > 0 ? labOf(message) : undefined;
+    if (lab === undefined) this.#worker.postMessage(message);
+    else (this.#lanes[shardOf(lab, this.#lanes.length)] as MessagePort).postMessage(message);
   }
 
   listLabs: Async<StoreCalls, 'listLabs'> = () => this.call(undefined, 'listLabs');
@@ -231,6 +250,7 @@ export class RemoteStore {
     this.#closed = true;
     this.#rejectAll(new LabError('EINVAL', 'the lab store is closed'));
     await this.#worker.terminate();
+    for (const lane of this.#lanes) lane.close();
     this.onClosed(report);
     return report;
   }
@@ -247,10 +267,14 @@ export class RemoteStore {
     }
   }
 
-  #watch(worker: Worker): void {
-    worker.on('message', (message: WorkerMessage) => {
+  #watch({ worker, lanes }: Started): void {
+    for (const lane of this.#lanes) lane.close();
+    this.#lanes = lanes;
+    const receive = (message: WorkerMessage) => {
       if (worker === this.#worker) this.#receive(message);
-    });
+    };
+    worker.on('message', receive);
+    for (const lane of lanes) lane.on('message', receive);
     let cause: unknown;
     worker.on('error', (error) => {
       cause = error;
@@ -276,22 +300,22 @@ export class RemoteStore {
     }
     this.#backlog = [];
     startWorker(this.#input).then(
-      (worker) => {
+      (started) => {
         const backlog = this.#backlog ?? [];
         this.#backlog = null;
         if (this.#closed) {
-          void worker.terminate();
+          void started.worker.terminate();
           return;
         }
-        this.#worker = worker;
-        this.#watch(worker);
+        this.#worker = started.worker;
+        this.#watch(started);
         this.#restarts += 1;
         // Streams keep their listeners; the new worker must push their labs' events again. Events
         // committed but not pushed before the death show up as a gap the hub fetches from the log.
         for (const lab of this.#listeners.keys()) {
-          worker.postMessage({ id: this.#nextId++, method: 'subscribe', args: [lab] } satisfies CallMessage);
+          this.#post({ id: this.#nextId++, method: 'subscribe', args: [lab] } satisfies CallMessage);
         }
-        for (const message of backlog) worker.postMessage(message);
+        for (const message of backlog) this.#post(message);
         this.onRestart();
       },
       (reopenError: unknown) => {

@@ -13,11 +13,17 @@
 // does not is terminated (its thread's connections are closed as it goes). Then, on a SQLite file, the
 // router opens the file once more as its last connection, which checkpoints the WAL into it and removes it.
 import { existsSync } from 'node:fs';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
 import { openDatabase, shardOf } from '@ioasid-lab/db';
 import { isPostgresUrl } from '@ioasid-lab/db/pg';
 import { within } from './bounded.ts';
-import type { CallMessage, StoreCloseReport, WorkerInput, WorkerMessage } from './protocol.ts';
+import {
+  type CallMessage,
+  labOf,
+  type StoreCloseReport,
+  type WorkerInput,
+  type WorkerMessage,
+} from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('router.ts must run in a worker thread');
@@ -29,27 +35,15 @@ if (sqlite) openDatabase(input.dbPath).close();
 
 type Result = Extract<WorkerMessage, { type: 'result' }>;
 
-/** The lab a call is about (its shard's), or undefined for calls any shard can answer. */
-function labOf(message: CallMessage): string | undefined {
-  if (message.lab !== undefined) return message.lab;
-  const [first] = message.args as [unknown];
-  switch (message.method) {
-    case 'createLab':
-      return (first as { name?: unknown } | undefined)?.name as string | undefined;
-    case 'importLab':
-    case 'deleteLab':
-    case 'subscribe':
-    case 'unsubscribe':
-      return typeof first === 'string' ? first : undefined;
-    default:
-      return undefined;
-  }
-}
-
 const shards: Worker[] = [];
+/** The main thread's ends of the shards' lanes, handed over with `ready`. */
+const lanes: MessagePort[] = [];
 const ready = Array.from({ length: count }, (_, index) => {
+  const { port1, port2 } = new MessageChannel();
+  lanes.push(port2);
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-    workerData: { ...input, shard: index } satisfies WorkerInput,
+    workerData: { ...input, shard: index, lane: port1 } satisfies WorkerInput,
+    transferList: [port1],
   });
   shards.push(worker);
   return new Promise<void>((resolve, reject) => {
@@ -176,4 +170,5 @@ port.on('message', (message: CallMessage) => {
   shards[shard]?.postMessage(message);
 });
 
-port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+// Calls about a lab go from the main thread straight to its shard on these; the router keeps the rest.
+port.postMessage({ type: 'ready', lanes } satisfies WorkerMessage, lanes);

@@ -1,6 +1,6 @@
 // The store worker: owns the LabStore (native cores + SQLite) so commits and their fsyncs, snapshots
 // and replays never block the HTTP event loop. Answers calls in arrival order; pushes subscribed events.
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import {
   applyPragmaForTests,
   checkOps,
@@ -25,7 +25,9 @@ import type {
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const { dbPath, faultInjection, shard: index, shards } = workerData as WorkerInput;
+const { dbPath, faultInjection, shard: index, shards, lane } = workerData as WorkerInput;
+/** Where subscribed labs' events go: the lane their calls come on (a router's shard), else the parent. */
+const eventPort = lane ?? port;
 
 function post(message: WorkerMessage): void {
   port?.postMessage(message);
@@ -88,7 +90,11 @@ const storeMethods: StoreHandlers = {
     if (!subscriptions.has(name)) {
       subscriptions.set(
         name,
-        store.getLab(name).subscribe((events) => post({ type: 'events', lab: name, events })),
+        store
+          .getLab(name)
+          .subscribe((events) =>
+            eventPort.postMessage({ type: 'events', lab: name, events } satisfies WorkerMessage),
+          ),
       );
     }
     return store.getLab(name).seq;
@@ -143,12 +149,20 @@ function call(message: CallMessage): unknown {
   return method(store.getLab(message.lab), ...message.args);
 }
 
-port.on('message', (message: CallMessage) => {
-  try {
-    post({ type: 'result', id: message.id, ok: true, value: call(message) });
-  } catch (error) {
-    post({ type: 'result', id: message.id, ok: false, error: errorShape(error) });
-  }
-});
+/** Answers calls arriving on `from` on that same port: the parent (router or main thread) or the lane. */
+function serve(from: MessagePort | NonNullable<typeof parentPort>): void {
+  from.on('message', (message: CallMessage) => {
+    let answer: WorkerMessage;
+    try {
+      answer = { type: 'result', id: message.id, ok: true, value: call(message) };
+    } catch (error) {
+      answer = { type: 'result', id: message.id, ok: false, error: errorShape(error) };
+    }
+    from.postMessage(answer);
+  });
+}
+
+serve(port);
+if (lane) serve(lane);
 
 post({ type: 'ready' });
