@@ -22,9 +22,14 @@ export function clientLabel(header: string | string[] | undefined): string {
   return FIT.test(value) ? value : 'api';
 }
 
-/** `op` with `by`, the label of the request that asked for it. */
+/**
+ * `op` with `by`, the label of the request that asked for it. The op is the request's own (built by its
+ * route or parsed from its body), so it is labelled in place rather than copied: a spread copy was a
+ * measurable part of a durable request's main-thread time.
+ */
 export function labelled<T extends object>(op: T, by: string): T {
-  return { ...op, by };
+  (op as T & { by?: string }).by = by;
+  return op;
 }
 
 export default fp(async function clientLabelPlugin(app: FastifyInstance) {
