@@ -353,15 +353,15 @@ async function pacedPhase(url: string, ioas: number, clients: FanoutClient[], ta
 }
 
 /** Saturation: 250-op batches, two in flight, as fast as the lab commits them. */
-async function saturationPhase(url: string, ioas: number, clients: FanoutClient[], tally: FanoutTally) {
-  const startSeq = Math.max(...clients.map((client) => client.last));
-  const target = startSeq + FANOUT_EVENTS;
-  tally.ages.length = 0;
-  const gapsBefore = tally.gaps;
+/**
+ * Commits `count` maps in 250-op batches, two in flight, from IOVA `from` up: as fast as the lab commits
+ * them. Resolves to the seconds it took.
+ */
+async function pushBatches(url: string, ioas: number, from: number, count: number): Promise<number> {
   const began = performance.now();
-  let next = 0x400000000;
+  let next = from;
   const inFlight: Promise<unknown>[] = [];
-  for (let made = 0; made < FANOUT_EVENTS; made += FANOUT_BATCH) {
+  for (let made = 0; made < count; made += FANOUT_BATCH) {
     const ops = Array.from({ length: FANOUT_BATCH }, () => {
       next += 0x1000;
       return { op: 'ioas.map', ioas, iova: toHex(next), length: '0x1000' };
@@ -371,6 +371,17 @@ async function saturationPhase(url: string, ioas: number, clients: FanoutClient[
     if (inFlight.length >= 2) await inFlight.shift();
   }
   await Promise.all(inFlight);
+  return (performance.now() - began) / 1000;
+}
+
+/** Saturation: batches as fast as the lab commits them, to every client. */
+async function saturationPhase(url: string, ioas: number, clients: FanoutClient[], tally: FanoutTally) {
+  const startSeq = Math.max(...clients.map((client) => client.last));
+  const target = startSeq + FANOUT_EVENTS;
+  tally.ages.length = 0;
+  const gapsBefore = tally.gaps;
+  const began = performance.now();
+  await pushBatches(url, ioas, 0x400000000, FANOUT_EVENTS);
   await allReached(clients, target);
   const elapsed = (performance.now() - began) / 1000;
   let delivered = 0;
@@ -399,6 +410,11 @@ async function fanout(url: string): Promise<void> {
   })) as {
     ioas: number;
   };
+  // The ceiling of any client's rate: how fast the lab commits these batches with nobody streaming.
+  const alone = await pushBatches(url, vm.ioas, 0x800000000, FANOUT_EVENTS);
+  console.log(
+    `fan-out, the lab alone (no stream clients): ${FANOUT_EVENTS} events committed in ${alone.toFixed(2)} s = ${(FANOUT_EVENTS / alone).toFixed(0)} events/s, the ceiling of the per-client rate below`,
+  );
   const startSeq = ((await must(url, 'GET', '/labs/fan')) as { events: number }).events;
   const tally: FanoutTally = { gaps: 0, resyncs: 0, ages: [] };
   const clients = await Promise.all(
