@@ -11,26 +11,12 @@ import {
   PagetableQuery,
   StoredEvent,
 } from '@ioasid-lab/api/schemas';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { applyAndDescribe, applyOrThrow, createdHwpt } from '../ops.ts';
+import type { TypedApp } from './typed-app.ts';
 
 const tags = ['hwpts'];
-
-/** The plugin's instance with TypeBox types, as each registration below takes it. */
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 
 export default async function hwptRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -40,7 +26,7 @@ export default async function hwptRoutes(fastify: FastifyInstance): Promise<void
 }
 
 /** POST and GET /labs/:lab/hwpts: allocate a HWPT, and the lab's HWPTs. */
-function hwptCollectionRoutes(app: App): void {
+function hwptCollectionRoutes(app: TypedApp): void {
   app.post(
     '/labs/:lab/hwpts',
     {
@@ -76,7 +62,7 @@ function hwptCollectionRoutes(app: App): void {
 }
 
 /** GET and DELETE /labs/:lab/hwpts/:id: one HWPT. */
-function oneHwptRoutes(app: App): void {
+function oneHwptRoutes(app: TypedApp): void {
   app.get(
     '/labs/:lab/hwpts/:id',
     {
@@ -119,7 +105,7 @@ function oneHwptRoutes(app: App): void {
 }
 
 /** GET /labs/:lab/hwpts/:id/pagetable: a HWPT's leaves, paged. */
-function pagetableRoute(app: App): void {
+function pagetableRoute(app: TypedApp): void {
   app.get(
     '/labs/:lab/hwpts/:id/pagetable',
     {

@@ -11,26 +11,12 @@ import {
   LabSummary,
 } from '@ioasid-lab/api/schemas';
 import type { LabExport as LabExportType } from '@ioasid-lab/db';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifySchemaValidationError,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { ApiError } from '../errors.ts';
+import type { TypedApp } from './typed-app.ts';
 
 const tags = ['labs'];
 
-/** The plugin's instance with TypeBox types, as each registration below takes it. */
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 const EXPORT_FORMAT = 'ioasid-lab/v1';
 
 /**
@@ -55,7 +41,7 @@ export default async function labRoutes(fastify: FastifyInstance): Promise<void>
 }
 
 /** GET /labs and POST /labs: the list, and a new lab from a template. */
-function labCollectionRoutes(app: App): void {
+function labCollectionRoutes(app: TypedApp): void {
   app.get(
     '/labs',
     { schema: { tags, summary: 'List labs', response: { 200: LabList, ...errorResponses } } },
@@ -81,7 +67,7 @@ function labCollectionRoutes(app: App): void {
 }
 
 /** POST /labs/import: another lab's export replayed into a new lab. */
-function importRoute(app: App): void {
+function importRoute(app: TypedApp): void {
   app.post(
     '/labs/import',
     {
@@ -116,7 +102,7 @@ function importRoute(app: App): void {
 }
 
 /** GET and DELETE /labs/:lab: one lab. */
-function oneLabRoutes(app: App): void {
+function oneLabRoutes(app: TypedApp): void {
   app.get(
     '/labs/:lab',
     {
@@ -149,7 +135,7 @@ function oneLabRoutes(app: App): void {
 }
 
 /** POST /labs/:lab/fork and GET /labs/:lab/export: a lab's inputs, as a new lab or as a file. */
-function copyRoutes(app: App): void {
+function copyRoutes(app: TypedApp): void {
   app.post(
     '/labs/:lab/fork',
     {

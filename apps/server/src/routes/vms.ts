@@ -13,25 +13,12 @@ import {
   VmParams,
   VmState,
 } from '@ioasid-lab/api/schemas';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { Op } from '@ioasid-lab/core';
+import type { FastifyInstance } from 'fastify';
 import { applyAndDescribe, applyOrThrow, named } from '../ops.ts';
+import type { TypedApp } from './typed-app.ts';
 
 const tags = ['vms'];
-
-/** The plugin's instance with TypeBox types, as each registration below takes it. */
-type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 
 export default async function vmRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -41,7 +28,7 @@ export default async function vmRoutes(fastify: FastifyInstance): Promise<void> 
 }
 
 /** POST and GET /labs/:lab/vms: boot a VM with its devices, and the lab's VMs. */
-function vmCollectionRoutes(app: App): void {
+function vmCollectionRoutes(app: TypedApp): void {
   app.post(
     '/labs/:lab/vms',
     {
@@ -77,7 +64,7 @@ function vmCollectionRoutes(app: App): void {
 }
 
 /** DELETE /labs/:lab/vms/:vm: destroy an empty VM. */
-function destroyVmRoute(app: App): void {
+function destroyVmRoute(app: TypedApp): void {
   app.delete(
     '/labs/:lab/vms/:vm',
     {
@@ -98,8 +85,18 @@ function destroyVmRoute(app: App): void {
   );
 }
 
+/** Applies a hot-plug op on behalf of the request and answers its device as the state now holds it. */
+function applyToDevice(
+  app: TypedApp,
+  request: { params: { lab: string }; labClient: string },
+  op: Extract<Op, { device: string }>,
+) {
+  const lab = app.labs.getLab(request.params.lab);
+  return applyAndDescribe(app.ops, lab, op, named('devices', op.device), request.labClient);
+}
+
 /** /labs/:lab/vms/:vm/devices: hot-plug, hot-unplug and replace a VM's device. */
-function hotplugRoutes(app: App): void {
+function hotplugRoutes(app: TypedApp): void {
   app.post(
     '/labs/:lab/vms/:vm/devices',
     {
@@ -112,9 +109,7 @@ function hotplugRoutes(app: App): void {
       },
     },
     async (request) => {
-      const op = { op: 'vm.attach', vm: request.params.vm, ...request.body } as const;
-      const lab = app.labs.getLab(request.params.lab);
-      return applyAndDescribe(app.ops, lab, op, named('devices', op.device), request.labClient);
+      return applyToDevice(app, request, { op: 'vm.attach', vm: request.params.vm, ...request.body });
     },
   );
 
@@ -129,15 +124,8 @@ function hotplugRoutes(app: App): void {
       },
     },
     async (request) => {
-      const { lab: labName, vm, dev } = request.params;
-      const op = { op: 'vm.detach', vm, device: dev } as const;
-      return applyAndDescribe(
-        app.ops,
-        app.labs.getLab(labName),
-        op,
-        named('devices', dev),
-        request.labClient,
-      );
+      const { vm, dev } = request.params;
+      return applyToDevice(app, request, { op: 'vm.detach', vm, device: dev });
     },
   );
 
@@ -153,15 +141,8 @@ function hotplugRoutes(app: App): void {
       },
     },
     async (request) => {
-      const { lab: labName, vm, dev } = request.params;
-      const op = { op: 'device.replace', vm, device: dev, ...request.body } as const;
-      return applyAndDescribe(
-        app.ops,
-        app.labs.getLab(labName),
-        op,
-        named('devices', dev),
-        request.labClient,
-      );
+      const { vm, dev } = request.params;
+      return applyToDevice(app, request, { op: 'device.replace', vm, device: dev, ...request.body });
     },
   );
 }
