@@ -57,9 +57,9 @@ static void fuzz_name(char dst[IOASID_NAME_LEN], const char *name)
 /* Two IOMMUs (I0 enforces cache coherency, I1 cannot), devices A, B (no-snoop), C on I0 and D on I1,
  * VM1 with A and B, VM2 with C: the seed lab of the tests, small enough to fuzz quickly. Each input's
  * cost is mostly the invariant walks over every leaf, so the VMs get 64 KiB of RAM (16 leaves) and the
- * lab a 512 KiB table budget: a map that would need more is refused from arithmetic before any table
+ * lab a 128 KiB table budget: a map that would need more is refused from arithmetic before any table
  * is built, so big maps still reach the budget checks without turning one input into seconds of walks. */
-#define FUZZ_TABLE_BYTES (512ull << 10)
+#define FUZZ_TABLE_BYTES (128ull << 10)
 #define FUZZ_VM_MEMORY 0x10000ull
 static struct ioasid_lab *fuzz_seed_lab(uint32_t policy, uint32_t kernel)
 {
