@@ -441,10 +441,11 @@ int op_vm_create(struct ioasid_lab *lab, const struct ioasid_vm_create *a)
 		if (!lab_find_device(lab, dev_name))
 			return lab_err(lab, ENOENT, "vm %s: no device %s", name, dev_name);
 	}
+	/* The unused slots must be zero; one memcmp per slot, not a branch per byte (2 KiB per op). */
+	static const char empty[IOASID_NAME_LEN];
 	for (uint32_t i = a->nr_devices; i < IOASID_MAX_VM_DEVICES; i++)
-		for (size_t k = 0; k < IOASID_NAME_LEN; k++)
-			if (a->devices[i][k])
-				return lab_err(lab, EINVAL, "vm %s: device slot %u is past nr_devices", name, i);
+		if (memcmp(a->devices[i], empty, IOASID_NAME_LEN) != 0)
+			return lab_err(lab, EINVAL, "vm %s: device slot %u is past nr_devices", name, i);
 	return lab_transaction(lab, do_vm_create, a);
 }
 
