@@ -2,6 +2,7 @@
  * from the areas (they are canonical). Also the rollback of transactions and atomic batches. Host byte order. */
 #include <stdlib.h>
 #include <string.h>
+#include "abi_names.h"
 #include "lab_internal.h"
 
 #define SNAP_MAGIC "IOASLAB\0"
@@ -240,13 +241,15 @@ static int load_iommus(struct ioasid_lab *lab, struct reader *r)
 		u->page_sizes = get32(r);
 		u->iova_bits = get32(r);
 		u->nr_resv = get32(r);
-		if (u->nr_resv > IOASID_MAX_RESERVED || !name_valid(u->name) || u->vendor > IOASID_VENDOR_SMMUV3 ||
+		if (u->nr_resv > IOASID_MAX_RESERVED || !name_valid(u->name) || u->vendor >= IOASID_VENDOR_COUNT ||
 		    !(u->page_sizes & IOASID_PGSIZE_4K) || (u->iova_bits != 39 && u->iova_bits != 48 && u->iova_bits != 57))
 			return -EINVAL;
 		for (uint32_t k = 0; k < u->nr_resv; k++) {
 			u->resv[k].start = get64(r);
 			u->resv[k].last = get64(r);
 			u->resv[k].kind = get32(r);
+			if (u->resv[k].kind >= IOASID_RESV_KIND_COUNT)
+				return -EINVAL;
 		}
 	}
 	return 0;
@@ -271,6 +274,8 @@ static int load_devices(struct ioasid_lab *lab, struct reader *r)
 		d->nosnoop = get8(r);
 		d->kvm_file = get8(r);
 		d->vm = (void *)(uintptr_t)get32(r); /* an index until the VMs exist: link_device_vms() */
+		if (d->kind >= IOASID_DEVICE_KIND_COUNT || d->requires_kvm >= IOASID_REQUIRES_KVM_COUNT)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -430,7 +435,7 @@ static struct ioasid_lab *parse(const void *data, size_t len, struct pt_pool *po
 	next_group = get32(&r);
 	max_bytes = get64(&r);
 	if (r.bad || memcmp(magic, SNAP_MAGIC, 8) || version != SNAP_VERSION ||
-	    policy > IOASID_POLICY_EXPLICIT || !kernel_profile(kernel) || max_bytes > IOASID_MAX_TABLE_BYTES) {
+	    policy >= IOASID_POLICY_COUNT || !kernel_profile(kernel) || max_bytes > IOASID_MAX_TABLE_BYTES) {
 		*err = -EINVAL;
 		return NULL;
 	}

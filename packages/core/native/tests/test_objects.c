@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "abi_names.h"
 #include "ioasid_lab.h"
 
 static char out[1 << 16];
@@ -156,6 +157,31 @@ void object_tests(void)
 		ioasid_lab_destroy(copy);
 	}
 	CHECK("restore refuses a cut snapshot", !ioasid_lab_restore(snap, (uint32_t)snap_len - 1, &err) && err == -EINVAL);
+	{
+		/* A device record: name[64], iommu index, group, kind, requires_kvm. Every enum a snapshot holds
+		 * is checked against its generated count, not against its last value. */
+		char device_a[IOASID_NAME_LEN] = "A";
+		char *at = NULL;
+		uint32_t kind = IOASID_DEVICE_KIND_COUNT, requires_kvm = IOASID_REQUIRES_KVM_COUNT, was;
+
+		for (size_t i = 0; !at && i + sizeof(device_a) <= snap_len; i++)
+			if (memcmp(snap + i, device_a, sizeof(device_a)) == 0)
+				at = snap + i;
+		CHECK("device A in the snapshot", at != NULL);
+		if (at) {
+			memcpy(&was, at + IOASID_NAME_LEN + 8, 4);
+			memcpy(at + IOASID_NAME_LEN + 8, &kind, 4);
+			CHECK("restore refuses an unknown device kind", !ioasid_lab_restore(snap, (uint32_t)snap_len, &err) && err == -EINVAL);
+			memcpy(at + IOASID_NAME_LEN + 8, &was, 4);
+			memcpy(&was, at + IOASID_NAME_LEN + 12, 4);
+			memcpy(at + IOASID_NAME_LEN + 12, &requires_kvm, 4);
+			CHECK("restore refuses an unknown KVM requirement", !ioasid_lab_restore(snap, (uint32_t)snap_len, &err) && err == -EINVAL);
+			memcpy(at + IOASID_NAME_LEN + 12, &was, 4);
+			copy = ioasid_lab_restore(snap, (uint32_t)snap_len, &err);
+			CHECK("restored again once mended", copy != NULL);
+			ioasid_lab_destroy(copy);
+		}
+	}
 	free(snap);
 
 	/* Batch framing: a malformed record runs nothing. */
