@@ -1,6 +1,8 @@
 // The lab's data contract: the ops a lab accepts, the effects they report, the state it exposes, and the
 // history, explanation and comparison shapes built on them. The core, the event store, the server and the
 // UI all speak these shapes (docs/api.md). The vocabularies they use are in vocab.ts.
+import type { Static } from 'typebox';
+import type { VmState as VmStateSchema } from './schemas/state.ts';
 import type {
   AnnounceKvm,
   DeviceKind,
@@ -120,17 +122,8 @@ export interface DeviceState {
   vm: string | null;
   hwpt: number | null;
 }
-export interface VmState {
-  name: string;
-  ioas: number;
-  memory: Hex;
-  devices: string[];
-  noncoherentDma: number;
-  wbinvd: boolean;
-  coherencyHazard: boolean;
-  /** Devices whose file is on the VM's kvm-vfio device, in KVM_DEV_VFIO_FILE_ADD order. */
-  kvmFiles?: string[];
-}
+/** A VM as the state shows it: derived from its schema, whose stored facts are generated from the core. */
+export type VmState = Static<typeof VmStateSchema>;
 export interface AreaState {
   iova: Hex;
   length: Hex;

@@ -3,13 +3,14 @@
 // files, so a header edited without `npm run build` fails here; and an enum value added (or renamed) in a
 // copy of the header is shown to reach the binding's, the API's and the C core's names with no other edit.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const script = join(import.meta.dirname, '..', 'scripts', 'gen-abi.mjs');
-const header = join(import.meta.dirname, '..', 'native', 'include', 'ioasid_lab.h');
+const native = join(import.meta.dirname, '..', 'native');
+const header = join(native, 'include', 'ioasid_lab.h');
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const dirs: string[] = [];
 
@@ -54,11 +55,36 @@ function editedHeader(edit: (text: string) => string): string {
   return path;
 }
 
+/** Prints the state of a lab with VM "vm" whose `epoch` (the field the test adds) is 7, then the state
+ * of the lab restored from its snapshot, one JSON document per line. */
+const VM_FIELD_PROBE = `#include <stdio.h>
+#include "lab_internal.h"
+static char out[1 << 16];
+static void print_state(struct ioasid_lab *lab) {
+  if (ioasid_lab_state(lab, out, sizeof(out)) == 0) printf("%.*s\\n", (int)*(uint32_t *)out, out + 4);
+}
+int main(void) {
+  struct ioasid_lab *lab = ioasid_lab_create(IOASID_POLICY_IOMMUFD);
+  struct ioasid_vm_create vm = { .size = sizeof(vm) };
+  memcpy(vm.name, "vm", 3);
+  if (ioasid_lab_ioctl(lab, IOASID_CMD_VM_CREATE, &vm, sizeof(vm), out, sizeof(out)) != 0) return 1;
+  lab_find_vm(lab, "vm")->epoch = 7;
+  print_state(lab);
+  if (ioasid_lab_serialize(lab, out, sizeof(out)) != 0) return 2;
+  int32_t err = 0;
+  struct ioasid_lab *copy = ioasid_lab_restore(out + 4, *(uint32_t *)out, &err);
+  if (!copy) return 3;
+  print_state(copy);
+  return 0;
+}
+`;
+
 describe('generated files', () => {
   it('are committed as the header gives them now (else run npm run build in packages/core)', () => {
     const out = generate();
     const files = filesUnder(out);
     expect(files).toEqual([
+      'packages/api/src/schemas/vm-fields.generated.ts',
       'packages/api/src/vocab.generated.ts',
       'packages/core/native/src/abi_layout.c',
       'packages/core/native/src/abi_names.h',
@@ -92,10 +118,64 @@ describe('generated files', () => {
     const out = generate('--header', path);
     for (const file of filesUnder(out)) {
       const text = readFileSync(join(out, file), 'utf8');
-      if (file.endsWith('abi_layout.c')) continue; // offsets only, no names
+      // Offsets only, and the VM's stored facts, which name no vendor.
+      if (file.endsWith('abi_layout.c') || file.endsWith('vm-fields.generated.ts')) continue;
       expect(text, file).toContain('arm-smmu-v3');
       expect(text, file).not.toContain('arm-smmuv3');
     }
+  });
+
+  it("carry a VM fact added to vm_fields.h into the compiled core's state and snapshot and the API schema", () => {
+    // The one edit: a line in a copy of the core's sources. Then the core is compiled from that copy.
+    const dir = mkdtempSync(join(tmpdir(), 'ioasid-vm-field-'));
+    dirs.push(dir);
+    cpSync(join(native, 'include'), join(dir, 'include'), { recursive: true });
+    cpSync(join(native, 'src'), join(dir, 'src'), { recursive: true });
+    const fieldsPath = join(dir, 'src', 'vm_fields.h');
+    const last = /\tX\(VM_DEVICES, kvm_files,[\s\S]*?ADD order"\)/.exec(
+      readFileSync(fieldsPath, 'utf8'),
+    )?.[0];
+    expect(last).toBeDefined();
+    writeFileSync(
+      fieldsPath,
+      readFileSync(fieldsPath, 'utf8').replace(
+        last as string,
+        `${last} \\\n\tX(VM_U32, epoch, "epoch", "A fact added for this test")`,
+      ),
+    );
+    const out = generate('--vm-fields', fieldsPath);
+    const generated = readFileSync(join(out, 'packages/api/src/schemas/vm-fields.generated.ts'), 'utf8');
+    expect(generated).toContain(
+      "epoch: Type.Integer({ minimum: 0, description: 'A fact added for this test' })",
+    );
+    const schemaKeys = [...generated.matchAll(/^ {2}(\w+): Type\./gm)].map((m) => m[1]);
+
+    // A lab with one VM whose new fact is set, then its state, and the state of its snapshot's restore.
+    writeFileSync(join(dir, 'probe.c'), VM_FIELD_PROBE);
+    const sources = readdirSync(join(dir, 'src')).filter((file) => file.endsWith('.c') && file !== 'bench.c');
+    const probe = join(dir, 'probe');
+    execFileSync(
+      'cc',
+      [
+        '-std=c11',
+        '-O1',
+        '-D_DEFAULT_SOURCE',
+        '-Iinclude',
+        '-Isrc',
+        '-o',
+        probe,
+        'probe.c',
+        ...sources.map((file) => join('src', file)),
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    const [live, restored] = execFileSync(probe, { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).vms[0]);
+    expect(Object.keys(live)).toEqual(['name', 'ioas', ...schemaKeys, 'wbinvd']);
+    expect(live.epoch).toBe(7);
+    expect(restored).toEqual(live);
   });
 
   it('refuse a header that lacks an enum the API exposes', () => {

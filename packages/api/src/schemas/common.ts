@@ -46,7 +46,8 @@ export const U64Text = Type.String({
   examples: ['0x200000'],
 });
 /** A 64-bit quantity out: always lowercase 0x-hex. */
-export const Hex = Type.String({ pattern: '^0x[0-9a-f]+$', examples: ['0x1000'] });
+export const HEX_PATTERN = '^0x[0-9a-f]+$';
+export const Hex = Type.String({ pattern: HEX_PATTERN, examples: ['0x1000'] });
 
 export const Policy = OneOf(POLICIES);
 /**

@@ -3,6 +3,7 @@
 import { type Static, Type } from 'typebox';
 import { RESERVED_KINDS } from '../vocab.ts';
 import { Hex, Kernel, Name, OneOf, Policy, Seq, Vendor } from './common.ts';
+import { VM_STORED_FIELDS } from './vm-fields.generated.ts';
 
 const ReservedOut = Type.Object({
   start: Hex,
@@ -30,19 +31,12 @@ export const DeviceState = Type.Object({
   hwpt: Type.Union([Type.Integer(), Type.Null()]),
 });
 
+/** A VM: its name and IOAS, the facts the core stores for it (vm_fields.h, generated), and wbinvd. */
 export const VmState = Type.Object({
   name: Name,
   ioas: Type.Integer(),
-  memory: Hex,
-  devices: Type.Array(Name),
-  noncoherentDma: Type.Integer(),
-  wbinvd: Type.Boolean(),
-  coherencyHazard: Type.Boolean(),
-  kvmFiles: Type.Optional(
-    Type.Array(Name, {
-      description: "Devices whose file is on the VM's kvm-vfio device, in KVM_DEV_VFIO_FILE_ADD order",
-    }),
-  ),
+  ...VM_STORED_FIELDS,
+  wbinvd: Type.Boolean({ description: 'KVM emulates WBINVD for the VM: noncoherentDma is 1' }),
 });
 
 export const AreaState = Type.Object({ iova: Hex, length: Hex, read: Type.Boolean(), write: Type.Boolean() });

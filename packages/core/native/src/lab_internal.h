@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ioasid_lab.h"
 #include "pagetable.h"
+#include "vm_fields.h"
 
 /* Objects (IOMMUs, devices, VMs, IOAS, HWPTs) per lab unless the creator sets its own. A bound, not a
  * budget: every compound op snapshots the whole lab (about 100 bytes per device) and every state read
@@ -113,12 +114,8 @@ struct hwpt {
 struct vm {
 	char name[IOASID_NAME_LEN + 1];
 	struct ioas *ioas;
-	uint64_t memory;
-	struct pvec devices;   /* attached devices, attach order */
-	struct pvec kvm_files; /* devices whose file is on the kvm-vfio device, add order */
-	uint32_t noncoherent;  /* KVM's view: 1 if a file was judged not enforced-coherent at the last
-				* kvm_vfio_update_coherency(), else 0 (one flag per kvm-vfio device) */
-	bool hazard;
+	/* memory, noncoherent (one flag per kvm-vfio device), hazard, devices, kvm_files: vm_fields.h */
+	VM_FIELDS(VM_FIELD_MEMBER)
 	uint32_t at; /* index in lab->vms at the last lab_serialize_to(): a hint, checked */
 };
 

@@ -109,11 +109,12 @@ static void save_vms(const struct ioasid_lab *lab, struct sbuf *sb)
 		const struct vm *vm = lab->vms.v[i];
 
 		sb_putn(sb, vm->name, IOASID_NAME_LEN);
-		put64(sb, vm->memory);
-		put32(sb, vm->noncoherent);
-		put8(sb, vm->hazard);
-		save_refs(sb, &vm->devices, &lab->devices);
-		save_refs(sb, &vm->kvm_files, &lab->devices);
+#define SAVE_VM_FIELD(kind, field, json, description) SAVE_##kind(vm->field);
+#define SAVE_VM_HEX64(v) put64(sb, v)
+#define SAVE_VM_U32(v) put32(sb, v)
+#define SAVE_VM_BOOL(v) put8(sb, v)
+#define SAVE_VM_DEVICES(v) save_refs(sb, &(v), &lab->devices)
+		VM_FIELDS(SAVE_VM_FIELD)
 	}
 }
 
@@ -302,11 +303,14 @@ static int load_vms(struct ioasid_lab *lab, struct reader *r)
 		get(r, vm->name, IOASID_NAME_LEN);
 		if (!name_valid(vm->name))
 			return -EINVAL;
-		vm->memory = get64(r);
-		vm->noncoherent = get32(r);
-		vm->hazard = get8(r);
-		if (load_refs(r, &vm->devices, &lab->devices) || load_refs(r, &vm->kvm_files, &lab->devices))
-			return -ENOMEM;
+#define LOAD_VM_FIELD(kind, field, json, description) LOAD_##kind(vm->field);
+#define LOAD_VM_HEX64(v) v = get64(r)
+#define LOAD_VM_U32(v) v = get32(r)
+#define LOAD_VM_BOOL(v) v = get8(r)
+#define LOAD_VM_DEVICES(v)                            \
+	if (load_refs(r, &(v), &lab->devices)) \
+		return -ENOMEM
+		VM_FIELDS(LOAD_VM_FIELD)
 	}
 	for (size_t i = 0; i < lab->devices.n && !r->bad; i++) {
 		struct device *d = lab->devices.v[i];
