@@ -217,7 +217,11 @@ static void free_subtree(struct pagetable *pt, uint64_t *table, unsigned level, 
 		if (pt->snoop)
 			pt->st.snoop_leaves -= count;
 	} else {
-		for (unsigned i = 0; i < PT_ENTRIES && count; i++) {
+		/* From the last entry down: the pool hands pages out last-freed first, so the next map gets a
+		 * freed range's table pages in ascending address order, as the range's IOVAs ascend. Freed
+		 * from the first entry up, every other map wrote its leaves into pages in descending order,
+		 * at about twice the time (the hardware prefetchers follow ascending streams). */
+		for (unsigned i = PT_ENTRIES; i-- > 0 && count;) {
 			uint64_t e = table[i];
 
 			if (!pte_present(e))
