@@ -249,7 +249,7 @@ function vocabModule() {
 
 /** The TypeBox schema of each kind of vm_fields.h. */
 const VM_FIELD_SCHEMAS = {
-  VM_HEX64: (doc) => `Type.String({ pattern: HEX_PATTERN, examples: ['0x1000'], description: ${doc} })`,
+  VM_HEX64: (doc) => `HexOf(${doc})`,
   VM_U32: (doc) => `Type.Integer({ minimum: 0, description: ${doc} })`,
   VM_BOOL: (doc) => `Type.Boolean({ description: ${doc} })`,
   VM_DEVICES: (doc) => `Type.Array(Name, { description: ${doc} })`,
@@ -281,7 +281,7 @@ function vmFieldsModule() {
     "// edit. The VM's stored facts, in the order the core writes them; schemas/state.ts builds VmState",
     '// around them. `npm run gen` in packages/core regenerates this file.',
     "import { Type } from 'typebox';",
-    "import { HEX_PATTERN, Name } from './common.ts';",
+    "import { HexOf, Name } from './common.ts';",
     '',
     'export const VM_STORED_FIELDS = {',
   ];

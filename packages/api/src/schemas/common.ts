@@ -1,6 +1,6 @@
 // Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
 // TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
-import { type Static, type TLiteral, type TLiteralValue, type TUnion, Type } from 'typebox';
+import { type Static, type TLiteral, type TLiteralValue, type TString, type TUnion, Type } from 'typebox';
 import { KERNELS, NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
 
 export { NAME_PATTERN };
@@ -46,8 +46,12 @@ export const U64Text = Type.String({
   examples: ['0x200000'],
 });
 /** A 64-bit quantity out: always lowercase 0x-hex. */
-export const HEX_PATTERN = '^0x[0-9a-f]+$';
-export const Hex = Type.String({ pattern: HEX_PATTERN, examples: ['0x1000'] });
+const HEX_OPTIONS = { pattern: '^0x[0-9a-f]+$', examples: ['0x1000'] };
+export const Hex = Type.String(HEX_OPTIONS);
+/** `Hex` with a description of the quantity (the VM's generated fields use it). */
+export function HexOf(description: string): TString {
+  return Type.String({ ...HEX_OPTIONS, description });
+}
 
 export const Policy = OneOf(POLICIES);
 /**

@@ -2,15 +2,12 @@
 // edit. The VM's stored facts, in the order the core writes them; schemas/state.ts builds VmState
 // around them. `npm run gen` in packages/core regenerates this file.
 import { Type } from 'typebox';
-import { HEX_PATTERN, Name } from './common.ts';
+import { HexOf, Name } from './common.ts';
 
 export const VM_STORED_FIELDS = {
-  memory: Type.String({
-    pattern: HEX_PATTERN,
-    examples: ['0x1000'],
-    description:
-      "Guest RAM, mapped into the VM's IOAS at creation: from IOVA 0, past the MSI window at 4 GiB",
-  }),
+  memory: HexOf(
+    "Guest RAM, mapped into the VM's IOAS at creation: from IOVA 0, past the MSI window at 4 GiB",
+  ),
   noncoherentDma: Type.Integer({
     minimum: 0,
     description:

@@ -146,12 +146,12 @@ static void write_device(struct sbuf *sb, const struct device *d)
 /* The stored facts come from vm_fields.h, in its order; wbinvd is derived (KVM emulates WBINVD while a
  * non-coherent file is on its kvm-vfio device). */
 #define WRITE_VM_FIELD(kind, field, json, description) \
-	sb_puts(sb, ",\"" json "\":");                  \
-	WRITE_##kind(vm->field);
-#define WRITE_VM_HEX64(v) sb_putn(sb, "\"", 1), sb_hex(sb, v), sb_putn(sb, "\"", 1)
-#define WRITE_VM_U32(v) sb_printf(sb, "%u", v)
-#define WRITE_VM_BOOL(v) sb_puts(sb, (v) ? "true" : "false")
-#define WRITE_VM_DEVICES(v) put_name_list(sb, &(v))
+	sb_putn(sb, ",", 1);                            \
+	WRITE_##kind(json, vm->field);
+#define WRITE_VM_HEX64(key, v) put_hex(sb, key, v)
+#define WRITE_VM_U32(key, v) sb_printf(sb, "\"%s\":%u", key, v)
+#define WRITE_VM_BOOL(key, v) sb_printf(sb, "\"%s\":%s", key, (v) ? "true" : "false")
+#define WRITE_VM_DEVICES(key, v) (sb_printf(sb, "\"%s\":", key), put_name_list(sb, &(v)))
 static void write_vm(struct sbuf *sb, const struct vm *vm)
 {
 	sb_jstr(sb, vm->name);

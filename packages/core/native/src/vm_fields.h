@@ -14,7 +14,8 @@
 #define VM_FIELDS_H
 
 #define VM_FIELDS(X)                                                                                       \
-	X(VM_HEX64, memory, "memory", "Guest RAM, mapped into the VM's IOAS at creation: from IOVA 0, past the MSI window at 4 GiB")     \
+	X(VM_HEX64, memory, "memory",                                                                     \
+	  "Guest RAM, mapped into the VM's IOAS at creation: from IOVA 0, past the MSI window at 4 GiB")  \
 	X(VM_U32, noncoherent, "noncoherentDma",                                                          \
 	  "KVM's view: 1 when a kvm-vfio file was judged not enforced-coherent at the last "                \
 	  "kvm_vfio_update_coherency(), else 0")                                                           \
