@@ -2,65 +2,26 @@
 // history, explanation and comparison shapes built on them. The core, the event store, the server and the
 // UI all speak these shapes (docs/api.md). The vocabularies they use are in vocab.ts.
 import type { Static } from 'typebox';
+import type { OpShapes } from './schemas/op-fields.generated.ts';
+import type { REST_OPS } from './schemas/ops.ts';
 import type { VmState as VmStateSchema } from './schemas/state.ts';
-import type {
-  AnnounceKvm,
-  DeviceKind,
-  Kernel,
-  Policy,
-  RequiresKvm,
-  ReservedKind,
-  Template,
-  Vendor,
-} from './vocab.ts';
+import type { DeviceKind, Kernel, Policy, RequiresKvm, ReservedKind, Template, Vendor } from './vocab.ts';
 
 /** A 64-bit quantity (IOVA, length, bytes): a JSON number, a decimal or 0x-hex string, or a bigint. */
 export type U64Input = number | string | bigint;
 /** How the core returns 64-bit quantities: lowercase hex with 0x. */
 export type Hex = string;
 
-export interface ReservedRegionInput {
-  start: U64Input;
-  length: U64Input;
-  kind: ReservedKind;
-}
+/**
+ * Every op the core's header states, by name, as Lab.apply accepts it: generated from the op structs'
+ * json: comments in packages/core/native/include/ioasid_lab.h.
+ */
+export type { OpShapes };
 
-/** Every operation a lab accepts. `op` names it; the rest is the REST body of its endpoint. */
-export type Op =
-  | {
-      op: 'iommu.add';
-      name: string;
-      vendor: Vendor;
-      enforceCacheCoherency: boolean;
-      pageSizes?: number[];
-      iovaBits?: 39 | 48 | 57;
-      reserved?: ReservedRegionInput[];
-    }
-  | {
-      op: 'device.add';
-      name: string;
-      iommu: string;
-      group?: number;
-      kind?: DeviceKind;
-      noSnoop?: boolean;
-      requiresKvm?: RequiresKvm;
-    }
-  | { op: 'device.remove'; name: string }
-  | { op: 'vm.create'; name: string; memory?: U64Input; devices?: string[] }
-  | { op: 'vm.destroy'; vm: string }
-  | { op: 'vm.attach'; vm: string; device: string; hwpt?: number; announceKvm?: AnnounceKvm }
-  | { op: 'vm.detach'; vm: string; device: string }
-  | {
-      op: 'device.replace';
-      vm: string;
-      device: string;
-      hwpt: number | 'new';
-      enforceCacheCoherency?: boolean;
-    }
-  | { op: 'ioas.map'; ioas: number; iova: U64Input; length: U64Input; read?: boolean; write?: boolean }
-  | { op: 'ioas.unmap'; ioas: number; iova: U64Input; length: U64Input }
-  | { op: 'hwpt.alloc'; ioas: number; iommu: string; enforceCacheCoherency?: boolean }
-  | { op: 'hwpt.destroy'; hwpt: number };
+/** Every operation of the REST contract. `op` names it; the rest is the REST body of its endpoint. */
+export type Op = OpShapes[(typeof REST_OPS)[number]];
+
+export type ReservedRegionInput = NonNullable<OpShapes['iommu.add']['reserved']>[number];
 
 export type OpName = Op['op'];
 

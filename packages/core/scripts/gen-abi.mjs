@@ -7,7 +7,9 @@
 // vocabularies (policies, kernels, vendors, ...), so packages/api states none of them by hand, and
 // native/src/abi_names.h, the same names as C string macros for the core's JSON, messages and range checks;
 // and from native/src/vm_fields.h, the list of a VM's stored facts, packages/api/src/schemas/
-// vm-fields.generated.ts, their schema in the API's VmState.
+// vm-fields.generated.ts, their schema in the API's VmState; and from the op structs' json: comments
+// (gen-ops.mjs), packages/core/src/op-encoders.generated.ts and packages/api/src/schemas/
+// op-fields.generated.ts, each op's encoder and its schema and type.
 //
 //   --check          exit 1 if the committed outputs differ from a fresh run (and write nothing)
 //   --out DIR        write the outputs under DIR, at their paths relative to the repository root, instead
@@ -19,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { encodersModule, opFieldsModule, parseOpShapes } from './gen-ops.mjs';
 
 const root = join(import.meta.dirname, '..');
 const repoRoot = join(root, '..', '..');
@@ -37,6 +40,8 @@ function option(name) {
 }
 
 const vmFieldsTs = join(repoRoot, 'packages', 'api', 'src', 'schemas', 'vm-fields.generated.ts');
+const encodersTs = join(root, 'src', 'op-encoders.generated.ts');
+const opFieldsTs = join(repoRoot, 'packages', 'api', 'src', 'schemas', 'op-fields.generated.ts');
 
 const check = process.argv.includes('--check');
 const outDir = option('--out');
@@ -196,6 +201,21 @@ function compiledLayout(source) {
   }
 }
 
+/** The compiled table as { struct: { sizeof, fields: { field: { offset, size } } } }. */
+function layoutOf(table) {
+  const out = {};
+  let at = 0;
+  for (const [name, fields] of Object.entries(structs)) {
+    const entry = { sizeof: table[at++], fields: {} };
+    for (const field of fields) {
+      entry.fields[field] = { offset: table[at], size: table[at + 1] };
+      at += 2;
+    }
+    out[name] = entry;
+  }
+  return out;
+}
+
 function layoutModule(table) {
   const out = {};
   let at = 0;
@@ -306,9 +326,23 @@ function readOrEmpty(path) {
 }
 
 const source = layoutSource();
+const table = compiledLayout(source);
+const ops = {
+  shapes: parseOpShapes(header),
+  enums,
+  constants,
+  layout: layoutOf(table),
+  vocabOf: (tag) => {
+    const name = Object.keys(API_VOCABULARIES).find((key) => API_VOCABULARIES[key] === tag);
+    if (!name) throw new Error(`enum ioasid_${tag} is in an op's json: but not among API_VOCABULARIES`);
+    return name;
+  },
+};
 const outputs = [
   [layoutC, source],
-  [layoutTs, formatted(layoutTs, layoutModule(compiledLayout(source)))],
+  [layoutTs, formatted(layoutTs, layoutModule(table))],
+  [encodersTs, formatted(encodersTs, encodersModule(ops))],
+  [opFieldsTs, formatted(opFieldsTs, opFieldsModule(ops))],
   [vocabTs, formatted(vocabTs, vocabModule())],
   [namesH, namesSource()],
   [vmFieldsTs, formatted(vmFieldsTs, vmFieldsModule())],

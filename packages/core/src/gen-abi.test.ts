@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const script = join(import.meta.dirname, '..', 'scripts', 'gen-abi.mjs');
@@ -84,11 +84,13 @@ describe('generated files', () => {
     const out = generate();
     const files = filesUnder(out);
     expect(files).toEqual([
+      'packages/api/src/schemas/op-fields.generated.ts',
       'packages/api/src/schemas/vm-fields.generated.ts',
       'packages/api/src/vocab.generated.ts',
       'packages/core/native/src/abi_layout.c',
       'packages/core/native/src/abi_names.h',
       'packages/core/src/abi-layout.ts',
+      'packages/core/src/op-encoders.generated.ts',
     ]);
     const stale = files.filter((path) => readFileSync(join(out, path), 'utf8') !== committed(path));
     expect(stale, 'out of date with ioasid_lab.h').toEqual([]);
@@ -118,8 +120,14 @@ describe('generated files', () => {
     const out = generate('--header', path);
     for (const file of filesUnder(out)) {
       const text = readFileSync(join(out, file), 'utf8');
-      // Offsets only, and the VM's stored facts, which name no vendor.
-      if (file.endsWith('abi_layout.c') || file.endsWith('vm-fields.generated.ts')) continue;
+      // Offsets only, the VM's stored facts, and the ops (which name the vendor list, not its values).
+      const unnamed = [
+        'abi_layout.c',
+        'vm-fields.generated.ts',
+        'op-fields.generated.ts',
+        'op-encoders.generated.ts',
+      ];
+      if (unnamed.some((name) => file.endsWith(name))) continue;
       expect(text, file).toContain('arm-smmu-v3');
       expect(text, file).not.toContain('arm-smmuv3');
     }
@@ -176,6 +184,69 @@ describe('generated files', () => {
     expect(Object.keys(live)).toEqual(['name', 'ioas', ...schemaKeys, 'wbinvd']);
     expect(live.epoch).toBe(7);
     expect(restored).toEqual(live);
+  });
+
+  it("carry a field added to an op struct into the encoder, as the compiled struct reads it, and the API's op", async () => {
+    // The one edit: a field of vm.attach and the flag that says it is given, in a copy of the header.
+    const path = editedHeader((text) =>
+      text
+        .replace(
+          '#define IOASID_ATTACH_HAS_HWPT (1u << 0)\n',
+          '$&#define IOASID_ATTACH_HAS_PASID (1u << 1)\n',
+        )
+        .replace(
+          '\tuint32_t announce;            /* enum ioasid_announce; json: announceKvm? enum */\n',
+          '$&\tuint32_t pasid; /* json: pasid? Id has=ATTACH_HAS_PASID */\n',
+        ),
+    );
+    const out = generate('--header', path);
+    const fields = readFileSync(join(out, 'packages/api/src/schemas/op-fields.generated.ts'), 'utf8');
+    expect(fields).toContain(
+      'announceKvm: Type.Optional(OneOf(ANNOUNCE_KVM)),\n    pasid: Type.Optional(Id),',
+    );
+    expect(fields).toMatch(/announceKvm\?: \(typeof ANNOUNCE_KVM\)\[number\];\s+pasid\?: number;/);
+
+    // The generated encoder, run beside the helpers it is made of, writes the op into bytes...
+    const src = join(out, 'packages/core/src');
+    for (const file of ['encode-fields.ts', 'errors.ts', 'u64.ts'])
+      cpSync(join(import.meta.dirname, file), join(src, file));
+    const helpers = await import(join(src, 'encode-fields.ts'));
+    const { encodeVmAttach } = await import(join(src, 'op-encoders.generated.ts'));
+    const { STRUCTS } = await import(join(src, 'abi-layout.ts'));
+    const bytes = Buffer.alloc(STRUCTS.vm_attach.sizeof);
+    helpers.view32(bytes);
+    bytes.writeUInt32LE(bytes.length, 0);
+    bytes.writeUInt32LE(encodeVmAttach({ vm: 'vm1', device: 'dev1', hwpt: 3, pasid: 9 }, bytes), 4);
+
+    // ...that the C compiler's struct, from the edited header, reads back field by field.
+    const dir = mkdtempSync(join(tmpdir(), 'ioasid-op-field-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'probe.c'),
+      `#include <stdio.h>
+#include <string.h>
+#include "ioasid_lab.h"
+int main(void) {
+  struct ioasid_vm_attach a;
+  if (fread(&a, 1, sizeof(a), stdin) != sizeof(a) || a.size != sizeof(a)) return 1;
+  printf("%s %s %u %u %u\\n", a.vm, a.device, a.hwpt, a.pasid, a.flags);
+  return 0;
+}
+`,
+    );
+    execFileSync('cc', ['-std=c11', '-I', dirname(path), '-o', join(dir, 'probe'), join(dir, 'probe.c')]);
+    const read = execFileSync(join(dir, 'probe'), { input: bytes, encoding: 'utf8' }).trim();
+    expect(read).toBe('vm1 dev1 3 9 3'); // flags: ATTACH_HAS_HWPT | ATTACH_HAS_PASID
+  });
+
+  it('refuse an op field without a json: comment, naming it', () => {
+    const path = editedHeader((text) =>
+      text.replace(
+        '\tuint32_t announce;            /* enum ioasid_announce; json: announceKvm? enum */\n',
+        '$&\tuint32_t pasid;\n',
+      ),
+    );
+    expect(() => generate('--header', path)).toThrow(/struct ioasid_vm_attach: pasid need a json: comment/);
   });
 
   it('refuse a header that lacks an enum the API exposes', () => {

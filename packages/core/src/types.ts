@@ -1,6 +1,6 @@
 // The core's public contract. The shapes and vocabularies it shares with the store, the server and the UI
 // are defined once in @ioasid-lab/api (docs/api.md); what only the core's own callers use is defined here.
-import type { Op, U64Input } from '@ioasid-lab/api/types';
+import type { Op, OpShapes } from '@ioasid-lab/api/types';
 
 export * from '@ioasid-lab/api/types';
 export type {
@@ -34,18 +34,7 @@ export {
  * Ops beyond the REST contract, for the kernel selftest ports and power users: IOMMU_IOAS_COPY with a fixed
  * IOVA, and IOMMU_IOAS_ALLOW_IOVAS (ranges inclusive; an empty list allows everything).
  */
-export type ExtendedOp =
-  | {
-      op: 'ioas.copy';
-      ioas: number;
-      iova: U64Input;
-      srcIoas: number;
-      srcIova: U64Input;
-      length: U64Input;
-      read?: boolean;
-      write?: boolean;
-    }
-  | { op: 'ioas.allow'; ioas: number; ranges: { start: U64Input; last: U64Input }[] };
+export type ExtendedOp = OpShapes['ioas.copy' | 'ioas.allow'];
 
 /** Everything Lab.apply accepts. */
 export type AnyOp = Op | ExtendedOp;

@@ -1,7 +1,7 @@
 // Building blocks shared by every route schema: names, 64-bit numbers, the error shape, common params.
 // TypeBox is the single schema language: these objects validate requests and become the OpenAPI document.
 import { type Static, type TLiteral, type TLiteralValue, type TString, type TUnion, Type } from 'typebox';
-import { KERNELS, NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
+import { IOVA_BITS, KERNELS, NAME_PATTERN, POLICIES, VENDORS } from '../vocab.ts';
 
 export { NAME_PATTERN };
 
@@ -62,6 +62,11 @@ export const Kernel = Type.Enum(KERNELS, {
   description: `A kernel profile whose rules a lab follows: ${KERNELS.join(', ')} (default 6.12)`,
 });
 export const Vendor = OneOf(VENDORS);
+
+/** Page sizes in bytes an IOMMU unit supports (4 KiB, 2 MiB, 1 GiB; the core refuses others). */
+export const PageSizes = Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 8 });
+/** The IOVA width of an IOMMU unit. */
+export const IovaBits = OneOf(IOVA_BITS);
 
 /** A non-negative id (HWPT, IOAS) as it appears in paths and bodies. */
 export const Id = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });

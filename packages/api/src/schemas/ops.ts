@@ -1,99 +1,51 @@
-// Request bodies of the operation endpoints (hardware, VMs, IOAS, HWPTs) and of POST /batch.
-// Each batch op is its endpoint's body plus `op` (and the ids the endpoint takes from its path).
-import { type Static, type TObject, type TSchema, Type } from 'typebox';
+// Request bodies of the operation endpoints (hardware, VMs, IOAS, HWPTs) and of POST /batch, built from each
+// op's fields as the C header states them (op-fields.generated.ts). Each batch op is its endpoint's body plus
+// `op` and the ids the endpoint takes from its path.
+import { type Static, type TProperties, type TSchema, Type } from 'typebox';
 import type { Op } from '../types.ts';
-import { ANNOUNCE_KVM, DEVICE_KINDS, IOVA_BITS, REQUIRES_KVM, RESERVED_KINDS } from '../vocab.ts';
-import { Id, Name, OneOf, U64, Vendor } from './common.ts';
+import { OP_FIELDS } from './op-fields.generated.ts';
 
 const closed = { additionalProperties: false } as const;
 
-export const IommuBody = Type.Object(
-  {
-    name: Name,
-    vendor: Vendor,
-    enforceCacheCoherency: Type.Boolean(),
-    pageSizes: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 8 })),
-    iovaBits: Type.Optional(OneOf(IOVA_BITS)),
-    reserved: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            start: U64,
-            length: U64,
-            kind: OneOf(RESERVED_KINDS),
-          },
-          closed,
-        ),
-        { maxItems: 64 },
-      ),
-    ),
-  },
-  closed,
-);
+/**
+ * The ops of the REST contract, each with an endpoint and a place in POST /batch. The others of the header
+ * (ioas.copy, ioas.allow) are for Lab.apply's callers only.
+ */
+export const REST_OPS = [
+  'iommu.add',
+  'device.add',
+  'device.remove',
+  'vm.create',
+  'vm.attach',
+  'vm.detach',
+  'vm.destroy',
+  'device.replace',
+  'ioas.map',
+  'ioas.unmap',
+  'hwpt.alloc',
+  'hwpt.destroy',
+] as const;
 
-export const DeviceBody = Type.Object(
-  {
-    name: Name,
-    iommu: Name,
-    group: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
-    kind: Type.Optional(OneOf(DEVICE_KINDS)),
-    noSnoop: Type.Optional(Type.Boolean()),
-    requiresKvm: Type.Optional(OneOf(REQUIRES_KVM)),
-  },
-  closed,
-);
-
-export const VmBody = Type.Object(
-  {
-    name: Name,
-    memory: Type.Optional(U64),
-    devices: Type.Optional(Type.Array(Name, { maxItems: 256 })),
-  },
-  closed,
-);
-
-const AnnounceKvm = OneOf(ANNOUNCE_KVM);
-export const AttachBody = Type.Object(
-  { device: Name, hwpt: Type.Optional(Id), announceKvm: Type.Optional(AnnounceKvm) },
-  closed,
-);
-
-export const ReplaceBody = Type.Object(
-  { hwpt: Type.Union([Id, Type.Literal('new')]), enforceCacheCoherency: Type.Optional(Type.Boolean()) },
-  closed,
-);
-
-export const MapBody = Type.Object(
-  { iova: U64, length: U64, read: Type.Optional(Type.Boolean()), write: Type.Optional(Type.Boolean()) },
-  closed,
-);
-
-export const UnmapBody = Type.Object({ iova: U64, length: U64 }, closed);
-
-export const HwptAllocBody = Type.Object(
-  { ioas: Id, iommu: Name, enforceCacheCoherency: Type.Optional(Type.Boolean()) },
-  closed,
-);
-
-/** `{ op: name, ...fields }` as a closed object. */
-function opSchema(op: string, fields: TObject['properties']): TSchema {
-  return Type.Object({ op: Type.Literal(op), ...fields }, closed);
+/** props without the keys an endpoint takes from its path. */
+function without<P extends TProperties, K extends keyof P & string>(props: P, ...keys: K[]): Omit<P, K> {
+  const rest: TProperties = { ...props };
+  for (const key of keys) delete rest[key];
+  return rest as Omit<P, K>;
 }
 
-const batchOps = [
-  opSchema('iommu.add', IommuBody.properties),
-  opSchema('device.add', DeviceBody.properties),
-  opSchema('device.remove', { name: Name }),
-  opSchema('vm.create', VmBody.properties),
-  opSchema('vm.attach', { vm: Name, ...AttachBody.properties }),
-  opSchema('vm.detach', { vm: Name, device: Name }),
-  opSchema('vm.destroy', { vm: Name }),
-  opSchema('device.replace', { vm: Name, device: Name, ...ReplaceBody.properties }),
-  opSchema('ioas.map', { ioas: Id, ...MapBody.properties }),
-  opSchema('ioas.unmap', { ioas: Id, ...UnmapBody.properties }),
-  opSchema('hwpt.alloc', HwptAllocBody.properties),
-  opSchema('hwpt.destroy', { hwpt: Id }),
-];
+export const IommuBody = Type.Object(OP_FIELDS['iommu.add'], closed);
+export const DeviceBody = Type.Object(OP_FIELDS['device.add'], closed);
+export const VmBody = Type.Object(OP_FIELDS['vm.create'], closed);
+export const AttachBody = Type.Object(without(OP_FIELDS['vm.attach'], 'vm'), closed);
+export const ReplaceBody = Type.Object(without(OP_FIELDS['device.replace'], 'vm', 'device'), closed);
+export const MapBody = Type.Object(without(OP_FIELDS['ioas.map'], 'ioas'), closed);
+export const UnmapBody = Type.Object(without(OP_FIELDS['ioas.unmap'], 'ioas'), closed);
+export const HwptAllocBody = Type.Object(OP_FIELDS['hwpt.alloc'], closed);
+
+/** `{ op: name, ...fields }` as a closed object. */
+function opSchema(op: (typeof REST_OPS)[number]): TSchema {
+  return Type.Object({ op: Type.Literal(op), ...OP_FIELDS[op] }, closed);
+}
 
 /**
  * One op of any kind. A discriminator on `op` (instead of a bare anyOf) makes a validation error name
@@ -103,7 +55,7 @@ export const AnyOp = Type.Unsafe<Op>({
   type: 'object',
   required: ['op'],
   discriminator: { propertyName: 'op' },
-  oneOf: batchOps,
+  oneOf: REST_OPS.map(opSchema),
 });
 
 /** Longer batches are refused with E2BIG by the route (an argument list too long, as the kernel says). */

@@ -69,7 +69,31 @@ enum ioasid_announce {
 #define IOASID_PGSIZE_2M (1u << 1)
 #define IOASID_PGSIZE_1G (1u << 2)
 
-/* Commands of ioasid_lab_ioctl() and of batch records. */
+/*
+ * Commands of ioasid_lab_ioctl() and of batch records. Command `a.b` takes struct ioasid_a_b, and that
+ * struct's `json:` comments state the op's JSON shape: scripts/gen-abi.mjs generates the TypeScript encoder
+ * (packages/core/src/op-encoders.generated.ts) and the API's op schemas and types (packages/api/src/schemas/
+ * op-fields.generated.ts) from them, so a field of an op is one line here. Every field but size, flags,
+ * __reserved and list counts has one, in the field's comment:
+ *
+ *   json: KEY[?] SCHEMA [has=FLAG] [new=FLAG] [count=FIELD] [max=N]
+ *
+ *   KEY       the op's JSON key; `?` when it may be left out (the field then stays 0)
+ *   SCHEMA    Name, Id, U64, IovaBits or PageSizes (a u32 of IOASID_PGSIZE_* bits) as in packages/api's
+ *             schemas/common.ts; enum, for a u32 holding the `enum ioasid_x` its comment names; names, for
+ *             an array of names; list, for an array of structs (the element struct's fields have json: too)
+ *   has=FLAG  when the key is given, IOASID_FLAG is set in flags
+ *   new=FLAG  the key may also be "new", which sets IOASID_FLAG instead of the field
+ *   count=F   a list's length goes to field F; max=N bounds the API's list, where the core's bound is the
+ *             array's length (a longer list is refused when encoded)
+ *
+ * A bit of flags that a boolean key sets is a comment line of its own, where the key comes in the JSON:
+ *
+ *   json: KEY[?] flag FLAG [default] [has=HAS]
+ *
+ *   default   the bit is set unless the key is false (otherwise: only when it is true)
+ *   has=HAS   a tri-state: HAS is set when the key is given, FLAG when it is true
+ */
 enum ioasid_cmd {
 	IOASID_CMD_REFUSE = 0, /* refuse: struct ioasid_refuse, an op the caller could not encode */
 	IOASID_CMD_IOMMU_ADD = 1, /* iommu.add */
@@ -149,9 +173,9 @@ struct ioasid_refuse {
 };
 
 struct ioasid_reserved_region {
-	uint64_t start;
-	uint64_t length;
-	uint32_t kind; /* enum ioasid_resv_kind */
+	uint64_t start;  /* json: start U64 */
+	uint64_t length; /* json: length U64 */
+	uint32_t kind;   /* enum ioasid_resv_kind; json: kind enum */
 	uint32_t __reserved;
 };
 
@@ -162,11 +186,13 @@ struct ioasid_reserved_region {
 struct ioasid_iommu_add {
 	uint32_t size;
 	uint32_t flags;
-	char name[IOASID_NAME_LEN];
-	uint32_t vendor;
-	uint32_t page_sizes; /* IOASID_PGSIZE_* */
-	uint32_t iova_bits;  /* 39, 48 or 57 */
+	char name[IOASID_NAME_LEN]; /* json: name Name */
+	uint32_t vendor;            /* enum ioasid_vendor; json: vendor enum */
+	/* json: enforceCacheCoherency flag IOMMU_ENFORCE_CC */
+	uint32_t page_sizes; /* IOASID_PGSIZE_*; json: pageSizes? PageSizes has=IOMMU_HAS_PAGE_SIZES */
+	uint32_t iova_bits;  /* 39, 48 or 57; json: iovaBits? IovaBits has=IOMMU_HAS_IOVA_BITS */
 	uint32_t nr_reserved;
+	/* json: reserved? list count=nr_reserved has=IOMMU_HAS_RESERVED max=64 */
 	struct ioasid_reserved_region reserved[IOASID_MAX_RESERVED];
 };
 
@@ -175,52 +201,53 @@ struct ioasid_iommu_add {
 struct ioasid_device_add {
 	uint32_t size;
 	uint32_t flags;
-	char name[IOASID_NAME_LEN];
-	char iommu[IOASID_NAME_LEN];
-	uint32_t group;
-	uint32_t kind;         /* enum ioasid_device_kind */
-	uint32_t requires_kvm; /* enum ioasid_requires_kvm */
+	char name[IOASID_NAME_LEN];  /* json: name Name */
+	char iommu[IOASID_NAME_LEN]; /* json: iommu Name */
+	uint32_t group;              /* json: group? Id has=DEVICE_HAS_GROUP */
+	uint32_t kind;               /* enum ioasid_device_kind; json: kind? enum */
+	/* json: noSnoop? flag DEVICE_NO_SNOOP */
+	uint32_t requires_kvm; /* enum ioasid_requires_kvm; json: requiresKvm? enum */
 	uint32_t __reserved;
 };
 
 struct ioasid_device_remove {
 	uint32_t size;
 	uint32_t flags;
-	char name[IOASID_NAME_LEN];
+	char name[IOASID_NAME_LEN]; /* json: name Name */
 };
 
 #define IOASID_VM_HAS_MEMORY (1u << 0)
 struct ioasid_vm_create {
 	uint32_t size;
 	uint32_t flags;
-	char name[IOASID_NAME_LEN];
-	uint64_t memory;
+	char name[IOASID_NAME_LEN]; /* json: name Name */
+	uint64_t memory;            /* json: memory? U64 has=VM_HAS_MEMORY */
 	uint32_t nr_devices;
 	uint32_t __reserved;
-	char devices[IOASID_MAX_VM_DEVICES][IOASID_NAME_LEN];
+	char devices[IOASID_MAX_VM_DEVICES][IOASID_NAME_LEN]; /* json: devices? names count=nr_devices max=256 */
 };
 
 struct ioasid_vm_destroy {
 	uint32_t size;
 	uint32_t flags;
-	char vm[IOASID_NAME_LEN];
+	char vm[IOASID_NAME_LEN]; /* json: vm Name */
 };
 
 #define IOASID_ATTACH_HAS_HWPT (1u << 0)
 struct ioasid_vm_attach {
 	uint32_t size;
 	uint32_t flags;
-	char vm[IOASID_NAME_LEN];
-	char device[IOASID_NAME_LEN];
-	uint32_t hwpt;
-	uint32_t announce; /* enum ioasid_announce */
+	char vm[IOASID_NAME_LEN];     /* json: vm Name */
+	char device[IOASID_NAME_LEN]; /* json: device Name */
+	uint32_t hwpt;                /* json: hwpt? Id has=ATTACH_HAS_HWPT */
+	uint32_t announce;            /* enum ioasid_announce; json: announceKvm? enum */
 };
 
 struct ioasid_vm_detach {
 	uint32_t size;
 	uint32_t flags;
-	char vm[IOASID_NAME_LEN];
-	char device[IOASID_NAME_LEN];
+	char vm[IOASID_NAME_LEN];     /* json: vm Name */
+	char device[IOASID_NAME_LEN]; /* json: device Name */
 };
 
 #define IOASID_REPLACE_NEW (1u << 0)        /* allocate a fresh HWPT instead of hwpt */
@@ -229,9 +256,10 @@ struct ioasid_vm_detach {
 struct ioasid_device_replace {
 	uint32_t size;
 	uint32_t flags;
-	char vm[IOASID_NAME_LEN];
-	char device[IOASID_NAME_LEN];
-	uint32_t hwpt;
+	char vm[IOASID_NAME_LEN];     /* json: vm Name */
+	char device[IOASID_NAME_LEN]; /* json: device Name */
+	uint32_t hwpt;                /* json: hwpt Id new=REPLACE_NEW */
+	/* json: enforceCacheCoherency? flag REPLACE_ENFORCE has=REPLACE_HAS_ENFORCE */
 	uint32_t __reserved;
 };
 
@@ -240,20 +268,22 @@ struct ioasid_device_replace {
 struct ioasid_ioas_map {
 	uint32_t size;
 	uint32_t flags;
-	uint32_t ioas;
+	uint32_t ioas; /* json: ioas Id */
 	uint32_t __reserved;
-	uint64_t iova;
-	uint64_t length;
+	uint64_t iova;   /* json: iova U64 */
+	uint64_t length; /* json: length U64 */
+	/* json: read? flag MAP_READ default */
+	/* json: write? flag MAP_WRITE default */
 };
 
 /* iova 0 and length UINT64_MAX unmaps everything and succeeds on an empty IOAS. */
 struct ioasid_ioas_unmap {
 	uint32_t size;
 	uint32_t flags;
-	uint32_t ioas;
+	uint32_t ioas; /* json: ioas Id */
 	uint32_t __reserved;
-	uint64_t iova;
-	uint64_t length;
+	uint64_t iova;   /* json: iova U64 */
+	uint64_t length; /* json: length U64 */
 };
 
 #define IOASID_HWPT_HAS_ENFORCE (1u << 0)
@@ -261,15 +291,16 @@ struct ioasid_ioas_unmap {
 struct ioasid_hwpt_alloc {
 	uint32_t size;
 	uint32_t flags;
-	uint32_t ioas;
+	uint32_t ioas; /* json: ioas Id */
 	uint32_t __reserved;
-	char iommu[IOASID_NAME_LEN];
+	char iommu[IOASID_NAME_LEN]; /* json: iommu Name */
+	/* json: enforceCacheCoherency? flag HWPT_ENFORCE has=HWPT_HAS_ENFORCE */
 };
 
 struct ioasid_hwpt_destroy {
 	uint32_t size;
 	uint32_t flags;
-	uint32_t hwpt;
+	uint32_t hwpt; /* json: hwpt Id */
 	uint32_t __reserved;
 };
 
@@ -277,27 +308,29 @@ struct ioasid_hwpt_destroy {
  * it crosses becomes one area at the destination. WRITE needs writable sources (EPERM). */
 struct ioasid_ioas_copy {
 	uint32_t size;
-	uint32_t flags; /* IOASID_MAP_READ | IOASID_MAP_WRITE */
-	uint32_t dst_ioas;
-	uint32_t src_ioas;
-	uint64_t dst_iova;
-	uint64_t src_iova;
-	uint64_t length;
+	uint32_t flags;
+	uint32_t dst_ioas; /* json: ioas Id */
+	uint32_t src_ioas; /* json: srcIoas Id */
+	uint64_t dst_iova; /* json: iova U64 */
+	uint64_t src_iova; /* json: srcIova U64 */
+	uint64_t length;   /* json: length U64 */
+	/* json: read? flag MAP_READ default */
+	/* json: write? flag MAP_WRITE default */
 };
 
 /* IOMMU_IOAS_ALLOW_IOVAS: replaces the allowed ranges (none: everything allowed). A reserved range over an
  * allowed one is EADDRINUSE, now and whenever a device or domain later reserves one. */
 #define IOASID_MAX_ALLOWED 16
 struct ioasid_iova_range {
-	uint64_t start;
-	uint64_t last; /* inclusive */
+	uint64_t start; /* json: start U64 */
+	uint64_t last;  /* inclusive; json: last U64 */
 };
 struct ioasid_ioas_allow {
 	uint32_t size;
 	uint32_t flags;
-	uint32_t ioas;
+	uint32_t ioas; /* json: ioas Id */
 	uint32_t nr_ranges;
-	struct ioasid_iova_range ranges[IOASID_MAX_ALLOWED];
+	struct ioasid_iova_range ranges[IOASID_MAX_ALLOWED]; /* json: ranges list count=nr_ranges */
 };
 
 struct ioasid_pagetable_query {
