@@ -4,7 +4,7 @@
 // (and checked against the compiled library), so the header is the only place they are written.
 // An op that cannot be encoded (unknown name, wrong field types, bad u64) becomes a LabError EINVAL.
 import { CONSTANTS, ENUMS, STRUCTS } from './abi-layout.ts';
-import { bad, type Fields, setEncoding, view32, writeU32 } from './encode-fields.ts';
+import { bad, type Fields, view32, writeU32 } from './encode-fields.ts';
 import { errnoCode, LabError } from './errors.ts';
 import { encodeIoasMap, encodeIoasUnmap, OP_ENCODERS } from './op-encoders.generated.ts';
 import type { AnyOp, Effect, OpResult } from './types.ts';
@@ -59,7 +59,6 @@ for (const [name, encoder] of Object.entries(OP_ENCODERS)) ENCODERS[CMD[name as 
  * Throws LabError EINVAL for a malformed op.
  */
 export function encodeOp(input: AnyOp, buf: Buffer): number {
-  setEncoding('');
   if (typeof input !== 'object' || input === null) bad('an op must be an object');
   const op = input as unknown as Fields;
   const name = op.op;
@@ -78,16 +77,20 @@ export function encodeOp(input: AnyOp, buf: Buffer): number {
   // Small structs (the common ops) are zeroed by a loop: cheaper than a fill call at that size.
   if (size <= 256) for (let i = 0; i < size >>> 2; i++) w[i] = 0;
   else w.fill(0, 0, size >>> 2);
-  setEncoding(name as string);
   writeU32(size, 0);
   // Map and unmap are most of every lab's ops: direct calls V8 can inline, where the table's call site
   // sees every encoder and stays an indirect call.
   let flags: number;
-  if (cmd === CMD_MAP) flags = encodeIoasMap(op, buf);
-  else if (cmd === CMD_UNMAP) flags = encodeIoasUnmap(op, buf);
-  else flags = (ENCODERS[cmd] as Encoder)(op, buf);
+  try {
+    if (cmd === CMD_MAP) flags = encodeIoasMap(op, buf);
+    else if (cmd === CMD_UNMAP) flags = encodeIoasUnmap(op, buf);
+    else flags = (ENCODERS[cmd] as Encoder)(op, buf);
+  } catch (error) {
+    // The field checks say what is wrong; the op's name says where (free until something throws).
+    if (error instanceof LabError) throw new LabError(error.code, `${name}: ${error.message}`);
+    throw error;
+  }
   writeU32(flags, 4);
-  setEncoding('');
   return cmd;
 }
 

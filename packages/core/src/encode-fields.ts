@@ -1,22 +1,15 @@
 // The checks and stores that the generated op encoders (op-encoders.generated.ts) are made of: each takes
 // a JSON value and its key, refuses a wrong one with LabError EINVAL, and writes it into the op struct.
-// Encoding is synchronous, so the struct being written and the op's name live in module slots.
+// Encoding is synchronous, so the struct being written lives in a module slot.
 import { CONSTANTS } from './abi-layout.ts';
 import { LabError } from './errors.ts';
 import { parseU64 } from './u64.ts';
 
 export type Fields = Record<string, unknown>;
 
-/** The op being encoded, for error messages. */
-let encoding = '';
-
-/** Names the op that the next errors are about ('' when none is being encoded). */
-export function setEncoding(name: string): void {
-  encoding = name;
-}
-
+/** A refused field; encodeOp adds the op's name to the message. */
 export function bad(message: string): never {
-  throw new LabError('EINVAL', encoding ? `${encoding}: ${message}` : message);
+  throw new LabError('EINVAL', message);
 }
 
 // Field helpers take the value (a named property load at the call site, which V8 keeps fast) and its key.
