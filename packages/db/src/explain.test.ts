@@ -209,6 +209,49 @@ describe('counterfactual shadows', () => {
   });
 });
 
+describe('shadows kept current as commits land', () => {
+  it('equal a fresh replay of the inputs after single ops, refusals, batches and a rolled-back atomic batch', () => {
+    const { store } = openTempStore({ snapshotEvery: 2 });
+    const plain = openTempStore({ snapshotEvery: 1_000_000 }).store;
+    stores.push(store, plain);
+    const l = store.createLab({ name: 'l', policy: 'iommufd', template: 'seed-story' });
+    let checks = 0;
+    /** A lab made from l's inputs in one batch: its replays under each policy start from nothing. */
+    const fresh = () => {
+      const reference = plain.createLab({ name: `r${checks++}`, policy: 'iommufd', template: 'empty' });
+      reference.applyBatch(l.inputs());
+      return reference;
+    };
+    // The policies' replays, without the seq they are taken at (l's log also holds rolled-back attempts).
+    const policies = (lab: StoredLab) => lab.compare().policies;
+    expect(policies(l)).toEqual(policies(fresh())); // the shadows are in memory from here on
+    for (let i = 0; i < 40; i++) {
+      l.apply({ op: 'vm.detach', vm: 'VM1', device: 'A' });
+      l.apply({ op: 'vm.attach', vm: 'VM1', device: 'A' });
+      if (i % 7 === 3) l.apply({ op: 'vm.attach', vm: 'VM1', device: 'nope' });
+      if (i % 9 === 4) {
+        const atomic = [
+          { op: 'vm.detach', vm: 'VM2', device: 'B' },
+          { op: 'vm.attach', vm: 'VM1', device: 'nope' },
+        ] satisfies Op[];
+        expect(l.applyBatch(atomic, { atomic: true }).at(-1)?.result.ok).toBe(false);
+      }
+      if (i === 20) {
+        l.applyBatch([
+          { op: 'device.replace', vm: 'VM2', device: 'A2', hwpt: 'new', enforceCacheCoherency: false },
+          { op: 'vm.detach', vm: 'VM2', device: 'B' },
+          { op: 'vm.attach', vm: 'VM2', device: 'B' },
+        ]);
+      }
+      if (i % 10 === 9) expect(policies(l)).toEqual(policies(fresh()));
+    }
+    const reference = fresh();
+    expect(l.explain('VM1', 'VM2').counterfactual).toEqual(reference.explain('VM1', 'VM2').counterfactual);
+    expect(l.explain('VM1', 'VM2').kernels).toEqual(reference.explain('VM1', 'VM2').kernels);
+    expect(l.compare().policies.find((p) => p.policy === 'type1')?.refused).toBeGreaterThan(0);
+  });
+});
+
 describe('compare', () => {
   it('replays the inputs under each policy: wbinvd, HWPTs and table bytes per VM', () => {
     const l = lab('shared', 'seed-story');

@@ -288,6 +288,8 @@ export class LiveLab implements StoredLab {
     const previous = this.#seq;
     this.#seq = first + rows.length - 1;
     this.#foldCommitted(first, results);
+    // An aborted attempt is not an input (the log flags it; replays skip it).
+    if (!aborted) this.#advanceShadows(ops, previous);
     if (this.#refused?.seq === previous) {
       const refused = rows.filter((r) => r.errno !== 0 && r.aborted === 0).length;
       this.#refused = { seq: this.#seq, count: this.#refused.count + refused };
@@ -368,6 +370,25 @@ export class LiveLab implements StoredLab {
       }
     } catch {
       // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
+    }
+  }
+
+  /**
+   * Shadows already in memory and current take the committed inputs as they commit, a few ops at a time,
+   * instead of replaying the log's last few thousand at the next snapshot point (each read back and parsed
+   * once per shadow, in one stall of the write path). One that is behind, or fails here, is caught up from
+   * the log when next needed (#shadow), as before.
+   */
+  #advanceShadows(ops: Op[], previous: number): void {
+    for (const [key, shadow] of this.#shadows) {
+      if (!shadow || shadow.seq !== previous) continue;
+      try {
+        shadow.refused += replayInto(shadow.core, ops);
+        shadow.seq = this.#seq;
+      } catch {
+        shadow.core.destroy();
+        this.#shadows.delete(key);
+      }
     }
   }
 

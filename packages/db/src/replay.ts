@@ -12,6 +12,8 @@ export function parseOps(json: readonly string[]): Op[] {
 
 /** Applies ops in order (refusals included, they change nothing) and returns how many were refused. */
 export function replayInto(core: Lab, ops: readonly Op[]): number {
+  // One op (a single-op commit mirrored into a shadow): a plain apply, without a batch's record buffer.
+  if (ops.length === 1) return core.apply(ops[0] as Op).ok ? 0 : 1;
   let refused = 0;
   for (let start = 0; start < ops.length; start += REPLAY_CHUNK) {
     const results: OpResult[] = core.applyBatch(ops.slice(start, start + REPLAY_CHUNK));
