@@ -5,7 +5,7 @@ import { Lab, type Op, toHex } from '@ioasid-lab/core';
 import { templateOps } from '@ioasid-lab/db';
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from './test/harness.ts';
+import { call, startServer, type TestServer } from '../test/harness.ts';
 
 let cluster: PgCluster;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { Agent, get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeBinding, isLoopbackHost, UnsafeBindError } from './config.ts';
-import { call, type Json, startServer, type TestServer, tempDir } from './test/harness.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { assertSafeBinding, isLoopbackHost, UnsafeBindError } from '../config.ts';
+import { call, type Json, startServer, type TestServer, tempDir } from '../test/harness.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -192,7 +192,7 @@ describe('binding', () => {
 
   it('refuses to start on a non-loopback HOST without LAB_TOKEN', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
       env: {
         ...process.env,
         HOST: '0.0.0.0',

@@ -3,7 +3,7 @@
 // 503 in the API's error shape at once instead of hanging or eating file descriptors.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, startServer, type TestServer } from './test/harness.ts';
+import { call, startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {

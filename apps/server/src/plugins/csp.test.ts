@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDir } from './plugins/web.ts';
-import { startServer, type TestServer } from './test/harness.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
+import { webDir } from './web.ts';
 
 interface Page {
   status: number;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Op } from '@ioasid-lab/core';
 import { shardOf } from '@ioasid-lab/db';
 import { describe, expect, it } from 'vitest';
-import { RemoteStore, type StoreCloseReport } from './store/remote.ts';
-import { tempDir } from './test/harness.ts';
+import { tempDir } from '../test/harness.ts';
+import { RemoteStore, type StoreCloseReport } from './remote.ts';
 
 function nameOn(shard: number, shards: number, prefix: string): string {
   for (let i = 0; ; i++) if (shardOf(`${prefix}${i}`, shards) === shard) return `${prefix}${i}`;

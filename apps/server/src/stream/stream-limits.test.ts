@@ -3,9 +3,9 @@
 // server ends streams with 1001 (going away), not 1005.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { startServer, type TestServer, tempDir } from './test/harness.ts';
-import { killLeftovers, startMain } from './test/main-process.ts';
-import { streamUrl } from './test/stream-reader.ts';
+import { startServer, type TestServer, tempDir } from '../test/harness.ts';
+import { killLeftovers, startMain } from '../test/main-process.ts';
+import { streamUrl } from '../test/stream-reader.ts';
 
 const HIGH_WATER = 256 * 1024;
 

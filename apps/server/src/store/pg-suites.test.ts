@@ -3,7 +3,7 @@
 // files also run on their own, on SQLite.
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { useTestDatabase } from './test/harness.ts';
+import { useTestDatabase } from '../test/harness.ts';
 
 let cluster: PgCluster | undefined;
 /** Servers started on PostgreSQL: proof that the suites below did not fall back to SQLite. */
@@ -22,11 +22,11 @@ afterAll(() => {
   expect(made).toBeGreaterThanOrEqual(8);
 });
 
-await import('./routes.test.ts');
-await import('./batch.test.ts');
-await import('./errors.test.ts');
-await import('./concurrency.test.ts');
-await import('./stream.test.ts');
-await import('./revert.test.ts');
-await import('./seed-story.test.ts');
-await import('./kernels.test.ts');
+await import('../routes/routes.test.ts');
+await import('../routes/batch.test.ts');
+await import('../routes/errors.test.ts');
+await import('../routes/concurrency.test.ts');
+await import('../stream/stream.test.ts');
+await import('../routes/revert.test.ts');
+await import('../routes/seed-story.test.ts');
+await import('../routes/kernels.test.ts');

@@ -4,8 +4,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
 import { describe, expect, it } from 'vitest';
-import { call, type Json, startServer, tempDir } from './test/harness.ts';
-import { killLeftovers, startMain } from './test/main-process.ts';
+import { call, type Json, startServer, tempDir } from '../test/harness.ts';
+import { killLeftovers, startMain } from '../test/main-process.ts';
 
 /** What an answer promised: the event at `seq` of `lab` has this op, input IOVA and outcome. */
 interface Ack {

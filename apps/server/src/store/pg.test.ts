@@ -9,10 +9,10 @@ import { shardOf } from '@ioasid-lab/db';
 import { PgLabStore } from '@ioasid-lab/db/pg';
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeleteListener, notifyDeleted } from './store/pg-deletes.ts';
-import { call, type Json, startServer, type TestServer } from './test/harness.ts';
-import { killLeftovers, startMain } from './test/main-process.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { call, type Json, startServer, type TestServer } from '../test/harness.ts';
+import { killLeftovers, startMain } from '../test/main-process.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
+import { DeleteListener, notifyDeleted } from './pg-deletes.ts';
 
 let cluster: PgCluster;
 beforeAll(async () => {

@@ -5,8 +5,8 @@ import { toHex } from '@ioasid-lab/core';
 import { shardOf } from '@ioasid-lab/db';
 import { type PgCluster, startCluster } from '@ioasid-lab/db/pg-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Json, startServer, type TestServer } from './test/harness.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { call, type Json, startServer, type TestServer } from '../test/harness.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 const SHARDS = 3;
 let cluster: PgCluster;

@@ -1,8 +1,8 @@
 // The seed scenario of docs/domain.md driven through REST under every policy: the product's regression test.
 import type { Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test/harness.ts';
-import { playSeedStory, seedOutcome } from './test/seed-story.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
+import { playSeedStory, seedOutcome } from '../test/seed-story.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 // CORS: off by default; with LAB_CORS_ORIGIN only the configured origins get CORS headers, preflights
 // are answered before auth, and errors (401 included) stay readable by the allowed page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corsOriginsFromEnv } from './config.ts';
-import { startServer, type TestServer } from './test/harness.ts';
+import { corsOriginsFromEnv } from '../config.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
 
 const ALLOWED = 'http://localhost:3000';
 

@@ -5,8 +5,8 @@ import { LabStream, type StoredEvent, type WebSocketConstructor } from '@ioasid-
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startServer, type TestServer } from './test/harness.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 let server: TestServer;
 let ioas = 0;

@@ -2,8 +2,8 @@
 // (DNS rebinding), a WebSocket or a state-changing request from a foreign Origin is refused, and the
 // browser session cookie is an opaque id that can be revoked, never the token itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from './test/harness.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { call, startServer, type TestServer } from '../test/harness.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 const TOKEN = 'origin-test-token-0123456789';
 

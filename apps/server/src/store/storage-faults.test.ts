@@ -6,8 +6,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer, tempDir } from './test/harness.ts';
-import { killLeftovers, startMain } from './test/main-process.ts';
+import { call, startServer, type TestServer, tempDir } from '../test/harness.ts';
+import { killLeftovers, startMain } from '../test/main-process.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -94,7 +94,7 @@ describe('storage faults while running', () => {
 
 /** Runs main.ts on `dbPath` and resolves with its exit code and output once it exits. */
 function startExpectingExit(dbPath: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',

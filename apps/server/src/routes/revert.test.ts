@@ -1,6 +1,6 @@
 // Revert and reset: a lab returned to an earlier seq by new events; VM outcomes equal the past state's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test/harness.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {

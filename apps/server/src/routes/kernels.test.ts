@@ -2,8 +2,8 @@
 // create, fork, import and export, the kernel comparison in explain and compare, and the single-VM explain.
 import { KERNELS, type Kernel, type Policy } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from './test/harness.ts';
-import { playSeedStory, seedOutcome } from './test/seed-story.ts';
+import { call, startServer, type TestServer } from '../test/harness.ts';
+import { playSeedStory, seedOutcome } from '../test/seed-story.ts';
 
 let server: TestServer;
 beforeAll(async () => {

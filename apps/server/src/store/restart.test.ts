@@ -1,6 +1,6 @@
 // Labs and their histories survive a restart on the same SQLite file; the seed is made only once.
 import { describe, expect, it } from 'vitest';
-import { startServer } from './test/harness.ts';
+import { startServer } from '../test/harness.ts';
 
 describe('restart', () => {
   it('keeps every lab, event and state, and does not re-create a deleted seed', async () => {

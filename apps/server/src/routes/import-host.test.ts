@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSnapshot } from '@ioasid-lab/host/sysfs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Json, startServer, type TestServer } from './test/harness.ts';
+import { call, type Json, startServer, type TestServer } from '../test/harness.ts';
 
-const fixtures = join(import.meta.dirname, '..', '..', '..', 'packages', 'host', 'fixtures');
+const fixtures = join(import.meta.dirname, '..', '..', '..', '..', 'packages', 'host', 'fixtures');
 const snapshotOf = (name: string) => readSnapshot(join(fixtures, name));
 
 let server: TestServer;

@@ -2,8 +2,8 @@
 // after too many deaths it fails closed, every call a 503 in the API error shape, never a silent loss.
 import { toHex } from '@ioasid-lab/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, type Json, startServer, type TestServer } from './test/harness.ts';
-import { StreamReader, streamUrl } from './test/stream-reader.ts';
+import { call, type Json, startServer, type TestServer } from '../test/harness.ts';
+import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {

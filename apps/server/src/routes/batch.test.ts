@@ -1,7 +1,7 @@
 // POST /batch: ops in order in one request; atomic means all or none, and a refusal is still recorded.
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from './test/harness.ts';
+import { call, startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer;
 let ioas = 0;

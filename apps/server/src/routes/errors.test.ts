@@ -1,7 +1,7 @@
 // Every error code of docs/api.md reached through the API, with its HTTP status, errno and message; refused
 // ops carry the seq of the event that recorded them and change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Json, startServer, type TestServer } from './test/harness.ts';
+import { call, type Json, startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer;
 const lab = 'errs';

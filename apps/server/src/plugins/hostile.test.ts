@@ -3,7 +3,7 @@
 // the request id and security headers, nothing answers 5xx, and no state changes.
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test/harness.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
 
 interface Reply {
   status: number;

@@ -2,7 +2,7 @@
 // at a time, in arrival order, with gapless seqs, and no op of one lab lands in another.
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './test/harness.ts';
+import { startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer;
 const LABS = ['c0', 'c1', 'c2', 'c3', 'c4'];

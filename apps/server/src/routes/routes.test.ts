@@ -2,7 +2,7 @@
 
 import { LabState, StoredEvent } from '@ioasid-lab/api/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, matchesSchema, startServer, type TestServer } from './test/harness.ts';
+import { call, matchesSchema, startServer, type TestServer } from '../test/harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {
