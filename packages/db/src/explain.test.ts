@@ -219,7 +219,7 @@ describe('shadows kept current as commits land', () => {
     /** A lab made from l's inputs in one batch: its replays under each policy start from nothing. */
     const fresh = () => {
       const reference = plain.createLab({ name: `r${checks++}`, policy: 'iommufd', template: 'empty' });
-      reference.applyBatch(l.inputs());
+      reference.applyBatch(l.export().ops);
       return reference;
     };
     // The policies' replays, without the seq they are taken at (l's log also holds rolled-back attempts).
