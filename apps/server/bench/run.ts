@@ -467,12 +467,14 @@ try {
   );
   // BENCH_ONLY=fanout skips the request-rate phases (for looking at the stream alone), BENCH_ONLY=requests
   // the fan-out.
-  if (process.env.BENCH_ONLY !== 'fanout') await singleOps(url);
-  const { stats } = await serverStats();
-  console.log(
-    `group commit: ${stats.ops} single ops in ${stats.commits} commits (${(stats.ops / stats.commits).toFixed(1)} per commit), ` +
-      `${((stats.applyMs * 1000) / stats.ops).toFixed(1)} us per op applying + committing`,
-  );
+  if (process.env.BENCH_ONLY !== 'fanout') {
+    await singleOps(url);
+    const { stats } = await serverStats();
+    console.log(
+      `group commit: ${stats.ops} single ops in ${stats.commits} commits (${(stats.ops / stats.commits).toFixed(1)} per commit), ` +
+        `${((stats.applyMs * 1000) / stats.ops).toFixed(1)} us per op applying + committing`,
+    );
+  }
   if (process.env.BENCH_ONLY !== 'requests') await fanout(url);
 } finally {
   agent.destroy();
