@@ -121,4 +121,38 @@ describe('several store workers on one SQLite file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('answers the lab calls sent before a close before it closes, though the close takes another port', async () => {
+    const dir = tempDir();
+    const dbPath = join(dir, 'lab.db');
+    try {
+      const store = await RemoteStore.open(dbPath, { shards: 2, closeTimeoutMs: 30_000 });
+      const busy = nameOn(1, 2, 'busy');
+      const small = nameOn(1, 2, 'small');
+      await store.createLab({ name: small, policy: 'iommufd', template: 'seed' });
+      // The shard is busy with an import when the next call reaches its lane and the close its parent port.
+      const importing = store.importLab(busy, 'iommufd', {
+        format: 'ioasid-lab/v1',
+        name: busy,
+        policy: 'iommufd',
+        ops: maps(20_000),
+      });
+      const applied = store.getLab(small).apply({ op: 'vm.detach', vm: 'VM1', device: 'A' });
+      const report = await store.close();
+      expect(report).toEqual({ terminated: [], errors: [] });
+      expect((await importing).events).toBe(20_000);
+      expect((await applied).op).toBe('vm.detach'); // answered, refused or not: not cut off as closed
+
+      const again = await RemoteStore.open(dbPath);
+      try {
+        const labs = await again.listLabs();
+        expect(labs.find((lab) => lab.name === small)?.events).toBeGreaterThan(0);
+        expect(labs.find((lab) => lab.name === busy)?.events).toBe(20_000);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

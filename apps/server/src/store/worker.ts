@@ -1,6 +1,6 @@
 // The store worker: owns the LabStore (native cores + SQLite) so commits and their fsyncs, snapshots
 // and replays never block the HTTP event loop. Answers calls in arrival order; pushes subscribed events.
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   applyPragmaForTests,
   checkOps,
@@ -149,16 +149,36 @@ function call(message: CallMessage): unknown {
   return method(store.getLab(message.lab), ...message.args);
 }
 
+type Port = MessagePort | NonNullable<typeof parentPort>;
+
+/** Runs one call and answers it on the port it came on. */
+function answer(from: Port, message: CallMessage): void {
+  let reply: WorkerMessage;
+  try {
+    reply = { type: 'result', id: message.id, ok: true, value: call(message) };
+  } catch (error) {
+    reply = { type: 'result', id: message.id, ok: false, error: errorShape(error) };
+  }
+  from.postMessage(reply);
+}
+
+/**
+ * The close comes from the router, on another port than the lane the main thread's lab calls take, and two
+ * ports keep no order between them: a call posted on the lane before the close could otherwise be refused
+ * as closed, or run after it. The calls already on the lane are answered first, as the router's own are.
+ */
+function drainLane(): void {
+  if (!lane) return;
+  for (let next = receiveMessageOnPort(lane); next; next = receiveMessageOnPort(lane)) {
+    answer(lane, next.message as CallMessage);
+  }
+}
+
 /** Answers calls arriving on `from` on that same port: the parent (router or main thread) or the lane. */
-function serve(from: MessagePort | NonNullable<typeof parentPort>): void {
+function serve(from: Port): void {
   from.on('message', (message: CallMessage) => {
-    let answer: WorkerMessage;
-    try {
-      answer = { type: 'result', id: message.id, ok: true, value: call(message) };
-    } catch (error) {
-      answer = { type: 'result', id: message.id, ok: false, error: errorShape(error) };
-    }
-    from.postMessage(answer);
+    if (from === port && message.lab === undefined && message.method === 'close') drainLane();
+    answer(from, message);
   });
 }
 
