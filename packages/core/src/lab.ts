@@ -92,6 +92,8 @@ export class Lab {
   #handle: native.LabPointer;
   #arg = Buffer.alloc(MAX_STRUCT_SIZE);
   #out = Buffer.alloc(OUT_INITIAL);
+  /** The output's length word, read as one element load (Buffer#readUInt32LE checks its offset first). */
+  #outLength = new Uint32Array(this.#out.buffer, this.#out.byteOffset, 1);
 
   private constructor(policy: Policy, kernel: Kernel, handle: native.LabPointer) {
     this.policy = policy;
@@ -140,9 +142,10 @@ export class Lab {
 
   /** Makes sure the output buffer holds the last call's whole output (fetched again if it did not fit). */
   #complete(): number {
-    const length = this.#out.readUInt32LE(0);
+    const length = this.#outLength[0] as number;
     if (length + 4 > this.#out.length) {
       this.#out = Buffer.alloc(Math.max(length + 4, this.#out.length * 2));
+      this.#outLength = new Uint32Array(this.#out.buffer, this.#out.byteOffset, 1);
       const rc = native.ioasid_lab_fetch(this.#live, this.#out, this.#out.length);
       if (rc < 0) throw new LabError(errnoCode(-rc), 'cannot fetch the core output');
     }
