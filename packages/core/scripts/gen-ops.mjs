@@ -17,7 +17,7 @@ const NAMED_SCHEMAS = {
 };
 const MODIFIERS = new Set(['has', 'new', 'count', 'max', 'default']);
 
-/** `key? schema a=b flag` → { key, optional, schema, rest: [...], mods: { a: 'b', flag: true } }. */
+/** `key? schema WORD a=b default` → { key, optional, schema, words: ['WORD'], mods: { a: 'b', default: true } }. */
 function parseSpec(spec, where) {
   const [keyToken, schema, ...rest] = spec.trim().split(/\s+/);
   if (!keyToken || !schema) throw new Error(`${where}: "json: ${spec}" needs a key and a schema`);
