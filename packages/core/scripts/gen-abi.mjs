@@ -218,14 +218,11 @@ function layoutOf(table) {
 
 function layoutModule(table) {
   const out = {};
-  let at = 0;
-  for (const [name, fields] of Object.entries(structs)) {
-    const entry = { sizeof: table[at++] };
-    for (const field of fields) {
-      entry[field] = table[at];
-      at += 2;
-    }
-    out[name] = entry;
+  for (const [name, { sizeof, fields }] of Object.entries(layoutOf(table))) {
+    out[name] = {
+      sizeof,
+      ...Object.fromEntries(Object.entries(fields).map(([field, { offset }]) => [field, offset])),
+    };
   }
   const json = (value) => JSON.stringify(value, null, 2);
   return [
