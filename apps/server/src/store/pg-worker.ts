@@ -3,7 +3,7 @@
 // within a lab (PgLabStore serialises per lab); subscribed labs' events come from every replica's commits,
 // in seq order, through LISTEN/NOTIFY with catch-up from the table (PgFanout). Deletes reach the other
 // replicas' streams the same way (pg-deletes.ts).
-import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
 import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
@@ -16,6 +16,7 @@ import type {
   WorkerInput,
   WorkerMessage,
 } from './protocol.ts';
+import { type Port, serveCalls } from './serve.ts';
 
 const port = parentPort;
 if (!port) throw new Error('pg-worker.ts must run in a worker thread');
@@ -158,8 +159,6 @@ async function call(message: CallMessage): Promise<unknown> {
   return (labMethods[message.method] as (...args: unknown[]) => unknown)(message.lab, ...message.args);
 }
 
-type Port = MessagePort | NonNullable<typeof parentPort>;
-
 /** Starts one call and answers it on the port it came on when it settles. */
 function answer(from: Port, message: CallMessage): void {
   call(message).then(
@@ -174,26 +173,6 @@ function answer(from: Port, message: CallMessage): void {
   );
 }
 
-/**
- * The close comes from the router, on another port than the lane (ports keep no order between them): the
- * calls the main thread put on the lane before it are started first, as if they had come in that order.
- */
-function drainLane(): void {
-  if (!lane) return;
-  for (let next = receiveMessageOnPort(lane); next; next = receiveMessageOnPort(lane)) {
-    answer(lane, next.message as CallMessage);
-  }
-}
-
-/** Answers calls arriving on `from` on that same port: the parent (router or main thread) or the lane. */
-function serve(from: Port): void {
-  from.on('message', (message: CallMessage) => {
-    if (from === port && message.lab === undefined && message.method === 'close') drainLane();
-    answer(from, message);
-  });
-}
-
-serve(port);
-if (lane) serve(lane);
+serveCalls(port, lane, answer);
 
 post({ type: 'ready' });

@@ -1,6 +1,6 @@
 // The store worker: owns the LabStore (native cores + SQLite) so commits and their fsyncs, snapshots
 // and replays never block the HTTP event loop. Answers calls in arrival order; pushes subscribed events.
-import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   applyPragmaForTests,
   checkOps,
@@ -22,6 +22,7 @@ import type {
   WorkerInput,
   WorkerMessage,
 } from './protocol.ts';
+import { type Port, serveCalls } from './serve.ts';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -149,8 +150,6 @@ function call(message: CallMessage): unknown {
   return method(store.getLab(message.lab), ...message.args);
 }
 
-type Port = MessagePort | NonNullable<typeof parentPort>;
-
 /** Runs one call and answers it on the port it came on. */
 function answer(from: Port, message: CallMessage): void {
   let reply: WorkerMessage;
@@ -162,27 +161,6 @@ function answer(from: Port, message: CallMessage): void {
   from.postMessage(reply);
 }
 
-/**
- * The close comes from the router, on another port than the lane the main thread's lab calls take, and two
- * ports keep no order between them: a call posted on the lane before the close could otherwise be refused
- * as closed, or run after it. The calls already on the lane are answered first, as the router's own are.
- */
-function drainLane(): void {
-  if (!lane) return;
-  for (let next = receiveMessageOnPort(lane); next; next = receiveMessageOnPort(lane)) {
-    answer(lane, next.message as CallMessage);
-  }
-}
-
-/** Answers calls arriving on `from` on that same port: the parent (router or main thread) or the lane. */
-function serve(from: Port): void {
-  from.on('message', (message: CallMessage) => {
-    if (from === port && message.lab === undefined && message.method === 'close') drainLane();
-    answer(from, message);
-  });
-}
-
-serve(port);
-if (lane) serve(lane);
+serveCalls(port, lane, answer);
 
 post({ type: 'ready' });
