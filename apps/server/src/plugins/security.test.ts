@@ -1,10 +1,10 @@
 // Security defaults through the API: bearer token (REST and WebSocket), rate limit, safe binding.
-import { spawn } from 'node:child_process';
 import { Agent, get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSafeBinding, isLoopbackHost, UnsafeBindError } from '../config.ts';
 import { call, type Json, startServer, type TestServer, tempDir } from '../test/harness.ts';
+import { runMainToExit } from '../test/main-process.ts';
 import { StreamReader, streamUrl } from '../test/stream-reader.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -192,25 +192,7 @@ describe('binding', () => {
 
   it('refuses to start on a non-loopback HOST without LAB_TOKEN', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
-      env: {
-        ...process.env,
-        HOST: '0.0.0.0',
-        PORT: '0',
-        LAB_TOKEN: '',
-        LAB_DB: join(dir, 'lab.db'),
-        LAB_NO_WEB: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await runMainToExit(join(dir, 'lab.db'), { HOST: '0.0.0.0' });
     expect(code).toBe(1);
     expect(output).toContain('refusing to listen on non-loopback HOST 0.0.0.0 without LAB_TOKEN');
     expect(output).not.toContain('LISTENING');

@@ -1,13 +1,12 @@
 // Storage faults: a full disk or a read-only file answers writes with 503 EIO (never 500), /health says
 // so, and writes resume by themselves once the storage works again. A damaged file, a bad LAB_DB path or a
 // database another server holds stops the process at once with one line naming the path and the reason.
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@ioasid-lab/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { call, startServer, type TestServer, tempDir } from '../test/harness.ts';
-import { killLeftovers, startMain } from '../test/main-process.ts';
+import { killLeftovers, runMainToExit, startMain } from '../test/main-process.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -92,32 +91,6 @@ describe('storage faults while running', () => {
   });
 });
 
-/** Runs main.ts on `dbPath` and resolves with its exit code and output once it exits. */
-function startExpectingExit(dbPath: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LAB_DB: dbPath,
-      LAB_NO_WEB: '1',
-      LAB_TOKEN: '',
-      LAB_RATE_LIMIT: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    // It was expected to refuse: do not leave it serving.
-    if (output.includes('LISTENING')) child.kill('SIGKILL');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
-}
-
 function expectOneLineNaming(result: { code: number | null; output: string }, path: string): void {
   expect(result.code).toBe(1);
   const lines = result.output.trim().split('\n');
@@ -150,7 +123,7 @@ describe('refusing to start', () => {
       writeSync(fd, Buffer.from(Array.from({ length: 4096 }, () => next() & 0xff)), 0, 4096, page * 4096);
     }
     closeSync(fd);
-    const result = await startExpectingExit(dbPath);
+    const result = await runMainToExit(dbPath);
     expectOneLineNaming(result, dbPath);
     expect(result.output).toMatch(/damaged|malformed|not a database/);
   });
@@ -170,7 +143,7 @@ describe('refusing to start', () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
     const cases = [garbage, truncated, folder, join(file, 'x.db'), '/proc/nope/x.db'];
-    const results = await Promise.all(cases.map((path) => startExpectingExit(path)));
+    const results = await Promise.all(cases.map((path) => runMainToExit(path)));
     results.forEach((result, i) => {
       expectOneLineNaming(result, cases[i] as string);
     });
@@ -179,7 +152,7 @@ describe('refusing to start', () => {
   it('a second server on the same database refuses to start and names the holder', async () => {
     const dbPath = join(tempDir(), 'lab.db');
     const first = await startMain(dbPath);
-    const second = await startExpectingExit(dbPath);
+    const second = await runMainToExit(dbPath);
     expectOneLineNaming(second, dbPath);
     expect(second.output).toContain(`in use by process ${first.child.pid}`);
     // The lock goes with the process, even killed -9: the next server starts.

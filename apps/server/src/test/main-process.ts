@@ -19,7 +19,11 @@ export function killLeftovers(): void {
   running.clear();
 }
 
-export function startMain(dbPath: string, env: Record<string, string> = {}): Promise<MainProcess> {
+/**
+ * main.ts as a child process on `dbPath`: loopback, an ephemeral port, the API only, no token and no rate
+ * limit, with `env` on top. Tracked for killLeftovers.
+ */
+export function spawnMain(dbPath: string, env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'main.ts')], {
     env: {
       ...process.env,
@@ -35,6 +39,11 @@ export function startMain(dbPath: string, env: Record<string, string> = {}): Pro
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  return child;
+}
+
+export function startMain(dbPath: string, env: Record<string, string> = {}): Promise<MainProcess> {
+  const child = spawnMain(dbPath, env);
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -47,4 +56,24 @@ export function startMain(dbPath: string, env: Record<string, string> = {}): Pro
     });
     child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}: ${output}`)));
   });
+}
+
+/**
+ * Runs main.ts for a start it must refuse, and resolves with its exit code and all it wrote once it exits.
+ * Should it start serving after all, it is killed (and the code is then null).
+ */
+export function runMainToExit(
+  dbPath: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnMain(dbPath, env);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('LISTENING')) child.kill('SIGKILL');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
