@@ -25,6 +25,16 @@ function maps(count: number): Op[] {
   }));
 }
 
+/** Each lab's event count as a store opened afresh on the same file reads it. */
+async function eventsAfterReopen(dbPath: string): Promise<Map<string, number>> {
+  const again = await RemoteStore.open(dbPath);
+  try {
+    return new Map((await again.listLabs()).map((lab) => [lab.name, lab.events]));
+  } finally {
+    await again.close();
+  }
+}
+
 describe('several store workers on one SQLite file', () => {
   it("write side by side while one shard copies a fork into the file, none refused for the other's lock", async () => {
     const dir = tempDir();
@@ -69,13 +79,8 @@ describe('several store workers on one SQLite file', () => {
       expect(report).toEqual({ terminated: [], errors: [] });
       expect(existsSync(`${dbPath}-wal`)).toBe(false);
 
-      const again = await RemoteStore.open(dbPath);
-      try {
-        const labs = await again.listLabs();
-        for (const name of names) expect(labs.find((lab) => lab.name === name)?.events).toBe(25);
-      } finally {
-        await again.close();
-      }
+      const events = await eventsAfterReopen(dbPath);
+      for (const name of names) expect(events.get(name)).toBe(25);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -108,15 +113,10 @@ describe('several store workers on one SQLite file', () => {
       // The router's last connection checkpointed the WAL after the terminated shard's was gone.
       expect(existsSync(`${dbPath}-wal`)).toBe(false);
 
-      const again = await RemoteStore.open(dbPath);
-      try {
-        const labs = await again.listLabs();
-        expect(labs.find((lab) => lab.name === kept)?.events).toBe(55);
-        // All of the import or nothing of it.
-        expect([undefined, ops.length]).toContain(labs.find((lab) => lab.name === big)?.events);
-      } finally {
-        await again.close();
-      }
+      const events = await eventsAfterReopen(dbPath);
+      expect(events.get(kept)).toBe(55);
+      // All of the import or nothing of it.
+      expect([undefined, ops.length]).toContain(events.get(big));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -143,14 +143,9 @@ describe('several store workers on one SQLite file', () => {
       expect((await importing).events).toBe(20_000);
       expect((await applied).op).toBe('vm.detach'); // answered, refused or not: not cut off as closed
 
-      const again = await RemoteStore.open(dbPath);
-      try {
-        const labs = await again.listLabs();
-        expect(labs.find((lab) => lab.name === small)?.events).toBeGreaterThan(0);
-        expect(labs.find((lab) => lab.name === busy)?.events).toBe(20_000);
-      } finally {
-        await again.close();
-      }
+      const events = await eventsAfterReopen(dbPath);
+      expect(events.get(small)).toBeGreaterThan(0);
+      expect(events.get(busy)).toBe(20_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
