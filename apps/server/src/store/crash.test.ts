@@ -29,6 +29,16 @@ const LABS = ['crash-a', 'crash-b'];
 const LOOPS = 24;
 const KILL_AFTER_ACKS = 700;
 
+/** The Ack an event of `lab` stands for: what the answer said and what the log must hold. */
+const ackOf = (lab: string, event: Json): Ack => ({
+  lab,
+  seq: event.seq,
+  op: event.op,
+  iova: event.input.iova,
+  ok: event.result.ok,
+  ...(event.result.ok ? {} : { code: event.result.code }),
+});
+
 const mapOp = (ioas: number, iova: bigint) => ({ op: 'ioas.map', ioas, iova: toHex(iova), length: '0x1000' });
 
 describe('SIGKILL under load', () => {
@@ -67,15 +77,7 @@ describe('SIGKILL under load', () => {
       const killPoint = new Promise<void>((resolve) => {
         reachedKillPoint = resolve;
       });
-      const ackEvent = (lab: string, event: Json) =>
-        acks.push({
-          lab,
-          seq: event.seq,
-          op: event.op,
-          iova: event.input.iova,
-          ok: event.result.ok,
-          ...(event.result.ok ? {} : { code: event.result.code }),
-        });
+      const ackEvent = (lab: string, event: Json) => acks.push(ackOf(lab, event));
       // A map refused with EEXIST is acknowledged by its error's seq, which must be in the log too.
       const ackRefusedMap = (lab: string, seq: number, iova: bigint) =>
         acks.push({ lab, seq, op: 'ioas.map', iova: toHex(iova), ok: false, code: 'EEXIST' });
@@ -192,14 +194,7 @@ describe('SIGKILL under load', () => {
           for (const ack of labAcks) {
             const event = bySeq.get(ack.seq);
             expect(event, `acknowledged seq ${ack.seq} of ${lab}`).toBeDefined();
-            expect({
-              lab,
-              seq: event.seq,
-              op: event.op,
-              iova: event.input.iova,
-              ok: event.result.ok,
-              ...(event.result.ok ? {} : { code: event.result.code }),
-            }).toEqual(ack);
+            expect(ackOf(lab, event)).toEqual(ack);
           }
           const mapped = new Set(
             log
