@@ -3,7 +3,7 @@
 // abi-layout.ts, and each op's field encoder from op-encoders.generated.ts, both generated from the header
 // (and checked against the compiled library), so the header is the only place they are written.
 // An op that cannot be encoded (unknown name, wrong field types, bad u64) becomes a LabError EINVAL.
-import { CONSTANTS, ENUMS, STRUCTS } from './abi-layout.ts';
+import { ENUMS, STRUCTS } from './abi-layout.ts';
 import { bad, type Fields, view32, writeU32 } from './encode-fields.ts';
 import { errnoCode, LabError } from './errors.ts';
 import { encodeIoasMap, encodeIoasUnmap, OP_ENCODERS } from './op-encoders.generated.ts';
@@ -40,10 +40,6 @@ export function structSize(cmd: number): number {
 }
 export const PAGETABLE_QUERY_SIZE = STRUCTS.pagetable_query.sizeof;
 export const LIMITS_SIZE = STRUCTS.lab_limits.sizeof;
-export const NAME_LEN = CONSTANTS.NAME_LEN;
-export const MAX_RESERVED = CONSTANTS.MAX_RESERVED;
-export const MAX_VM_DEVICES = CONSTANTS.MAX_VM_DEVICES;
-export const MAX_ALLOWED = CONSTANTS.MAX_ALLOWED;
 /** The largest op struct: the size of the reusable argument buffer. */
 export const MAX_STRUCT_SIZE = Math.max(...SIZES);
 
