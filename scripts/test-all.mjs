@@ -47,11 +47,13 @@ function ensureChromium() {
 }
 
 // 0. Static checks, one count each: Biome over the whole repo, tsc over every package, the size of every
-// function (none over 100 lines, none over 80 without a comment saying why).
+// function (none over 100 lines, none over 80 without a comment saying why), and the workspaces' dependency
+// graph (apps on packages, the web app on @ioasid-lab/api alone, no cycle).
 for (const [name, command, args] of [
   ['Biome (lint and format)', 'npx', ['biome', 'check', '.']],
   ['TypeScript (tsc, every package)', 'npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']],
   ['Function sizes', 'node', ['scripts/function-length.mjs']],
+  ['Workspace dependencies', 'node', ['scripts/dependency-graph.mjs']],
 ]) {
   const { status } = run(command, args);
   record(name, status === 0 ? 1 : 0, status === 0 ? 0 : 1, status);
