@@ -22,6 +22,7 @@ import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
 import { HISTORY_FRAGMENTS, type HistoryView, LabHistory } from './history-index.ts';
 import { replayKernel } from './kernels.ts';
 import { parseOps, replayApplied, replayInto, restoreOrNull, withCore } from './replay.ts';
+import { snapshotInterval } from './snapshot-interval.ts';
 import type {
   BatchOptions,
   Comparison,
@@ -111,6 +112,8 @@ export class LiveLab implements StoredLab {
   #closed = false;
   /** How many of this lab's inputs were refused, as of `seq`: counted over the log once, then kept up. */
   #refused: { seq: number; count: number } | undefined;
+  /** Events between snapshots: the store's `snapshotEvery`, stretched by the last snapshot's size. */
+  #snapshotInterval: number;
 
   private constructor(ctx: LiveLabContext, row: LabRow, core: Lab, seq: number) {
     this.#ctx = ctx;
@@ -122,6 +125,7 @@ export class LiveLab implements StoredLab {
     this.createdAt = new Date(row.createdAt).toISOString();
     this.#core = core;
     this.#seq = seq;
+    this.#snapshotInterval = ctx.snapshotEvery;
   }
 
   /** Rebuilds the live core from the latest snapshot plus the applied events after it. */
@@ -343,12 +347,14 @@ export class LiveLab implements StoredLab {
    * never pay.
    */
   #maybeSnapshot(previous: number): void {
-    const every = this.#ctx.snapshotEvery;
+    const every = this.#snapshotInterval;
     if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
     try {
       // The history index changed since the last save goes in the snapshot's commit (one fsync for both).
       const history = this.#historyToSave();
-      this.#ctx.log.saveSnapshot(this.id, this.#seq, this.#core.serialize(), history?.toSave());
+      const state = this.#core.serialize();
+      this.#snapshotInterval = snapshotInterval(this.#ctx.snapshotEvery, state.length);
+      this.#ctx.log.saveSnapshot(this.id, this.#seq, state, history?.toSave());
       history?.saved();
       if (!this.#ctx.counterfactualShadows) return;
       for (const [policy, kernel] of this.#explainedReplays()) {
@@ -358,7 +364,7 @@ export class LiveLab implements StoredLab {
           saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
         }
         const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
-        if (this.#seq - saved < every * lag) {
+        if (this.#seq - saved < this.#ctx.snapshotEvery * lag) {
           this.#savedShadowSeq.set(key, saved);
           continue;
         }

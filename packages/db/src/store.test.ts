@@ -3,6 +3,7 @@
 import type { Op } from '@ioasid-lab/core';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { snapshotInterval } from './snapshot-interval.ts';
 import type { LabStore, StoredEvent } from './store-types.ts';
 import { SEED_HARDWARE, SEED_STORY } from './templates.ts';
 import { openTempStore } from './testing.ts';
@@ -191,6 +192,54 @@ describe('history', () => {
     expect([reopened.getLab('a').state(), reopened.getLab('b').state()]).toEqual(states);
     expect(reopened.getLab('a').seq).toBe(9);
     expect(reopened.getLab('a').apply({ op: 'vm.destroy', vm: 'VM2' }).seq).toBe(10);
+  });
+
+  it('stretches the snapshot interval with the state it saves, and time travel still answers', () => {
+    const t = fresh(10);
+    const lab = t.store.createLab({ name: 'big', policy: 'iommufd', template: 'seed' });
+    lab.apply({ op: 'vm.create', name: 'vm', memory: 4096, devices: ['A'] });
+    const ioas = lab.state().vms.find((vm) => vm.name === 'vm')?.ioas as number;
+    // 3,000 areas: each snapshot of this lab is some 50 kB, so it is saved every 200 or so events, not 10.
+    const maps = (from: number, count: number): Op[] =>
+      Array.from({ length: count }, (_, i) => ({
+        op: 'ioas.map',
+        ioas,
+        iova: 0x100000000 + (from + i) * 0x2000,
+        length: 0x1000,
+      }));
+    lab.applyBatch(maps(0, 3000));
+    const readFile = <T>(sql: string): T[] => {
+      const raw = new Database(t.path, { readonly: true });
+      try {
+        return raw.prepare(sql).pluck().all() as T[];
+      } finally {
+        raw.close();
+      }
+    };
+    const snapshotSeqs = () => readFile<number>('select seq from snapshots order by seq');
+    const before = snapshotSeqs().length;
+    for (let i = 0; i < 400; i++) lab.apply(maps(3000 + i, 1)[0] as Op);
+    const after = snapshotSeqs();
+    const [bytes] = readFile<number>('select length(state) from snapshots order by seq desc limit 1');
+    const interval = snapshotInterval(10, bytes as number);
+    expect(interval).toBeGreaterThanOrEqual(150);
+    // 400 single ops: at most 400 / interval + 1 snapshots, where a fixed interval would have made 40.
+    expect(after.length - before).toBeGreaterThan(0);
+    expect(after.length - before).toBeLessThanOrEqual(Math.ceil(400 / interval) + 1);
+    const singles = after.slice(before);
+    for (let i = 1; i < singles.length; i++) {
+      expect((singles[i] as number) - (singles[i - 1] as number)).toBeGreaterThanOrEqual(150);
+    }
+    const seq = lab.seq - 7;
+    const past = lab.state(seq);
+    const reopened = track(t.reopen());
+    expect(reopened.getLab('big').state(seq)).toEqual(past);
+    expect(
+      reopened
+        .getLab('big')
+        .state()
+        .ioas.find((space) => space.id === ioas)?.areas,
+    ).toHaveLength(3400 + 1); // and the VM's RAM
   });
 
   it('a snapshot the core cannot read costs a longer replay, not the lab', () => {

@@ -31,7 +31,8 @@ import { templateOps } from './templates.ts';
 /**
  * Snapshot every N events. Measured by bench/run.ts (see the package note): restoring a snapshot costs
  * about as much as replaying a few hundred ops, and a snapshot write amortised over 500 appends costs
- * under 1% of them, while state(at) replays at most 499 ops.
+ * under 1% of them, while state(at) replays at most 499 ops. A lab whose state is large snapshots less
+ * often (snapshot-interval.ts).
  */
 export const SNAPSHOT_EVERY = 500;
 
