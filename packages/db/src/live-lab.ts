@@ -15,7 +15,7 @@ import {
   type Policy,
   type U64Input,
 } from '@ioasid-lab/core';
-import { type EventRow, opNameOf, toEvent, toRow, withoutClient } from './codec.ts';
+import { type EventRow, eventOf, opNameOf, toEvent, toRow, withoutClient } from './codec.ts';
 import { compareReplays } from './compare.ts';
 import type { EventLog, LabRow } from './event-log.ts';
 import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
@@ -299,7 +299,8 @@ export class LiveLab implements StoredLab {
       this.#refused = { seq: this.#seq, count: this.#refused.count + refused };
     }
     this.#maybeSnapshot(previous);
-    const events = rows.map(toEvent);
+    const iso = new Date(at).toISOString();
+    const events = rows.map((row, i) => eventOf(row, ops[i] as Op, results[i] as OpResult, iso));
     for (const listener of this.#listeners) {
       try {
         listener(events);

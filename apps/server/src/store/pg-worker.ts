@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
+import { encodeEvents, resultMessage } from './encoded-events.ts';
 import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
 import type {
   CallMessage,
@@ -107,9 +108,10 @@ const storeMethods: Record<StoreMethod, Handler> = {
   },
   subscribe: async (name: string) => {
     if (subscriptions.has(name)) return store.deliveredSeq(name) ?? 0;
-    const { seq, unsubscribe } = await store.subscribe(name, (events) =>
-      eventPort.postMessage({ type: 'events', lab: name, events } satisfies WorkerMessage),
-    );
+    const { seq, unsubscribe } = await store.subscribe(name, (events) => {
+      const batch = encodeEvents(events);
+      if (batch) eventPort.postMessage({ type: 'events', lab: name, batch } satisfies WorkerMessage);
+    });
     subscriptions.set(name, unsubscribe);
     return seq;
   },
@@ -162,7 +164,7 @@ async function call(message: CallMessage): Promise<unknown> {
 /** Starts one call and answers it on the port it came on when it settles. */
 function answer(from: Port, message: CallMessage): void {
   call(message).then(
-    (value) => from.postMessage({ type: 'result', id: message.id, ok: true, value } satisfies WorkerMessage),
+    (value) => from.postMessage(resultMessage(message, value)),
     (error) =>
       from.postMessage({
         type: 'result',

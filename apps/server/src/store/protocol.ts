@@ -1,7 +1,8 @@
 // Messages between the server's main thread and the store worker: calls, their answers, and the
 // events of subscribed labs, pushed in commit order. The calls are typed from the store's own interfaces.
 import type { MessagePort } from 'node:worker_threads';
-import type { LabStore, LabSummary, StoredEvent, StoredLab } from '@ioasid-lab/db';
+import type { LabStore, LabSummary, StoredLab } from '@ioasid-lab/db';
+import type { EncodedEvents } from './encoded-events.ts';
 
 /** What crosses the thread boundary for a result: a StoredLab cannot, so it goes as its summary. */
 type Posted<T> = T extends StoredLab ? LabSummary : T;
@@ -68,9 +69,11 @@ export type WorkerMessage =
   /** `lanes`: from a router, one port per shard, straight to it (see labOf). */
   | { type: 'ready'; lanes?: MessagePort[] }
   | { type: 'failed'; error: ErrorShape }
-  | { type: 'result'; id: number; ok: true; value: unknown }
+  /** `json`: the value as JSON text instead (the events apply and applyBatch answer: encoded-events.ts). */
+  | { type: 'result'; id: number; ok: true; value: unknown; json?: undefined }
+  | { type: 'result'; id: number; ok: true; json: string; value?: undefined }
   | { type: 'result'; id: number; ok: false; error: ErrorShape }
-  | { type: 'events'; lab: string; events: StoredEvent[] }
+  | { type: 'events'; lab: string; batch: EncodedEvents }
   /** A lab deleted through another replica (PostgreSQL): its streams here are closed as a local delete's. */
   | { type: 'deleted'; lab: string };
 

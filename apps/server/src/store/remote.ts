@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { StoreHealth } from '@ioasid-lab/api';
 import { ERRNO, type ErrnoCode, LabError } from '@ioasid-lab/core';
-import { type EventListener, type Explanation, shardOf } from '@ioasid-lab/db';
+import { type Explanation, shardOf } from '@ioasid-lab/db';
 import { STORE_CLOSE_TIMEOUT_MS } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { within } from './bounded.ts';
+import { type EncodedEvents, resultValue } from './encoded-events.ts';
 import {
   type CallMessage,
   type ErrorShape,
@@ -25,6 +26,9 @@ import {
 import { storeShards } from './shards.ts';
 
 export type { StoreCloseReport };
+
+/** Receives each commit's events of a subscribed lab, as the worker encoded them (encoded-events.ts). */
+export type BatchListener = (batch: EncodedEvents) => void;
 
 /** A method of the worker's table (protocol.ts) as this thread calls it: same arguments, a promise. */
 type Async<T, M extends keyof T> = T[M] extends (...args: infer A) => infer R
@@ -113,7 +117,7 @@ export class RemoteStore {
     number,
     { method: string; resolve(value: unknown): void; reject(error: unknown): void }
   >();
-  readonly #listeners = new Map<string, Set<EventListener>>();
+  readonly #listeners = new Map<string, Set<BatchListener>>();
   readonly #labs = new Map<string, RemoteLab>();
   #nextId = 1;
   #closed = false;
@@ -218,8 +222,8 @@ export class RemoteStore {
     return lab;
   }
 
-  /** Events of `lab` in commit order, delivered after the worker committed them. */
-  subscribe(lab: string, listener: EventListener): () => void {
+  /** Events of `lab` in commit order, delivered after the worker committed them, one commit per call. */
+  subscribe(lab: string, listener: BatchListener): () => void {
     let set = this.#listeners.get(lab);
     if (!set) {
       set = new Set();
@@ -329,7 +333,7 @@ export class RemoteStore {
 
   #receive(message: WorkerMessage): void {
     if (message.type === 'events') {
-      for (const listener of this.#listeners.get(message.lab) ?? []) listener(message.events);
+      for (const listener of this.#listeners.get(message.lab) ?? []) listener(message.batch);
       return;
     }
     if (message.type === 'deleted') {
@@ -342,7 +346,7 @@ export class RemoteStore {
     this.#pending.delete(message.id);
     if (message.ok) {
       if (this.#fault && WRITES.has(pending.method)) this.#fault = undefined;
-      pending.resolve(message.value);
+      pending.resolve(resultValue(message));
     } else if (message.error.storage) {
       // The storage failed, not the request: 503 EIO (docs/api.md), and /health says so until writes work.
       this.#fault = {
@@ -394,5 +398,5 @@ export class RemoteLab {
   fork: Async<LabCalls, 'fork'> = (...args) => this.#call('fork', ...args);
   export: Async<LabCalls, 'export'> = () => this.#call('export');
   pagetable: Async<LabCalls, 'pagetable'> = (...args) => this.#call('pagetable', ...args);
-  subscribe = (listener: EventListener) => this.#store.subscribe(this.name, listener);
+  subscribe = (listener: BatchListener) => this.#store.subscribe(this.name, listener);
 }

@@ -11,6 +11,7 @@ import {
   shardOf,
   storageFaultCode,
 } from '@ioasid-lab/db';
+import { encodeEvents, resultMessage } from './encoded-events.ts';
 import type {
   CallMessage,
   ErrorShape,
@@ -91,11 +92,10 @@ const storeMethods: StoreHandlers = {
     if (!subscriptions.has(name)) {
       subscriptions.set(
         name,
-        store
-          .getLab(name)
-          .subscribe((events) =>
-            eventPort.postMessage({ type: 'events', lab: name, events } satisfies WorkerMessage),
-          ),
+        store.getLab(name).subscribe((events) => {
+          const batch = encodeEvents(events);
+          if (batch) eventPort.postMessage({ type: 'events', lab: name, batch } satisfies WorkerMessage);
+        }),
       );
     }
     return store.getLab(name).seq;
@@ -154,7 +154,7 @@ function call(message: CallMessage): unknown {
 function answer(from: Port, message: CallMessage): void {
   let reply: WorkerMessage;
   try {
-    reply = { type: 'result', id: message.id, ok: true, value: call(message) };
+    reply = resultMessage(message, call(message));
   } catch (error) {
     reply = { type: 'result', id: message.id, ok: false, error: errorShape(error) };
   }

@@ -5,7 +5,8 @@
 
 import type { StoredEvent } from '@ioasid-lab/db';
 import { describe, expect, it, vi } from 'vitest';
-import type { RemoteLab } from '../store/remote.ts';
+import { type EncodedEvents, encodeEvents } from '../store/encoded-events.ts';
+import type { BatchListener, RemoteLab } from '../store/remote.ts';
 import { CLOSE_TOO_SLOW, StreamHub, type StreamSocket } from './hub.ts';
 
 class FakeSocket implements StreamSocket {
@@ -38,14 +39,11 @@ class FakeSocket implements StreamSocket {
   }
 }
 
-function fakeLab(
-  stateBytes: number,
-  onSubscribe?: (push: (events: StoredEvent[]) => void) => void,
-): RemoteLab {
+function fakeLab(stateBytes: number, onSubscribe?: (push: BatchListener) => void): RemoteLab {
   const state = { seq: 1, padding: 'x'.repeat(stateBytes) };
   return {
     name: 'fake',
-    subscribe: (listener: (events: StoredEvent[]) => void) => {
+    subscribe: (listener: BatchListener) => {
       onSubscribe?.(listener);
       return () => undefined;
     },
@@ -93,7 +91,7 @@ function eventSeqs(socket: FakeSocket): number[][] {
 
 describe('when batches go', () => {
   async function joined(coalesceMs: number) {
-    let push: (events: StoredEvent[]) => void = () => {};
+    let push: BatchListener = () => {};
     const hub = new StreamHub({ coalesceMs });
     const socket = new FakeSocket();
     hub.attach(
@@ -103,7 +101,8 @@ describe('when batches go', () => {
       socket,
     );
     await vi.waitFor(() => expect(socket.sent).toHaveLength(1));
-    return { socket, push: (events: StoredEvent[]) => push(events) };
+    // Each push is one commit, encoded as the store worker encodes it.
+    return { socket, push: (events: StoredEvent[]) => push(encodeEvents(events) as EncodedEvents) };
   }
 
   it('sends an event at once on an idle stream, without waiting out the coalescing window', async () => {

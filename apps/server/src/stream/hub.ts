@@ -7,6 +7,7 @@
 
 import { CLOSE_LAB_DELETED } from '@ioasid-lab/api/client';
 import type { LabState, StoredEvent } from '@ioasid-lab/db';
+import { type EncodedEvents, joinedJson } from '../store/encoded-events.ts';
 import type { RemoteLab } from '../store/remote.ts';
 
 /** The part of a WebSocket the hub needs (the `ws` package's WebSocket satisfies it). */
@@ -151,7 +152,8 @@ class LabChannel {
   readonly #lab: RemoteLab;
   readonly #options: HubOptions;
   readonly #clients = new Set<Client>();
-  #pending: StoredEvent[] = [];
+  /** Commits pushed since the last flush, as the worker encoded them: sent on without parsing. */
+  #pending: EncodedEvents[] = [];
   /** The longest-wait flush (coalesceMs after the last), set while a batch's writes are not done. */
   #timer: NodeJS.Timeout | null = null;
   /** The flush at the end of this loop turn, for events that arrive while the stream is idle. */
@@ -341,11 +343,9 @@ class LabChannel {
     }
   }
 
-  #onEvents(events: StoredEvent[]): void {
-    const last = events.at(-1);
-    if (!last) return;
-    for (const event of events) this.#pending.push(event);
-    this.#latest = Math.max(this.#latest, last.seq);
+  #onEvents(batch: EncodedEvents): void {
+    this.#pending.push(batch);
+    this.#latest = Math.max(this.#latest, batch.last);
     if (this.#flight.unsent === 0) this.#flushSoon();
     else this.#schedule(Math.max(0, this.#lastFlush + this.#options.coalesceMs - Date.now()));
   }
@@ -381,10 +381,10 @@ class LabChannel {
     const flight: Flight = { unsent: 0 };
     this.#flight = flight;
     const written = () => this.#written(flight);
-    const batch = this.#pending;
+    const batches = this.#pending;
     this.#pending = [];
-    const first = batch[0];
-    const last = batch.at(-1);
+    const first = batches[0]?.first;
+    const last = batches.at(-1)?.last;
     // Encoded once for every client whose cursor sits right before the batch; sent as a text frame.
     let shared: Buffer | null = null;
     let waiting = false;
@@ -403,9 +403,10 @@ class LabChannel {
         waiting = true;
         continue;
       }
-      if (!first || !last || client.cursor >= last.seq) continue;
-      if (client.cursor === first.seq - 1) {
-        shared ??= Buffer.from(JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage));
+      if (first === undefined || last === undefined || client.cursor >= last) continue;
+      if (client.cursor === first - 1) {
+        // The same text as JSON.stringify({ type: 'events', events }) gives: the worker's encoding joined.
+        shared ??= Buffer.from(`{"type":"events","events":${joinedJson(batches)}}`);
         // A client with nothing queued is keeping up: the next batch waits for this write to finish.
         // Counted before the send, so a callback can never see the count below its true value.
         const keepingUp = client.socket.bufferedAmount === 0;
@@ -413,14 +414,14 @@ class LabChannel {
         if (!sendRaw(client, shared, this.#options, keepingUp ? written : undefined) && keepingUp) {
           flight.unsent -= 1;
         }
-        client.cursor = last.seq;
-      } else if (client.cursor >= first.seq) {
-        send(
-          client,
-          { type: 'events', events: batch.filter((event) => event.seq > client.cursor) },
-          this.#options,
+        client.cursor = last;
+      } else if (client.cursor >= first) {
+        const cursor = client.cursor;
+        const events = (JSON.parse(joinedJson(batches)) as StoredEvent[]).filter(
+          (event) => event.seq > cursor,
         );
-        client.cursor = last.seq;
+        send(client, { type: 'events', events }, this.#options);
+        client.cursor = last;
       } else {
         // A gap before this batch (never expected, but never skipped): fetch it from the log.
         this.#serially(client, () => this.#catchUp(client));
