@@ -350,34 +350,45 @@ export class LiveLab implements StoredLab {
   #maybeSnapshot(previous: number): void {
     const every = this.#snapshotInterval;
     if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
+    let written = 0;
     try {
       // The history index changed since the last save goes in the snapshot's commit (one fsync for both).
       const history = this.#historyToSave();
       const state = this.#core.serialize();
-      this.#snapshotInterval = snapshotInterval(this.#ctx.snapshotEvery, state.length);
+      written = state.length;
       this.#ctx.log.saveSnapshot(this.id, this.#seq, state, history?.toSave());
       history?.saved();
-      if (!this.#ctx.counterfactualShadows) return;
-      for (const [policy, kernel] of this.#explainedReplays()) {
-        const key = `${policy}@${kernel}`;
-        let saved = this.#savedShadowSeq.get(key);
-        if (saved === undefined) {
-          saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
-        }
-        const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
-        if (this.#seq - saved < this.#ctx.snapshotEvery * lag) {
-          this.#savedShadowSeq.set(key, saved);
-          continue;
-        }
-        const shadow = this.#shadow(policy, kernel);
-        if (!shadow) continue;
-        const state = shadow.core.serialize();
-        this.#ctx.log.saveShadow(this.id, policy, kernel, shadow.seq, shadow.refused, state);
-        this.#savedShadowSeq.set(key, shadow.seq);
-      }
+      if (this.#ctx.counterfactualShadows) written += this.#saveShadows();
     } catch {
       // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
+    } finally {
+      // Everything this point wrote counts against the byte budget: shadows are snapshots too.
+      if (written > 0) this.#snapshotInterval = snapshotInterval(this.#ctx.snapshotEvery, written);
     }
+  }
+
+  /** Saves the shadows whose inputs pending since their last save reached their lag; answers the bytes. */
+  #saveShadows(): number {
+    let written = 0;
+    for (const [policy, kernel] of this.#explainedReplays()) {
+      const key = `${policy}@${kernel}`;
+      let saved = this.#savedShadowSeq.get(key);
+      if (saved === undefined) {
+        saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
+      }
+      const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
+      if (this.#seq - saved < this.#ctx.snapshotEvery * lag) {
+        this.#savedShadowSeq.set(key, saved);
+        continue;
+      }
+      const shadow = this.#shadow(policy, kernel);
+      if (!shadow) continue;
+      const state = shadow.core.serialize();
+      this.#ctx.log.saveShadow(this.id, policy, kernel, shadow.seq, shadow.refused, state);
+      this.#savedShadowSeq.set(key, shadow.seq);
+      written += state.length;
+    }
+    return written;
   }
 
   /**
