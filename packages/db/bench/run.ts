@@ -450,8 +450,72 @@ function benchChurn(): void {
   );
 }
 
+/**
+ * A lab that grows: 60,000 maps of distinct 4 KiB areas in 250-op batches (the server bench's saturation
+ * load), so each snapshot is larger than the last. Against the same load with snapshots off (an interval
+ * past the end) in the same run: what snapshots cost such a lab, and how far apart they end up.
+ */
+function benchGrowingLab(): void {
+  const GROW = 60_000;
+  const run = (name: string, options: { snapshotEvery?: number; snapshotBytesPerEvent?: number } = {}) => {
+    const path = join(dir, `${name}.db`);
+    const store = openLabStore({ path, ...options });
+    const lab = store.createLab({ name, policy: 'iommufd', template: 'seed' });
+    lab.apply({ op: 'vm.create', name: 'vm', memory: 4096, devices: ['A'] });
+    const ioas = lab.state().vms.find((vm) => vm.name === 'vm')?.ioas ?? 0;
+    const ops: Op[] = Array.from({ length: GROW }, (_, i) => ({
+      op: 'ioas.map',
+      ioas,
+      iova: 0x100000000 + i * 0x2000,
+      length: 0x1000,
+    }));
+    const { ms } = time(() => {
+      for (let i = 0; i < ops.length; i += 250) lab.applyBatch(ops.slice(i, i + 250));
+    });
+    store.close();
+    const raw = openDatabase(path).sqlite;
+    const seqs = raw.prepare('select seq from snapshots order by seq').pluck().all() as number[];
+    const bytes = raw
+      .prepare('select coalesce(max(length(state)), 0) from snapshots')
+      .pluck()
+      .get() as number;
+    raw.close();
+    const gaps = seqs.slice(1).map((seq, i) => seq - (seqs[i] as number));
+    const widest = Math.max(0, ...gaps);
+    // The worst state(at): the seq just before the snapshot that ends the widest interval.
+    const worstAt = (seqs[gaps.indexOf(widest) + 1] ?? 1) - 1;
+    return { ms, snapshots: seqs.length, widest, bytes, path, name, worstAt };
+  };
+  // Three rounds of three configurations, interleaved: no snapshot points (so no shadows either), the
+  // default (the interval stretched by size), and a fixed interval of SNAPSHOT_EVERY.
+  const rounds = [0, 1, 2].map((r) => ({
+    floor: run(`grow-floor-${r}`, { snapshotEvery: 1e9 }),
+    stretched: run(`grow-stretched-${r}`),
+    fixed: run(`grow-fixed-${r}`, { snapshotBytesPerEvent: Number.POSITIVE_INFINITY }),
+  }));
+  const floor = median(rounds.map((r) => r.floor.ms));
+  const stretched = median(rounds.map((r) => r.stretched.ms));
+  const fixed = median(rounds.map((r) => r.fixed.ms));
+  const last = rounds.at(-1)?.stretched as ReturnType<typeof run>;
+  const reopened = openLabStore({ path: last.path });
+  const worst = time(() => reopened.getLab(last.name).state(last.worstAt)).ms;
+  reopened.close();
+  console.log(
+    `\na lab growing to ${GROW} areas in batches of 250 (core + log + snapshots + shadows, median of 3 interleaved rounds)`,
+  );
+  console.log(
+    `  interval stretched by size (default): ${f(stretched, 0)} ms; fixed at ${SNAPSHOT_EVERY}: ${f(fixed, 0)} ms ` +
+      `(stretched ${f(fixed / stretched)}x as fast); no snapshot points at all: ${f(floor, 0)} ms`,
+  );
+  console.log(
+    `  ${last.snapshots} snapshots, the largest ${last.bytes} bytes; widest interval ${last.widest} events ` +
+      `(${SNAPSHOT_EVERY} for a small state); state(at) at its end: ${f(worst)} ms (target < 50 ms)`,
+  );
+}
+
 benchAppend();
 benchApplyPath();
 benchIndexWriteCost();
 benchHistory();
 benchChurn();
+benchGrowingLab();

@@ -4,6 +4,15 @@ import type Database from 'better-sqlite3';
 import type { EventRow } from './codec.ts';
 import type { HistoryRow, HistorySave } from './history-index.ts';
 
+/** A counterfactual shadow's snapshot (live-lab.ts), saved at a snapshot point with the lab's own. */
+export interface ShadowSave {
+  policy: string;
+  kernel: string;
+  seq: number;
+  refused: number;
+  state: Buffer;
+}
+
 const COLUMNS = 'seq, at, op, errno, code, message, effects, aborted';
 
 export interface LabRow {
@@ -40,7 +49,13 @@ export class EventLog {
   #matchingByCount = new Map<number, Database.Statement>();
   #historyRows: Database.Statement;
   #saveHistory: (labId: number, save: HistorySave) => void;
-  #saveSnapshotAndHistory: (labId: number, seq: number, state: Buffer, save: HistorySave) => void;
+  #saveSnapshotPoint: (
+    labId: number,
+    seq: number,
+    state: Buffer,
+    history: HistorySave | undefined,
+    shadows: readonly ShadowSave[],
+  ) => void;
 
   constructor(sqlite: Database.Database) {
     this.sqlite = sqlite;
@@ -109,10 +124,18 @@ export class EventLog {
     };
     this.#saveHistory = sqlite.transaction(writeHistory);
     const insertSnapshot = this.#insertSnapshot;
-    this.#saveSnapshotAndHistory = sqlite.transaction(
-      (labId: number, seq: number, state: Buffer, save: HistorySave) => {
+    const insertShadow = this.#insertShadow;
+    this.#saveSnapshotPoint = sqlite.transaction(
+      (
+        labId: number,
+        seq: number,
+        state: Buffer,
+        history: HistorySave | undefined,
+        shadows: readonly ShadowSave[],
+      ) => {
         insertSnapshot.run(labId, seq, state);
-        writeHistory(labId, save);
+        if (history) writeHistory(labId, history);
+        for (const s of shadows) insertShadow.run(labId, s.policy, s.kernel, s.seq, s.refused, s.state);
       },
     );
     this.#refusedCount = sqlite
@@ -194,10 +217,19 @@ export class EventLog {
     return this.#snapshotAtOrBefore.get(labId, seq) as { seq: number; state: Buffer } | undefined;
   }
 
-  /** Saves a snapshot, and with it in the same transaction the history index save given. */
-  saveSnapshot(labId: number, seq: number, state: Buffer, history?: HistorySave): void {
-    if (history === undefined) this.#insertSnapshot.run(labId, seq, state);
-    else this.#saveSnapshotAndHistory(labId, seq, state, history);
+  /**
+   * Saves a snapshot, and with it in the same transaction (one fsync) the history index save and the shadow
+   * snapshots given.
+   */
+  saveSnapshot(
+    labId: number,
+    seq: number,
+    state: Buffer,
+    history?: HistorySave,
+    shadows: readonly ShadowSave[] = [],
+  ): void {
+    if (history === undefined && shadows.length === 0) this.#insertSnapshot.run(labId, seq, state);
+    else this.#saveSnapshotPoint(labId, seq, state, history, shadows);
   }
 
   shadowAtOrBefore(

@@ -17,7 +17,7 @@ import {
 } from '@ioasid-lab/core';
 import { type EventRow, eventOf, opNameOf, toEvent, toRow, withoutClient } from './codec.ts';
 import { compareReplays } from './compare.ts';
-import type { EventLog, LabRow } from './event-log.ts';
+import type { EventLog, LabRow, ShadowSave } from './event-log.ts';
 import { explainVm, explainVms, type VmExplainInput } from './explain.ts';
 import { HISTORY_FRAGMENTS, type HistoryView, LabHistory } from './history-index.ts';
 import { replayKernel } from './kernels.ts';
@@ -40,6 +40,8 @@ import type {
 export interface LiveLabContext {
   log: EventLog;
   snapshotEvery: number;
+  /** Snapshot bytes allowed per event before the interval stretches (default SNAPSHOT_BYTES_PER_EVENT). */
+  snapshotBytesPerEvent?: number;
   counterfactualShadows: boolean;
   /**
    * Keep the history index up to date as events commit and save it at snapshot points (default true).
@@ -352,43 +354,55 @@ export class LiveLab implements StoredLab {
     if (Math.floor(previous / every) === Math.floor(this.#seq / every)) return;
     let written = 0;
     try {
-      // The history index changed since the last save goes in the snapshot's commit (one fsync for both).
+      // The history index changed since the last save and the shadows due go in the snapshot's commit
+      // (one fsync for all).
       const history = this.#historyToSave();
       const state = this.#core.serialize();
-      written = state.length;
-      this.#ctx.log.saveSnapshot(this.id, this.#seq, state, history?.toSave());
+      const shadows = this.#ctx.counterfactualShadows ? this.#dueShadows() : [];
+      this.#ctx.log.saveSnapshot(this.id, this.#seq, state, history?.toSave(), shadows);
       history?.saved();
-      if (this.#ctx.counterfactualShadows) written += this.#saveShadows();
+      written = state.length;
+      for (const shadow of shadows) {
+        this.#savedShadowSeq.set(`${shadow.policy}@${shadow.kernel}`, shadow.seq);
+        written += shadow.state.length;
+      }
     } catch {
       // Snapshots are derived data: the events are committed, and a missing snapshot only costs replay.
-    } finally {
-      // Everything this point wrote counts against the byte budget: shadows are snapshots too.
-      if (written > 0) this.#snapshotInterval = snapshotInterval(this.#ctx.snapshotEvery, written);
+    }
+    // Everything this point wrote counts against the byte budget: shadows are snapshots too.
+    if (written > 0) {
+      const { snapshotEvery, snapshotBytesPerEvent } = this.#ctx;
+      this.#snapshotInterval = snapshotInterval(snapshotEvery, written, snapshotBytesPerEvent);
     }
   }
 
-  /** Saves the shadows whose inputs pending since their last save reached their lag; answers the bytes. */
-  #saveShadows(): number {
-    let written = 0;
-    for (const [policy, kernel] of this.#explainedReplays()) {
-      const key = `${policy}@${kernel}`;
-      let saved = this.#savedShadowSeq.get(key);
-      if (saved === undefined) {
-        saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
+  /** The shadows whose inputs pending since their last save reached their lag, serialized to be saved. */
+  #dueShadows(): ShadowSave[] {
+    const due: ShadowSave[] = [];
+    try {
+      for (const [policy, kernel] of this.#explainedReplays()) {
+        const key = `${policy}@${kernel}`;
+        let saved = this.#savedShadowSeq.get(key);
+        if (saved === undefined) {
+          saved = this.#ctx.log.shadowSeqAtOrBefore(this.id, policy, kernel, this.#seq);
+          this.#savedShadowSeq.set(key, saved);
+        }
+        const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
+        if (this.#seq - saved < this.#ctx.snapshotEvery * lag) continue;
+        const shadow = this.#shadow(policy, kernel);
+        if (!shadow) continue;
+        due.push({
+          policy,
+          kernel,
+          seq: shadow.seq,
+          refused: shadow.refused,
+          state: shadow.core.serialize(),
+        });
       }
-      const lag = saved === 0 ? SHADOW_LAG_INTERVALS : SHADOW_STEP_INTERVALS;
-      if (this.#seq - saved < this.#ctx.snapshotEvery * lag) {
-        this.#savedShadowSeq.set(key, saved);
-        continue;
-      }
-      const shadow = this.#shadow(policy, kernel);
-      if (!shadow) continue;
-      const state = shadow.core.serialize();
-      this.#ctx.log.saveShadow(this.id, policy, kernel, shadow.seq, shadow.refused, state);
-      this.#savedShadowSeq.set(key, shadow.seq);
-      written += state.length;
+    } catch {
+      // A shadow that cannot be brought up to date is left for the next point; the lab's snapshot still goes.
     }
-    return written;
+    return due;
   }
 
   /**

@@ -14,7 +14,10 @@
  */
 export const SNAPSHOT_BYTES_PER_EVENT = 256;
 
-/** The events until the next snapshot after one of `bytes`, for a store that snapshots every `every`. */
-export function snapshotInterval(every: number, bytes: number): number {
-  return every * Math.max(1, Math.ceil(bytes / (SNAPSHOT_BYTES_PER_EVENT * every)));
+/**
+ * The events until the next snapshot point after one that wrote `bytes`, for a store that snapshots every
+ * `every` within `budget` bytes an event (Infinity: always `every`).
+ */
+export function snapshotInterval(every: number, bytes: number, budget = SNAPSHOT_BYTES_PER_EVENT): number {
+  return every * Math.max(1, Math.ceil(bytes / (budget * every)));
 }

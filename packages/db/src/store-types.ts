@@ -101,6 +101,11 @@ export interface OpenLabStoreOptions {
   /** Snapshot every N events (default: SNAPSHOT_EVERY, chosen by measurement). */
   snapshotEvery?: number;
   /**
+   * Snapshot bytes a lab may write per event before its interval stretches past `snapshotEvery`
+   * (default SNAPSHOT_BYTES_PER_EVENT, snapshot-interval.ts); Infinity keeps every lab at `snapshotEvery`.
+   */
+  snapshotBytesPerEvent?: number;
+  /**
    * Keep counterfactual shadows (the inputs replayed under each other policy) snapshotted at every
    * snapshot point, so explain/compare on long histories replay one interval, not the log. Default true;
    * costs about one core replay per input per other policy, paid at snapshot points. When false, saved

@@ -137,6 +137,7 @@ function openScope(options: OpenLabStoreOptions): StoreScope {
     ctx: {
       log,
       snapshotEvery: Math.max(1, Math.trunc(options.snapshotEvery ?? SNAPSHOT_EVERY)),
+      snapshotBytesPerEvent: options.snapshotBytesPerEvent,
       counterfactualShadows: options.counterfactualShadows ?? true,
       historyIndex: options.historyIndex ?? true,
       createFromOps: (name, policy, kernel, template, ops) =>
