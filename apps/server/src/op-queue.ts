@@ -1,7 +1,8 @@
 // Group commit: while one group of a lab's ops is being committed by the store worker, the ops that
 // arrive meanwhile wait here and then go as the next group, in arrival order, through one non-atomic
 // applyBatch: one SQLite commit (one fsync) serves them all, and the slower the disk, the larger the
-// groups. Every op still gets its own event; nothing is acknowledged before it is durable.
+// groups. Every op still gets its own event; nothing is acknowledged before it is durable. A client's
+// batch is its own commit already: it is sent without waiting for what was sent before it.
 import type { Op } from '@ioasid-lab/core';
 import type { StoredEvent } from '@ioasid-lab/db';
 import { labelled } from './client-label.ts';
@@ -70,7 +71,10 @@ export class OpQueue {
       while (index < entries.length) {
         const entry = entries[index] as Entry;
         if (entry.kind === 'batch') {
-          await lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject);
+          // A client's batch is its own transaction: it goes at once, behind whatever the worker is still
+          // committing (a lab's calls are answered in the order they were sent), so the worker does not sit
+          // idle between two batches waiting for this thread to hear of the first and send the second.
+          lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject);
           index += 1;
           continue;
         }

@@ -68,4 +68,23 @@ describe('many labs at once', () => {
     const other = await server.client.state('c1');
     expect(other.ioas[0]?.areas.some((area) => area.iova === iovaOf(1000))).toBe(false);
   });
+
+  it('commits batches and single ops in the order they were queued, batches sent without waiting', async () => {
+    const lab = server.app.labs.getLab('c2');
+    const ioas = ioasOf.get('c2') ?? 0;
+    const start = (await server.client.getLab('c2')).events;
+    const map = (i: number) => ({ op: 'ioas.map' as const, ioas, iova: iovaOf(5000 + i), length: '0x1000' });
+    // Queued in one turn: batches of 3 and single ops interleaved, 24 ops in all.
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 24; i += 4) {
+      pending.push(server.app.ops.applyBatch(lab, [map(i), map(i + 1), map(i + 2)], false, 'test'));
+      pending.push(server.app.ops.apply(lab, map(i + 3), 'test'));
+    }
+    await Promise.all(pending);
+    const events = await server.client.events('c2', { after: start, limit: 100 });
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 24 }, (_, i) => start + i + 1));
+    expect(events.map((event) => (event.input as { iova: string }).iova)).toEqual(
+      Array.from({ length: 24 }, (_, i) => iovaOf(5000 + i)),
+    );
+  });
 });
