@@ -18,6 +18,9 @@ type BatchEntry = {
 };
 type Entry = OpEntry | BatchEntry;
 
+/** A lab's batches at its store worker at once: the one being committed and the next, waiting behind it. */
+const MAX_IN_FLIGHT = 2;
+
 interface LabQueue {
   entries: Entry[];
   running: boolean;
@@ -64,23 +67,37 @@ export class OpQueue {
   }
 
   async #drain(lab: RemoteLab, queue: LabQueue): Promise<void> {
-    while (queue.entries.length > 0) {
+    // Batches sent and not yet answered, oldest first.
+    const inFlight: Promise<void>[] = [];
+    for (;;) {
+      if (queue.entries.length === 0) {
+        // Running until the lab's batches are answered keeps the bound below across drains.
+        if (inFlight.length === 0) break;
+        await inFlight.shift();
+        continue;
+      }
       const entries = queue.entries;
       queue.entries = [];
       let index = 0;
       while (index < entries.length) {
         const entry = entries[index] as Entry;
         if (entry.kind === 'batch') {
-          // A client's batch is its own transaction: it goes at once, behind whatever the worker is still
-          // committing (a lab's calls are answered in the order they were sent), so the worker does not sit
-          // idle between two batches waiting for this thread to hear of the first and send the second.
-          lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject);
+          // A client's batch is its own transaction: it goes behind the one the worker is committing (a
+          // lab's calls are answered in the order sent), so the worker does not idle between two batches
+          // while this thread hears of the first and sends the second. At most MAX_IN_FLIGHT: one lab's
+          // flood cannot queue ahead of the other labs of its worker.
+          if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
+          inFlight.push(
+            lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject),
+          );
           index += 1;
           continue;
         }
         let end = index;
         while (end < entries.length && (entries[end] as Entry).kind === 'op') end += 1;
         await this.#applyGroup(lab, entries.slice(index, end) as OpEntry[]);
+        // The group was answered after every batch sent before it.
+        inFlight.length = 0;
         index = end;
       }
     }
