@@ -39,16 +39,21 @@ class FakeSocket implements StreamSocket {
   }
 }
 
-function fakeLab(stateBytes: number, onSubscribe?: (push: BatchListener) => void): RemoteLab {
-  const state = { seq: 1, padding: 'x'.repeat(stateBytes) };
+function fakeLab(
+  stateBytes: number,
+  onSubscribe?: (push: BatchListener) => void,
+  head = { seq: 1 },
+): RemoteLab {
+  const state = { head, padding: 'x'.repeat(stateBytes) };
   return {
     name: 'fake',
     subscribe: (listener: BatchListener) => {
       onSubscribe?.(listener);
       return () => undefined;
     },
-    state: async () => state,
-    seq: async () => 1,
+    // The seq the lab is at when a client joins: `head`, which a test may move.
+    state: async () => ({ seq: head.seq, padding: state.padding }),
+    seq: async () => head.seq,
     events: async () => [],
   } as unknown as RemoteLab;
 }
@@ -135,5 +140,30 @@ describe('when batches go', () => {
     push([event(3)]);
     // The write of [2] never reports back: [3] still goes, once the 30 ms window has passed.
     await vi.waitFor(() => expect(eventSeqs(socket)).toEqual([[2], [3]]));
+  });
+});
+
+describe('a client whose cursor sits inside the pending batches', () => {
+  it('gets only the events after its cursor, while a client level with the batch gets it whole', async () => {
+    let push: BatchListener = () => {};
+    const head = { seq: 1 };
+    const lab = fakeLab(0, (listener) => (push = listener), head);
+    const hub = new StreamHub({ coalesceMs: 60_000 });
+    const early = new FakeSocket();
+    hub.attach(lab, early);
+    await vi.waitFor(() => expect(early.sent).toHaveLength(1));
+    push(encodeEvents([event(2)]) as EncodedEvents);
+    await vi.waitFor(() => expect(eventSeqs(early)).toEqual([[2]]));
+    // The write of [2] is not done: these two commits wait as one batch.
+    push(encodeEvents([event(3)]) as EncodedEvents);
+    push(encodeEvents([event(4), event(5)]) as EncodedEvents);
+    // A client joins having seen event 3 (the lab's state it read already held it).
+    head.seq = 3;
+    const late = new FakeSocket();
+    hub.attach(lab, late);
+    await vi.waitFor(() => expect(late.sent).toHaveLength(1));
+    early.finishWrites();
+    await vi.waitFor(() => expect(eventSeqs(early)).toEqual([[2], [3, 4, 5]]));
+    await vi.waitFor(() => expect(eventSeqs(late)).toEqual([[4, 5]]));
   });
 });
