@@ -24,6 +24,37 @@ export interface LabRow {
   createdAt: number;
 }
 
+/**
+ * The transactions that write derived data: a history index save alone, and a snapshot point (the lab's
+ * snapshot with the history save and the shadow snapshots due, one transaction and so one fsync).
+ */
+function derivedDataWriters(
+  sqlite: Database.Database,
+  insertSnapshot: Database.Statement,
+  insertShadow: Database.Statement,
+) {
+  const dropHistory = sqlite.prepare('delete from history_index where lab_id = ?');
+  const insertHistory = sqlite.prepare(
+    'insert or replace into history_index (lab_id, vm, seq, state) values (?, ?, ?, ?)',
+  );
+  const writeHistory = (labId: number, save: HistorySave) => {
+    if (save.replace) dropHistory.run(labId);
+    for (const r of save.rows) insertHistory.run(labId, r.vm, r.seq, r.state);
+  };
+  const writePoint = (
+    labId: number,
+    seq: number,
+    state: Buffer,
+    history: HistorySave | undefined,
+    shadows: readonly ShadowSave[],
+  ) => {
+    insertSnapshot.run(labId, seq, state);
+    if (history) writeHistory(labId, history);
+    for (const s of shadows) insertShadow.run(labId, s.policy, s.kernel, s.seq, s.refused, s.state);
+  };
+  return { saveHistory: sqlite.transaction(writeHistory), saveSnapshotPoint: sqlite.transaction(writePoint) };
+}
+
 export class EventLog {
   readonly sqlite: Database.Database;
   #insertEvent: Database.Statement;
@@ -114,30 +145,9 @@ export class EventLog {
       'update events set errno = ?, code = ?, message = ?, effects = ? where lab_id = ? and seq = ?',
     );
     this.#historyRows = sqlite.prepare('select vm, seq, state from history_index where lab_id = ?');
-    const dropHistory = sqlite.prepare('delete from history_index where lab_id = ?');
-    const insertHistory = sqlite.prepare(
-      'insert or replace into history_index (lab_id, vm, seq, state) values (?, ?, ?, ?)',
-    );
-    const writeHistory = (labId: number, save: HistorySave) => {
-      if (save.replace) dropHistory.run(labId);
-      for (const r of save.rows) insertHistory.run(labId, r.vm, r.seq, r.state);
-    };
-    this.#saveHistory = sqlite.transaction(writeHistory);
-    const insertSnapshot = this.#insertSnapshot;
-    const insertShadow = this.#insertShadow;
-    this.#saveSnapshotPoint = sqlite.transaction(
-      (
-        labId: number,
-        seq: number,
-        state: Buffer,
-        history: HistorySave | undefined,
-        shadows: readonly ShadowSave[],
-      ) => {
-        insertSnapshot.run(labId, seq, state);
-        if (history) writeHistory(labId, history);
-        for (const s of shadows) insertShadow.run(labId, s.policy, s.kernel, s.seq, s.refused, s.state);
-      },
-    );
+    const writers = derivedDataWriters(sqlite, this.#insertSnapshot, this.#insertShadow);
+    this.#saveHistory = writers.saveHistory;
+    this.#saveSnapshotPoint = writers.saveSnapshotPoint;
     this.#refusedCount = sqlite
       .prepare('select count(*) from events where lab_id = ? and errno <> 0 and aborted = 0')
       .pluck();
