@@ -29,6 +29,7 @@ export const CONSTANTS = {
   LIMITS_KERNEL: 1,
   MAX_TABLE_BYTES: 1073741824,
   BATCH_ATOMIC: 1,
+  BATCH_REFUSED_ONLY: 2,
 } as const;
 
 /** Wire names of each enum, indexed by value. */

@@ -85,6 +85,13 @@ function checkLimits(limits: LabLimits | undefined, kernel: Kernel): Buffer {
   return buf;
 }
 
+/** Ops encoded as batch records (Lab.encodeOps): `length` bytes of `records`, `count` ops. */
+export interface EncodedOps {
+  readonly records: Buffer;
+  readonly length: number;
+  readonly count: number;
+}
+
 export class Lab {
   readonly policy: Policy;
   /** The kernel profile whose rules this lab follows (docs/kernels.md). */
@@ -185,8 +192,16 @@ export class Lab {
     return this.#result();
   }
 
-  applyBatch(ops: AnyOp[], options: { atomic?: boolean } = {}): OpResult[] {
-    const handle = this.#live;
+  applyBatch(ops: readonly AnyOp[], options: { atomic?: boolean } = {}): OpResult[] {
+    return this.applyEncoded(Lab.encodeOps(ops), options);
+  }
+
+  /**
+   * Ops encoded once as a batch's records, to be run on more than one core (a lab and the counterfactual
+   * shadows that take the same ops): encoding is the same for every core. An op that cannot be encoded
+   * becomes a record the core refuses with its errno and message, as in applyBatch.
+   */
+  static encodeOps(ops: readonly AnyOp[]): EncodedOps {
     // Most ops are small: start at 256 bytes a record and grow when a large one (vm.create) needs room.
     let records = Buffer.alloc(Math.max(ops.length * 256, BATCH_RECORD_MAX));
     let offset = 0;
@@ -210,11 +225,28 @@ export class Lab {
       records.writeUInt32LE(length, offset + 4);
       offset += length;
     }
+    return { records, length: offset, count: ops.length };
+  }
+
+  /** Runs encoded ops in one call, as applyBatch does, and answers each one's result. */
+  applyEncoded(ops: EncodedOps, options: { atomic?: boolean } = {}): OpResult[] {
+    const rc = this.#runBatch(ops, options.atomic ? CONSTANTS.BATCH_ATOMIC : 0);
+    this.#complete();
+    return decodeResults(this.#out, 4, rc);
+  }
+
+  /** Runs encoded ops (not atomically) and answers how many the core refused, decoding no result. */
+  countRefused(ops: EncodedOps): number {
+    this.#runBatch(ops, CONSTANTS.BATCH_REFUSED_ONLY);
+    return this.#out.readUInt32LE(4);
+  }
+
+  #runBatch(ops: EncodedOps, flags: number): number {
     const rc = native.ioasid_lab_batch(
-      handle,
-      records,
-      offset,
-      options.atomic ? 1 : 0,
+      this.#live,
+      ops.records,
+      ops.length,
+      flags,
       this.#out,
       this.#out.length,
     );
@@ -222,8 +254,7 @@ export class Lab {
       const error = JSON.parse(this.#text()) as RawRefusal;
       throw new LabError(error.code ?? errnoCode(-rc), error.message ?? 'batch refused');
     }
-    this.#complete();
-    return decodeResults(this.#out, 4, rc);
+    return rc;
   }
 
   state(): CoreState {

@@ -436,4 +436,31 @@ describe('random op sequences against the models', () => {
       );
     });
   }
+
+  for (const policy of POLICIES) {
+    it(`${policy}: ops encoded once run alike on two cores; counting refusals leaves the same state`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(opArb, { maxLength: 12 }),
+          fc.array(opArb, { minLength: 1, maxLength: 40 }),
+          (prefix, ops) => {
+            const full = Lab.create(policy);
+            const counted = Lab.create(policy);
+            try {
+              for (const lab of [full, counted]) lab.applyBatch([...HARDWARE, ...prefix]);
+              const encoded = Lab.encodeOps(ops);
+              const results = full.applyEncoded(encoded);
+              expect(results).toHaveLength(ops.length);
+              expect(counted.countRefused(encoded)).toBe(results.filter((result) => !result.ok).length);
+              expect(counted.serialize().equals(full.serialize())).toBe(true);
+            } finally {
+              full.destroy();
+              counted.destroy();
+            }
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    });
+  }
 });

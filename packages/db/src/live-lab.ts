@@ -3,6 +3,7 @@
 import {
   type CoreState,
   type Effect,
+  type EncodedOps,
   KERNELS,
   type Kernel,
   Lab,
@@ -248,8 +249,11 @@ export class LiveLab implements StoredLab {
     this.#assertOpen();
     if (ops.length === 0) return [];
     let results: OpResult[];
+    let encoded: EncodedOps;
     try {
-      results = this.#core.applyBatch(ops, { atomic: options.atomic ?? false });
+      // Encoded once: the shadows that take these ops as they commit run the same records.
+      encoded = Lab.encodeOps(ops);
+      results = this.#core.applyEncoded(encoded, { atomic: options.atomic ?? false });
     } catch (error) {
       // The core validates a whole batch before it applies any of it, so a thrown batch changed nothing:
       // apply op by op to record each one's fate (atomic: only the first refusal, as below).
@@ -263,6 +267,7 @@ export class LiveLab implements StoredLab {
     }
     const last = results[results.length - 1];
     if (options.atomic && last && !last.ok) return this.#commitAtomicRefusal(ops, results.length - 1, last);
+    if (results.length === ops.length) return this.#commit(ops, results, false, encoded);
     return this.#commit(ops.slice(0, results.length), results, false);
   }
 
@@ -279,7 +284,8 @@ export class LiveLab implements StoredLab {
     return this.#commit([ops[index] as Op], [result], true);
   }
 
-  #commit(ops: Op[], results: OpResult[], aborted: boolean): StoredEvent[] {
+  /** `encoded`: the ops as the core ran them (Lab.encodeOps), when there is one record per op. */
+  #commit(ops: Op[], results: OpResult[], aborted: boolean, encoded?: EncodedOps): StoredEvent[] {
     const at = Date.now();
     const first = this.#seq + 1;
     const rows: EventRow[] = ops.map((op, i) => toRow(first + i, at, op, results[i] as OpResult, aborted));
@@ -295,7 +301,7 @@ export class LiveLab implements StoredLab {
     this.#seq = first + rows.length - 1;
     this.#foldCommitted(first, results);
     // An aborted attempt is not an input (the log flags it; replays skip it).
-    if (!aborted) this.#advanceShadows(ops, previous);
+    if (!aborted) this.#advanceShadows(ops, previous, encoded);
     if (this.#refused?.seq === previous) {
       const refused = rows.filter((r) => r.errno !== 0 && r.aborted === 0).length;
       this.#refused = { seq: this.#seq, count: this.#refused.count + refused };
@@ -411,11 +417,12 @@ export class LiveLab implements StoredLab {
    * once per shadow, in one stall of the write path). One that is behind, or fails here, is caught up from
    * the log when next needed (#shadow), as before.
    */
-  #advanceShadows(ops: Op[], previous: number): void {
+  #advanceShadows(ops: Op[], previous: number, encoded?: EncodedOps): void {
     for (const [key, shadow] of this.#shadows) {
       if (!shadow || shadow.seq !== previous) continue;
       try {
-        shadow.refused += replayInto(shadow.core, ops);
+        shadow.refused +=
+          encoded && ops.length > 1 ? shadow.core.countRefused(encoded) : replayInto(shadow.core, ops);
         shadow.seq = this.#seq;
       } catch {
         shadow.core.destroy();

@@ -1,6 +1,6 @@
 // Replay: rebuilding a core instance from a snapshot and logged ops, and reading VM outcomes from state.
 // Every past state, fork, counterfactual and remedy in the store is one of these replays.
-import { type CoreState, Lab, LabError, type Op, type OpResult } from '@ioasid-lab/core';
+import { type CoreState, Lab, LabError, type Op } from '@ioasid-lab/core';
 import type { VmOutcome } from './store-types.ts';
 
 /** Ops per FFI call when replaying: large enough to amortise the call, small enough to bound buffers. */
@@ -15,9 +15,9 @@ export function replayInto(core: Lab, ops: readonly Op[]): number {
   // One op (a single-op commit mirrored into a shadow): a plain apply, without a batch's record buffer.
   if (ops.length === 1) return core.apply(ops[0] as Op).ok ? 0 : 1;
   let refused = 0;
+  // Only the count of refusals is wanted: the core keeps no result records (countRefused).
   for (let start = 0; start < ops.length; start += REPLAY_CHUNK) {
-    const results: OpResult[] = core.applyBatch(ops.slice(start, start + REPLAY_CHUNK));
-    for (const result of results) if (!result.ok) refused++;
+    refused += core.countRefused(Lab.encodeOps(ops.slice(start, start + REPLAY_CHUNK)));
   }
   return refused;
 }

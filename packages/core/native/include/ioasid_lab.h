@@ -380,10 +380,13 @@ IOASID_API int32_t ioasid_lab_ioctl(struct ioasid_lab *lab, uint32_t cmd, const 
 /*
  * Runs many ops in one call. ops holds records [u32 cmd][u32 record length][struct...], each record
  * 8-byte aligned in length. Non-atomic: every op runs. IOASID_BATCH_ATOMIC: stops at the first
- * refusal and rolls the whole batch back. Result: a JSON array of results (up to the refusal when
- * atomic). Returns the number of results or a negative errno for a malformed batch.
+ * refusal and rolls the whole batch back. Output: one result record per op run (up to the refusal when
+ * atomic), as for ioasid_lab_ioctl. IOASID_BATCH_REFUSED_ONLY: no result records; the output is one u32,
+ * how many of the ops were refused (a replay that needs only that, such as a counterfactual shadow taking
+ * a lab's ops as they commit). Returns the number of ops run or a negative errno for a malformed batch.
  */
 #define IOASID_BATCH_ATOMIC (1u << 0)
+#define IOASID_BATCH_REFUSED_ONLY (1u << 1)
 IOASID_API int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_len, uint32_t flags,
 				    void *out, uint32_t out_cap);
 

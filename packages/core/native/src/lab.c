@@ -473,14 +473,15 @@ int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_l
 {
 	const char *p = ops;
 	struct sbuf snapshot = { 0 };
-	uint32_t off, count = 0;
+	const uint32_t known = IOASID_BATCH_ATOMIC | IOASID_BATCH_REFUSED_ONLY;
+	uint32_t off, count = 0, refused = 0;
 	int rc;
 
 	lab->out.len = 0;
 	lab->out.oom = false;
 	lab->msg[0] = 0;
-	if (flags & ~IOASID_BATCH_ATOMIC) {
-		write_error(lab, lab_err(lab, EOPNOTSUPP, "batch: unknown flags 0x%x", flags & ~IOASID_BATCH_ATOMIC));
+	if (flags & ~known) {
+		write_error(lab, lab_err(lab, EOPNOTSUPP, "batch: unknown flags 0x%x", flags & ~known));
 		emit(lab, out, out_cap);
 		return -EOPNOTSUPP;
 	}
@@ -515,6 +516,12 @@ int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_l
 		memcpy(hdr, p + off, 8);
 		rc = run_op(lab, hdr[0], p + off + 8, hdr[1] - 8);
 		off += hdr[1];
+		if (flags & IOASID_BATCH_REFUSED_ONLY) {
+			/* Only the count is kept: each op's record is dropped as soon as it is written. */
+			refused += rc != 0;
+			lab->out.len = 0;
+			lab->out.oom = false;
+		}
 		if (rc && (flags & IOASID_BATCH_ATOMIC)) {
 			count++;
 			if (lab_rollback(lab, &snapshot)) {
@@ -526,6 +533,8 @@ int32_t ioasid_lab_batch(struct ioasid_lab *lab, const void *ops, uint32_t ops_l
 		}
 	}
 	sb_free(&snapshot);
+	if (flags & IOASID_BATCH_REFUSED_ONLY)
+		sb_putn(&lab->out, &refused, 4);
 	if (lab->out.oom) {
 		lab->out.len = 0;
 		lab->out.oom = false;

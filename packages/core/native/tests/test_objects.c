@@ -195,7 +195,18 @@ void object_tests(void)
 		hdr[1] = sizeof(batch);
 		memcpy(batch, hdr, 8);
 		CHECK("one record", ioasid_lab_batch(lab, batch, sizeof(batch), 0, out, sizeof(out)) == 1);
-		CHECK("batch flags", ioasid_lab_batch(lab, batch, sizeof(batch), 2, out, sizeof(out)) == -EOPNOTSUPP);
+		CHECK("batch flags", ioasid_lab_batch(lab, batch, sizeof(batch), 4, out, sizeof(out)) == -EOPNOTSUPP);
+		/* Refused only: the output is the count of refused ops (this destroy of no table is one). */
+		{
+			uint32_t len = 0, refused = 0;
+
+			CHECK("refused only runs the op",
+			      ioasid_lab_batch(lab, batch, sizeof(batch), IOASID_BATCH_REFUSED_ONLY, out, sizeof(out)) == 1);
+			memcpy(&len, out, 4);
+			memcpy(&refused, out + 4, 4);
+			CHECK("refused only: one u32", len == 4);
+			CHECK("refused only: the destroy was refused", refused == 1);
+		}
 	}
 
 	/* Output larger than the caller's buffer: only the length, then fetch. */
