@@ -24,6 +24,43 @@ export interface LabRow {
   createdAt: number;
 }
 
+const INSERT_EVENTS =
+  'insert into events (lab_id, seq, at, op, errno, code, message, effects, aborted) values';
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Rows per multi-row insert: one statement call per 32 rows costs a quarter less a row than one per row. */
+const INSERT_CHUNK = 32;
+
+/** Inserts a commit's rows: whole chunks through one multi-row statement, the rest one row at a time. */
+function eventInserter(sqlite: Database.Database, insertOne: Database.Statement) {
+  const insertChunk = sqlite.prepare(
+    `${INSERT_EVENTS} ${Array.from({ length: INSERT_CHUNK }, () => EVENT_VALUES).join(', ')}`,
+  );
+  const args: unknown[] = new Array(INSERT_CHUNK * 9);
+  return (labId: number, rows: readonly EventRow[]) => {
+    let i = 0;
+    for (; i + INSERT_CHUNK <= rows.length; i += INSERT_CHUNK) {
+      for (let k = 0; k < INSERT_CHUNK; k++) {
+        const r = rows[i + k] as EventRow;
+        const at = k * 9;
+        args[at] = labId;
+        args[at + 1] = r.seq;
+        args[at + 2] = r.at;
+        args[at + 3] = r.op;
+        args[at + 4] = r.errno;
+        args[at + 5] = r.code;
+        args[at + 6] = r.message;
+        args[at + 7] = r.effects;
+        args[at + 8] = r.aborted;
+      }
+      insertChunk.run(args);
+    }
+    for (; i < rows.length; i++) {
+      const r = rows[i] as EventRow;
+      insertOne.run(labId, r.seq, r.at, r.op, r.errno, r.code, r.message, r.effects, r.aborted);
+    }
+  };
+}
+
 /**
  * The transactions that write derived data: a history index save alone, and a snapshot point (the lab's
  * snapshot with the history save and the shadow snapshots due, one transaction and so one fsync).
@@ -90,14 +127,8 @@ export class EventLog {
 
   constructor(sqlite: Database.Database) {
     this.sqlite = sqlite;
-    this.#insertEvent = sqlite.prepare(
-      'insert into events (lab_id, seq, at, op, errno, code, message, effects, aborted) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insert = this.#insertEvent;
-    this.#appendRows = sqlite.transaction((labId: number, rows: EventRow[]) => {
-      for (const r of rows)
-        insert.run(labId, r.seq, r.at, r.op, r.errno, r.code, r.message, r.effects, r.aborted);
-    });
+    this.#insertEvent = sqlite.prepare(`${INSERT_EVENTS} ${EVENT_VALUES}`);
+    this.#appendRows = sqlite.transaction(eventInserter(sqlite, this.#insertEvent));
     const columns = COLUMNS;
     this.#eventsAfter = sqlite.prepare(
       `select ${columns} from events where lab_id = ? and seq > ? order by seq limit ?`,
