@@ -6,15 +6,14 @@
 import type { Op } from '@ioasid-lab/core';
 import type { StoredEvent } from '@ioasid-lab/db';
 import { labelled } from './client-label.ts';
+import type { BatchText } from './store/encoded-events.ts';
 import type { RemoteLab } from './store/remote.ts';
 
 type OpEntry = { kind: 'op'; op: Op; resolve(event: StoredEvent): void; reject(error: unknown): void };
+/** A client's batch; `send` makes the call that commits it (answering events, or their text). */
 type BatchEntry = {
   kind: 'batch';
-  ops: Op[];
-  atomic: boolean;
-  resolve(events: StoredEvent[]): void;
-  reject(error: unknown): void;
+  send(): Promise<void>;
 };
 type Entry = OpEntry | BatchEntry;
 
@@ -42,8 +41,18 @@ export class OpQueue {
   /** Applies a client's batch as its own transaction, in order with single ops around it. */
   applyBatch(lab: RemoteLab, ops: Op[], atomic: boolean, by: string): Promise<StoredEvent[]> {
     const tagged = ops.map((op) => labelled(op, by));
+    return this.#batch(lab, () => lab.applyBatch(tagged, { atomic }));
+  }
+
+  /** As applyBatch, answering the events as JSON text with their counts (the batch route sends it on). */
+  applyBatchText(lab: RemoteLab, ops: Op[], atomic: boolean, by: string): Promise<BatchText> {
+    const tagged = ops.map((op) => labelled(op, by));
+    return this.#batch(lab, () => lab.applyBatchText(tagged, { atomic }));
+  }
+
+  #batch<T>(lab: RemoteLab, call: () => Promise<T>): Promise<T> {
     return new Promise((resolve, reject) =>
-      this.#enqueue(lab, { kind: 'batch', ops: tagged, atomic, resolve, reject }),
+      this.#enqueue(lab, { kind: 'batch', send: () => call().then(resolve, reject) }),
     );
   }
 
@@ -87,9 +96,7 @@ export class OpQueue {
           // while this thread hears of the first and sends the second. At most MAX_IN_FLIGHT: one lab's
           // flood cannot queue ahead of the other labs of its worker.
           if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
-          inFlight.push(
-            lab.applyBatch(entry.ops, { atomic: entry.atomic }).then(entry.resolve, entry.reject),
-          );
+          inFlight.push(entry.send());
           index += 1;
           continue;
         }

@@ -99,4 +99,26 @@ describe('batch', () => {
     expect(result.events.map((event) => [event.op, event.result.ok])).toEqual(ops.map((op) => [op.op, true]));
     expect(result).toMatchObject({ atomic: true, applied: ops.length, refused: 0 });
   });
+
+  it('answers the events the log holds, as JSON with its content type, a refusal counted', async () => {
+    const before = (await server.client.getLab(lab)).events;
+    const response = await fetch(`${server.base}/api/v1/labs/${lab}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lab-client': 'batch-test' },
+      body: JSON.stringify({ ops: [map(0x30000000), map(0x30000000)] }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const text = await response.text();
+    const body = JSON.parse(text);
+    // One compact document, the same bytes as serializing what it holds.
+    expect(text).toBe(JSON.stringify(body));
+    expect(body).toMatchObject({ atomic: false, applied: 1, refused: 1 });
+    const logged = await server.client.events(lab, { after: before, limit: 10 });
+    expect(body.events).toEqual(logged);
+    expect(body.events.map((event: { client?: string }) => event.client)).toEqual([
+      'batch-test',
+      'batch-test',
+    ]);
+  });
 });

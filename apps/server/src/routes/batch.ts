@@ -1,6 +1,7 @@
 // POST /labs/:lab/batch: many ops in one request and one transaction, in order; `atomic` = all or none.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BatchBody, BatchResult, errorResponses, LabParams, MAX_BATCH_OPS } from '@ioasid-lab/api/schemas';
+import type { StoredEvent } from '@ioasid-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 
@@ -22,7 +23,7 @@ export default async function batchRoutes(fastify: FastifyInstance): Promise<voi
         response: { 200: BatchResult, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       if (request.body.ops.length > MAX_BATCH_OPS) {
         throw new ApiError(
           'E2BIG',
@@ -30,20 +31,26 @@ export default async function batchRoutes(fastify: FastifyInstance): Promise<voi
         );
       }
       const atomic = request.body.atomic === true;
-      const events = await app.ops.applyBatch(
+      // The events come as the store worker encoded them: sent on as they are, not parsed and re-encoded
+      // (the same bytes JSON.stringify gives, which is what BatchResult's events serialize with).
+      const batch = await app.ops.applyBatchText(
         app.labs.getLab(request.params.lab),
         request.body.ops,
         atomic,
         request.labClient,
       );
-      const refused = events.filter((event) => !event.result.ok).length;
-      const failure = events.find((event) => !event.result.ok);
-      if (atomic && failure && !failure.result.ok) {
-        throw new ApiError(failure.result.code, `atomic batch not applied: ${failure.result.message}`, {
-          seq: failure.seq,
-        });
+      if (atomic && batch.refused > 0) {
+        const failure = (JSON.parse(batch.json) as StoredEvent[]).find((event) => !event.result.ok);
+        if (failure && !failure.result.ok) {
+          throw new ApiError(failure.result.code, `atomic batch not applied: ${failure.result.message}`, {
+            seq: failure.seq,
+          });
+        }
       }
-      return { atomic, applied: events.length - refused, refused, events };
+      const applied = batch.count - batch.refused;
+      const body = `{"atomic":${atomic},"applied":${applied},"refused":${batch.refused},"events":${batch.json}}`;
+      // A string with a JSON content type is sent as it is; the reply's type describes the parsed object.
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 }

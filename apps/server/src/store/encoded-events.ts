@@ -31,6 +31,20 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents | nu
   return encoded;
 }
 
+/** A batch's events as JSON text, with how many there are and how many were refused. */
+export interface BatchText {
+  json: string;
+  count: number;
+  refused: number;
+}
+
+/** The events a batch committed, as the batch route sends them: text encoded once, and the counts. */
+export function batchText(events: readonly StoredEvent[]): BatchText {
+  let refused = 0;
+  for (const event of events) if (!event.result.ok) refused += 1;
+  return { json: encodeEvents(events)?.json ?? '[]', count: events.length, refused };
+}
+
 /** The answer to a call that succeeded: apply and applyBatch answer their events as JSON text. */
 export function resultMessage(message: CallMessage, value: unknown): WorkerMessage {
   if (message.lab !== undefined && message.method === 'applyBatch') {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
-import { encodeEvents, resultMessage } from './encoded-events.ts';
+import { batchText, encodeEvents, resultMessage } from './encoded-events.ts';
 import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
 import type {
   CallMessage,
@@ -143,6 +143,8 @@ const labMethods: Record<LabMethod, (name: string, ...args: never[]) => unknown>
   summary: read((lab) => lab.summary()),
   apply: (name: string, ...args: Parameters<StoredLab['apply']>) => store.apply(name, ...args),
   applyBatch: (name: string, ...args: Parameters<StoredLab['applyBatch']>) => store.applyBatch(name, ...args),
+  applyBatchText: async (name: string, ...args: Parameters<StoredLab['applyBatch']>) =>
+    batchText(await store.applyBatch(name, ...args)),
   state: read((lab, at?: number) => lab.state(at)),
   events: read((lab, after?: number, limit?: number) => lab.events(after, limit)),
   explain: read((lab, a: string, b?: string) => lab.explain(a, b)),

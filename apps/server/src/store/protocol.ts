@@ -2,7 +2,7 @@
 // events of subscribed labs, pushed in commit order. The calls are typed from the store's own interfaces.
 import type { MessagePort } from 'node:worker_threads';
 import type { LabStore, LabSummary, StoredLab } from '@ioasid-lab/db';
-import type { EncodedEvents } from './encoded-events.ts';
+import type { BatchText, EncodedEvents } from './encoded-events.ts';
 
 /** What crosses the thread boundary for a result: a StoredLab cannot, so it goes as its summary. */
 type Posted<T> = T extends StoredLab ? LabSummary : T;
@@ -28,7 +28,11 @@ export type LabCalls = {
     | 'fork'
     | 'export'
     | 'pagetable']: Call<StoredLab, M>;
-} & { seq(): number };
+} & {
+  seq(): number;
+  /** applyBatch answered as its events' JSON text and counts, for a route that sends the text on. */
+  applyBatchText(...args: Parameters<StoredLab['applyBatch']>): BatchText;
+};
 
 /**
  * The calls on the store itself: LabStore's own, plus the worker's (event subscriptions, close, and the

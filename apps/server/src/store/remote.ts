@@ -55,7 +55,7 @@ const RESTART_WINDOW_MS = 60_000;
 export type { StoreHealth };
 
 /** Calls that write: their success shows the storage works again. */
-const WRITES = new Set(['apply', 'applyBatch', 'createLab', 'importLab', 'deleteLab', 'fork']);
+const WRITES = new Set(['apply', 'applyBatch', 'applyBatchText', 'createLab', 'importLab', 'deleteLab', 'fork']);
 
 /** The answer to calls the store cannot serve: the worker died, is restarting, or could not restart. */
 function unavailable(message: string): ApiError {
@@ -386,6 +386,7 @@ export class RemoteLab {
   summary: Async<LabCalls, 'summary'> = () => this.#call('summary');
   apply: Async<LabCalls, 'apply'> = (...args) => this.#call('apply', ...args);
   applyBatch: Async<LabCalls, 'applyBatch'> = (...args) => this.#call('applyBatch', ...args);
+  applyBatchText: Async<LabCalls, 'applyBatchText'> = (...args) => this.#call('applyBatchText', ...args);
   state: Async<LabCalls, 'state'> = (...args) => this.#call('state', ...args);
   events: Async<LabCalls, 'events'> = (...args) => this.#call('events', ...args);
   /** Two VMs give their comparison; one VM alone, its own explanation. */

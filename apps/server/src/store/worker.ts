@@ -11,7 +11,7 @@ import {
   shardOf,
   storageFaultCode,
 } from '@ioasid-lab/db';
-import { encodeEvents, resultMessage } from './encoded-events.ts';
+import { batchText, encodeEvents, resultMessage } from './encoded-events.ts';
 import type {
   CallMessage,
   ErrorShape,
@@ -128,6 +128,10 @@ const labMethods: LabHandlers = {
   applyBatch: (lab, ops, options) => {
     checkOps(quotas, lab, ops);
     return lab.applyBatch(ops, options);
+  },
+  applyBatchText: (lab, ops, options) => {
+    checkOps(quotas, lab, ops);
+    return batchText(lab.applyBatch(ops, options));
   },
   state: (lab, ...args) => lab.state(...args),
   events: (lab, ...args) => lab.events(...args),
