@@ -55,7 +55,15 @@ const RESTART_WINDOW_MS = 60_000;
 export type { StoreHealth };
 
 /** Calls that write: their success shows the storage works again. */
-const WRITES = new Set(['apply', 'applyBatch', 'applyBatchText', 'createLab', 'importLab', 'deleteLab', 'fork']);
+const WRITES = new Set([
+  'apply',
+  'applyBatch',
+  'applyBatchText',
+  'createLab',
+  'importLab',
+  'deleteLab',
+  'fork',
+]);
 
 /** The answer to calls the store cannot serve: the worker died, is restarting, or could not restart. */
 function unavailable(message: string): ApiError {
