@@ -5,6 +5,7 @@
 // beside it (docs/architecture.md, "Events across threads").
 import type { StoredEvent } from '@ioasid-lab/db';
 import type { CallMessage, WorkerMessage } from './protocol.ts';
+import type { Port } from './serve.ts';
 
 /** One commit's events: their JSON array text and the seqs it spans. */
 export interface EncodedEvents {
@@ -17,6 +18,19 @@ export interface EncodedEvents {
 const byArray = new WeakMap<readonly StoredEvent[], EncodedEvents>();
 /** The text of a lone event, by the event: LiveLab.apply answers the one event of its commit's array. */
 const byEvent = new WeakMap<StoredEvent, string>();
+
+/** A lab subscription's listener in a store worker: each commit's events, encoded, pushed on `port`. */
+export function eventPusher(port: Port, lab: string): (events: readonly StoredEvent[]) => void {
+  return (events) => {
+    const batch = encodeEvents(events);
+    if (batch) port.postMessage({ type: 'events', lab, batch } satisfies WorkerMessage);
+  };
+}
+
+/** The events' JSON array text, encoded once per array. */
+function eventsJson(events: readonly StoredEvent[]): string {
+  return encodeEvents(events)?.json ?? '[]';
+}
 
 /** The events' encoding, made once per array; null for none. */
 export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents | null {
@@ -42,14 +56,13 @@ export interface BatchText {
 export function batchText(events: readonly StoredEvent[]): BatchText {
   let refused = 0;
   for (const event of events) if (!event.result.ok) refused += 1;
-  return { json: encodeEvents(events)?.json ?? '[]', count: events.length, refused };
+  return { json: eventsJson(events), count: events.length, refused };
 }
 
 /** The answer to a call that succeeded: apply and applyBatch answer their events as JSON text. */
 export function resultMessage(message: CallMessage, value: unknown): WorkerMessage {
   if (message.lab !== undefined && message.method === 'applyBatch') {
-    const events = value as StoredEvent[];
-    return { type: 'result', id: message.id, ok: true, json: encodeEvents(events)?.json ?? '[]' };
+    return { type: 'result', id: message.id, ok: true, json: eventsJson(value as StoredEvent[]) };
   }
   if (message.lab !== undefined && message.method === 'apply') {
     const event = value as StoredEvent;

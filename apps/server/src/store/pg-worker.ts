@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredLab } from '@ioasid-lab/db';
 import { PgFanout, PgLabStore, quotasFromEnv } from '@ioasid-lab/db/pg';
-import { batchText, encodeEvents, resultMessage } from './encoded-events.ts';
+import { batchText, eventPusher, resultMessage } from './encoded-events.ts';
 import { DeleteListener, missingLabs, notifyDeleted, SWEEP_MS } from './pg-deletes.ts';
 import type {
   CallMessage,
@@ -108,10 +108,7 @@ const storeMethods: Record<StoreMethod, Handler> = {
   },
   subscribe: async (name: string) => {
     if (subscriptions.has(name)) return store.deliveredSeq(name) ?? 0;
-    const { seq, unsubscribe } = await store.subscribe(name, (events) => {
-      const batch = encodeEvents(events);
-      if (batch) eventPort.postMessage({ type: 'events', lab: name, batch } satisfies WorkerMessage);
-    });
+    const { seq, unsubscribe } = await store.subscribe(name, eventPusher(eventPort, name));
     subscriptions.set(name, unsubscribe);
     return seq;
   },

@@ -11,7 +11,7 @@ import {
   shardOf,
   storageFaultCode,
 } from '@ioasid-lab/db';
-import { batchText, encodeEvents, resultMessage } from './encoded-events.ts';
+import { batchText, eventPusher, resultMessage } from './encoded-events.ts';
 import type {
   CallMessage,
   ErrorShape,
@@ -90,13 +90,7 @@ const storeMethods: StoreHandlers = {
   },
   subscribe: (name) => {
     if (!subscriptions.has(name)) {
-      subscriptions.set(
-        name,
-        store.getLab(name).subscribe((events) => {
-          const batch = encodeEvents(events);
-          if (batch) eventPort.postMessage({ type: 'events', lab: name, batch } satisfies WorkerMessage);
-        }),
-      );
+      subscriptions.set(name, store.getLab(name).subscribe(eventPusher(eventPort, name)));
     }
     return store.getLab(name).seq;
   },

@@ -387,6 +387,7 @@ class LabChannel {
     const last = batches.at(-1)?.last;
     // Encoded once for every client whose cursor sits right before the batch; sent as a text frame.
     let shared: Buffer | null = null;
+    let parsed: StoredEvent[] | null = null;
     let waiting = false;
     for (const client of this.#clients) {
       if (client.busy) continue;
@@ -417,9 +418,9 @@ class LabChannel {
         client.cursor = last;
       } else if (client.cursor >= first) {
         const cursor = client.cursor;
-        const events = (JSON.parse(joinedJson(batches)) as StoredEvent[]).filter(
-          (event) => event.seq > cursor,
-        );
+        // Parsed once a flush, however many clients sit inside the batch.
+        parsed ??= JSON.parse(joinedJson(batches)) as StoredEvent[];
+        const events = parsed.filter((event) => event.seq > cursor);
         send(client, { type: 'events', events }, this.#options);
         client.cursor = last;
       } else {
