@@ -85,11 +85,10 @@ function checkLimits(limits: LabLimits | undefined, kernel: Kernel): Buffer {
   return buf;
 }
 
-/** Ops encoded as batch records (Lab.encodeOps): `length` bytes of `records`, `count` ops. */
+/** Ops encoded as batch records (Lab.encodeOps): the first `length` bytes of `records`. */
 export interface EncodedOps {
   readonly records: Buffer;
   readonly length: number;
-  readonly count: number;
 }
 
 export class Lab {
@@ -225,7 +224,7 @@ export class Lab {
       records.writeUInt32LE(length, offset + 4);
       offset += length;
     }
-    return { records, length: offset, count: ops.length };
+    return { records, length: offset };
   }
 
   /** Runs encoded ops in one call, as applyBatch does, and answers each one's result. */

@@ -31,7 +31,8 @@ const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const INSERT_CHUNK = 32;
 
 /** Inserts a commit's rows: whole chunks through one multi-row statement, the rest one row at a time. */
-function eventInserter(sqlite: Database.Database, insertOne: Database.Statement) {
+function eventInserter(sqlite: Database.Database) {
+  const insertOne = sqlite.prepare(`${INSERT_EVENTS} ${EVENT_VALUES}`);
   const insertChunk = sqlite.prepare(
     `${INSERT_EVENTS} ${Array.from({ length: INSERT_CHUNK }, () => EVENT_VALUES).join(', ')}`,
   );
@@ -94,7 +95,6 @@ function derivedDataWriters(
 
 export class EventLog {
   readonly sqlite: Database.Database;
-  #insertEvent: Database.Statement;
   #appendRows: (labId: number, rows: EventRow[]) => void;
   #eventsAfter: Database.Statement;
   #eventsBetween: Database.Statement;
@@ -127,8 +127,7 @@ export class EventLog {
 
   constructor(sqlite: Database.Database) {
     this.sqlite = sqlite;
-    this.#insertEvent = sqlite.prepare(`${INSERT_EVENTS} ${EVENT_VALUES}`);
-    this.#appendRows = sqlite.transaction(eventInserter(sqlite, this.#insertEvent));
+    this.#appendRows = sqlite.transaction(eventInserter(sqlite));
     const columns = COLUMNS;
     this.#eventsAfter = sqlite.prepare(
       `select ${columns} from events where lab_id = ? and seq > ? order by seq limit ?`,
