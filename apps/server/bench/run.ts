@@ -84,6 +84,15 @@ async function must(url: string, method: string, path: string, body?: unknown): 
   return text ? JSON.parse(text) : null;
 }
 
+/** The median of per-round figures, and "median (min-max)" with `digits` decimals: the spread beside it. */
+function medianSpread(values: number[], digits = 0): { median: number; text: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  const min = sorted[0] as number;
+  const max = sorted.at(-1) as number;
+  return { median, text: `${median.toFixed(digits)} (${min.toFixed(digits)}-${max.toFixed(digits)})` };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -208,10 +217,9 @@ async function singleOps(url: string): Promise<void> {
     trivialTotal += (trivial.serverUsPerRequest + trivial.clientUsPerRequest) / ROUNDS;
     durableTotal += (durable.serverUsPerRequest + durable.clientUsPerRequest) / ROUNDS;
   }
-  ratios.sort((a, b) => a - b);
-  const ratio = ratios[Math.floor(ratios.length / 2)] as number;
+  const { median: ratio, text } = medianSpread(ratios, 2);
   console.log(
-    `durable / trivial ratio, median of ${ROUNDS} rounds: ${ratio.toFixed(2)} (${(ratios[0] as number).toFixed(2)}-${(ratios.at(-1) as number).toFixed(2)}), target >= 0.7: ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`,
+    `durable / trivial ratio, median of ${ROUNDS} rounds: ${text}, target >= 0.7: ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`,
   );
   // What a durable request costs the server beside a trivial one, in CPU: load generator and server share
   // two cores, so this, not the disk, is what the ratio above mostly measures.
@@ -401,16 +409,6 @@ async function pushBatches(
   return (performance.now() - began) / 1000;
 }
 
-/** "median (min-max)" of per-round rates, in events/s. */
-function rateSpread(rates: number[]): { median: number; text: string } {
-  const sorted = [...rates].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] as number;
-  return {
-    median,
-    text: `${median.toFixed(0)} (${(sorted[0] as number).toFixed(0)}-${(sorted.at(-1) as number).toFixed(0)})`,
-  };
-}
-
 /**
  * Saturation: batches as fast as the lab commits them, to every client, for ROUNDS rounds of
  * FANOUT_EVENTS events. Each round's rate is what the slowest client saw: from the first batch sent until
@@ -427,7 +425,7 @@ async function saturationPhase(url: string, ioas: number, clients: FanoutClient[
     await allReached(clients, startSeq + FANOUT_EVENTS);
     rates.push(FANOUT_EVENTS / ((performance.now() - began) / 1000));
   }
-  const { median, text } = rateSpread(rates);
+  const { median, text } = medianSpread(rates);
   console.log(
     `fan-out, saturation: ${ROUNDS} rounds of ${FANOUT_EVENTS} events to ${clients.length} clients: ${text} events/s per client (median, spread), ${(median * clients.length).toFixed(0)} events/s delivered in total`,
   );
@@ -465,7 +463,7 @@ async function fanout(url: string): Promise<void> {
     alone.push(FANOUT_EVENTS / (await pushBatches(url, 'fan-alone', aloneIoas, from, FANOUT_EVENTS)));
   }
   console.log(
-    `fan-out, a lab alone (no stream clients, ${FANOUT_IN_FLIGHT} batches of ${FANOUT_BATCH} in flight): ${ROUNDS} rounds of ${FANOUT_EVENTS} events, ${rateSpread(alone).text} events/s committed (median, spread), the ceiling of the per-client rate below`,
+    `fan-out, a lab alone (no stream clients, ${FANOUT_IN_FLIGHT} batches of ${FANOUT_BATCH} in flight): ${ROUNDS} rounds of ${FANOUT_EVENTS} events, ${medianSpread(alone).text} events/s committed (median, spread), the ceiling of the per-client rate below`,
   );
   const vm = { ioas: await fanoutLab(url, 'fan') };
   const startSeq = ((await must(url, 'GET', '/labs/fan')) as { events: number }).events;
