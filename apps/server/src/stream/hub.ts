@@ -385,6 +385,12 @@ class LabChannel {
     this.#pending = [];
     const first = batches[0]?.first;
     const last = batches.at(-1)?.last;
+    // The batches' events as one JSON array, joined once for the clients of either kind below.
+    let joined: string | null = null;
+    const joinedText = () => {
+      joined ??= joinedJson(batches);
+      return joined;
+    };
     // Encoded once for every client whose cursor sits right before the batch; sent as a text frame.
     let shared: Buffer | null = null;
     let parsed: StoredEvent[] | null = null;
@@ -407,7 +413,7 @@ class LabChannel {
       if (first === undefined || last === undefined || client.cursor >= last) continue;
       if (client.cursor === first - 1) {
         // The same text as JSON.stringify({ type: 'events', events }) gives: the worker's encoding joined.
-        shared ??= Buffer.from(`{"type":"events","events":${joinedJson(batches)}}`);
+        shared ??= Buffer.from(`{"type":"events","events":${joinedText()}}`);
         // A client with nothing queued is keeping up: the next batch waits for this write to finish.
         // Counted before the send, so a callback can never see the count below its true value.
         const keepingUp = client.socket.bufferedAmount === 0;
@@ -419,7 +425,7 @@ class LabChannel {
       } else if (client.cursor >= first) {
         const cursor = client.cursor;
         // Parsed once a flush, however many clients sit inside the batch.
-        parsed ??= JSON.parse(joinedJson(batches)) as StoredEvent[];
+        parsed ??= JSON.parse(joinedText()) as StoredEvent[];
         const events = parsed.filter((event) => event.seq > cursor);
         send(client, { type: 'events', events }, this.#options);
         client.cursor = last;
